@@ -1,0 +1,1 @@
+//! Cloudflare Realtime (Calls) HTTP API v1 types.

@@ -1,0 +1,1 @@
+//! Room presence protocol v1 (browser <-> server, JSON over WebSocket).

@@ -1,0 +1,1 @@
+//! Realtime-API-compatible SFU.
