@@ -1,1 +1,56 @@
-fn main() {}
+//! `cargo xtask`: sets up the toolchain and runs, tests and benchmarks Satsuma.
+//!
+//! Every command calls `setup` first, which installs only what is missing.
+
+mod bench;
+mod process;
+mod run;
+mod setup;
+mod test;
+mod wasm_env;
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup          install what is missing: Debian packages, wasm std, trunk, wasm-bindgen-cli
+  run            build the app and serve it at http://127.0.0.1:8080 (Ctrl-C stops)
+  dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085)
+  test           every test: host, browser (wasm-bindgen-test) and end-to-end
+  bench [what]   benchmarks; what = sfu | join | size | all (default all)
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(err) = dispatch(&args) {
+        eprintln!("\nxtask: error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::run(&root).map(drop),
+        Some("run") => run::run(&root),
+        Some("dev") => run::dev(&root),
+        Some("test") => test::run(&root, &args[1..]),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some("help" | "-h" | "--help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// The repository root: xtask's manifest lives one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}

@@ -1,0 +1,116 @@
+//! `cargo xtask setup`: installs what is missing, and nothing else.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+use crate::process::{self, step};
+use crate::wasm_env::{WasmRoute, DEBIAN_TOOLCHAIN};
+
+/// trunk's version: 0.22 needs a newer rustc than rustup's stable here.
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// Debian packages for the browser tests and wasm-opt.
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "binaryen", "brotli"];
+/// Debian packages for building std for wasm32 when rustup has no wasm32 target.
+/// `rust-web-llvm` holds the `rust-lld` link, which needs `lld-22` to resolve.
+const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
+
+/// Installs everything and returns how wasm is built here.
+pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
+    let route = WasmRoute::detect();
+    println!("==> setup (wasm std: {route:?})");
+    let mut packages: Vec<&str> = BROWSER_PACKAGES.to_vec();
+    if route == WasmRoute::DebianBuildStd {
+        packages.extend_from_slice(WASM_STD_PACKAGES);
+    }
+    step("debian packages", || apt_install(&packages))?;
+    if route == WasmRoute::DebianBuildStd {
+        step("rustup toolchain `debian`", link_debian_toolchain)?;
+    }
+    step("trunk", || cargo_install("trunk", "trunk", TRUNK_VERSION, true))?;
+    let bindgen = wasm_bindgen_version(root)?;
+    step("wasm-bindgen-cli", || {
+        // Not --locked: its lockfile pins a webpki-roots the registry no longer serves.
+        cargo_install("wasm-bindgen-cli", "wasm-bindgen", &bindgen, false)
+    })?;
+    step("crates for wasm32 (cargo fetch)", || {
+        // trunk builds offline; build-std also needs std's own crates.io dependencies.
+        process::run(route.command("cargo").args(["fetch", "--quiet", "--target", "wasm32-unknown-unknown"]))
+    })?;
+    Ok(route)
+}
+
+fn is_installed(package: &str) -> bool {
+    process::output(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
+        .is_some_and(|s| s.ends_with("install ok installed"))
+}
+
+fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !is_installed(p)).collect();
+    if missing.is_empty() {
+        println!("    all present: {}", packages.join(" "));
+        return Ok(());
+    }
+    let is_root = process::output(Command::new("id").arg("-u")).as_deref() == Some("0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root {
+            cmd.args(["-n", "apt-get"]);
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    let result = process::run(&mut apt(&["update", "-q"])).and_then(|()| {
+        let mut cmd = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+        cmd.args(&missing);
+        process::run(&mut cmd)
+    });
+    result.with_context(|| {
+        format!(
+            "could not install Debian packages: {}. Install them as root: `apt-get install {}`",
+            missing.join(" "),
+            missing.join(" ")
+        )
+    })
+}
+
+fn link_debian_toolchain() -> anyhow::Result<()> {
+    let list = process::output(Command::new("rustup").args(["toolchain", "list"]))
+        .context("rustup is required to select Debian's compiler for wasm builds")?;
+    if list.lines().any(|l| l.split_whitespace().next() == Some(DEBIAN_TOOLCHAIN)) {
+        println!("    already linked");
+        return Ok(());
+    }
+    process::run(Command::new("rustup").args(["toolchain", "link", DEBIAN_TOOLCHAIN, "/usr"]))
+}
+
+/// `cargo install` unless `binary --version` already reports `version`.
+fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> anyhow::Result<()> {
+    let current = process::output(Command::new(binary).arg("--version")).unwrap_or_default();
+    if current.split_whitespace().any(|word| word == version) {
+        println!("    {binary} {version} present");
+        return Ok(());
+    }
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", package, "--version", version]).env_remove("RUSTUP_TOOLCHAIN");
+    if locked {
+        cmd.arg("--locked");
+    }
+    process::run(&mut cmd).with_context(|| format!("could not install {package} {version} from crates.io"))
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+pub fn wasm_bindgen_version(root: &Path) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("wasm-bindgen is not in Cargo.lock")
+}
