@@ -1,1 +1,365 @@
 //! Room presence protocol v1 (browser <-> server, JSON over WebSocket).
+//!
+//! # Transport
+//! The browser opens `GET /api/rooms/{room}/ws?v=1` (the version travels in the URL; a
+//! missing `v` means 1, any other value gets an `error {code:"bad_version"}` frame and a
+//! close with [`close_code::BAD_VERSION`]). Every frame is one JSON text message tagged by
+//! `type` in camelCase. Unknown fields are ignored; unknown types get an
+//! `error {code:"bad_message"}` frame and the socket stays open.
+//!
+//! # Flow
+//! 1. client `{"type":"join","name":"Ada"}` (or with `"resumeToken"` after a reconnect);
+//! 2. server `{"type":"welcome","participantId":…,"resumeToken":…,"token":…,"state":{…}}`;
+//!    `token` authenticates `/api/calls/*` and `/api/turn` (`Authorization: Bearer <token>`);
+//! 3. the server broadcasts `participantJoined` / `participantUpdated` / `participantLeft`
+//!    deltas; a full `state` snapshot is only sent where a client could have missed deltas.
+//! 4. the client sends `ping` every ~5 s (the server also sends WebSocket pings, which
+//!    browsers answer on their own) and `leave` before closing.
+//!
+//! This module holds serde types only, so it compiles for wasm32 and the host.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this module describes (`?v=1` on the WebSocket URL).
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A participant id assigned by the server, unique within a room.
+pub type ParticipantId = String;
+
+/// What a published track carries, so clients can lay out tiles without guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TrackKind {
+    /// Microphone audio.
+    Mic,
+    /// Camera video.
+    Camera,
+    /// Screen-share video.
+    Screen,
+    /// Screen-share audio.
+    ScreenAudio,
+}
+
+/// One track a participant publishes on the SFU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedTrack {
+    /// `"<sessionId>/<trackName>"`, the Realtime API locator other clients pull.
+    pub track: String,
+    /// What the track carries.
+    pub kind: TrackKind,
+}
+
+/// Splits a `"<sessionId>/<trackName>"` track ref; `None` when either half is empty or
+/// there is not exactly one `/`.
+pub fn split_track_ref(track: &str) -> Option<(&str, &str)> {
+    let (session, name) = track.split_once('/')?;
+    if session.is_empty() || name.is_empty() || name.contains('/') {
+        return None;
+    }
+    Some((session, name))
+}
+
+/// A participant as every client in the room sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    /// Server-assigned id, stable across a resume.
+    pub id: ParticipantId,
+    /// Display name (validated: 1..=64 chars, no control characters).
+    pub name: String,
+    /// Published tracks, in publish order.
+    #[serde(default)]
+    pub tracks: Vec<PublishedTrack>,
+    /// Microphone enabled.
+    #[serde(default)]
+    pub mic: bool,
+    /// Camera enabled.
+    #[serde(default)]
+    pub camera: bool,
+    /// Screen share active.
+    #[serde(default)]
+    pub screen: bool,
+    /// Hand raised.
+    #[serde(default)]
+    pub hand: bool,
+    /// Currently speaking (as detected by that participant's own client).
+    #[serde(default)]
+    pub speaking: bool,
+}
+
+/// A full snapshot of a room.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomState {
+    /// The room name from the URL.
+    pub room: String,
+    /// Everyone currently in the room, in join order (the receiver included).
+    pub participants: Vec<Participant>,
+    /// Most recent chat messages, oldest first (bounded history for late joiners).
+    #[serde(default)]
+    pub chat: Vec<ChatMessage>,
+}
+
+/// One chat message as stored and broadcast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    /// Sender's participant id.
+    pub from: ParticipantId,
+    /// Sender's display name at the time of sending.
+    pub name: String,
+    /// Message text (validated: 1..=2000 chars).
+    pub text: String,
+    /// Server time in milliseconds since the Unix epoch (or the room clock's origin).
+    pub at: u64,
+}
+
+/// Partial media/presence update: absent fields keep their current value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaUpdate {
+    /// Microphone enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mic: Option<bool>,
+    /// Camera enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<bool>,
+    /// Screen share active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<bool>,
+    /// Hand raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand: Option<bool>,
+    /// Speaking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaking: Option<bool>,
+}
+
+/// Messages from the browser to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ClientMessage {
+    /// Enter the room under `name`; `resumeToken` (from an earlier `welcome`) reclaims the
+    /// same participant id and tracks after a reconnect.
+    #[serde(rename_all = "camelCase")]
+    Join {
+        /// Display name.
+        name: String,
+        /// Token from a previous `welcome` of this room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_token: Option<String>,
+    },
+    /// Announce tracks this participant publishes (added to its list; a ref already
+    /// listed is replaced, so re-publishing after a new session is idempotent).
+    Publish {
+        /// Tracks to add.
+        tracks: Vec<PublishedTrack>,
+    },
+    /// Withdraw tracks by their `"<sessionId>/<trackName>"` refs.
+    Unpublish {
+        /// Track refs to remove.
+        tracks: Vec<String>,
+    },
+    /// Change mic/camera/screen/hand/speaking flags (absent fields are unchanged).
+    Update(MediaUpdate),
+    /// Send a chat message to the room.
+    Chat {
+        /// Message text.
+        text: String,
+    },
+    /// Application-level heartbeat; answered with `pong`.
+    Ping,
+    /// Leave the room for good (the resume token stops working).
+    Leave,
+}
+
+/// Messages from the server to the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ServerMessage {
+    /// Answer to `join`: who you are and the room as it is now.
+    #[serde(rename_all = "camelCase")]
+    Welcome {
+        /// Your participant id.
+        participant_id: ParticipantId,
+        /// Send it in the next `join` after a reconnect to stay the same participant.
+        resume_token: String,
+        /// Bearer token for `/api/calls/*` and `/api/turn`.
+        token: String,
+        /// Full room snapshot, you included.
+        state: RoomState,
+    },
+    /// Full room snapshot; replaces the client's view.
+    State {
+        /// The snapshot.
+        state: RoomState,
+    },
+    /// Someone entered (or came back after a reconnect).
+    ParticipantJoined {
+        /// The newcomer.
+        participant: Participant,
+    },
+    /// Someone's tracks or flags changed; the full record replaces the old one.
+    ParticipantUpdated {
+        /// The new record.
+        participant: Participant,
+    },
+    /// Someone left, closed their socket or timed out.
+    #[serde(rename_all = "camelCase")]
+    ParticipantLeft {
+        /// Who left.
+        participant_id: ParticipantId,
+        /// Why: `"left"`, `"closed"`, `"timeout"`.
+        reason: LeaveReason,
+    },
+    /// A chat message (also echoed to its sender).
+    Chat {
+        /// The message.
+        message: ChatMessage,
+    },
+    /// Something went wrong with a request; the socket stays open unless a close follows.
+    Error {
+        /// Stable machine-readable code, see [`ErrorCode`].
+        code: ErrorCode,
+        /// Human-readable detail (not stable).
+        message: String,
+    },
+    /// Answer to `ping`.
+    Pong,
+}
+
+/// Why a participant left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LeaveReason {
+    /// Sent `leave`.
+    Left,
+    /// The socket closed (it may come back with its resume token).
+    Closed,
+    /// No heartbeat within the stale timeout (half-open socket).
+    Timeout,
+}
+
+/// Stable error codes of `error` frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The room already has the maximum number of participants; the socket is closed.
+    RoomFull,
+    /// Name empty, too long or containing control characters.
+    BadName,
+    /// Room name not `[a-z0-9-]{1,64}`; the socket is closed.
+    BadRoom,
+    /// Unsupported protocol version in `?v=`; the socket is closed.
+    BadVersion,
+    /// Frame is not valid JSON, has an unknown `type` or wrong field types.
+    BadMessage,
+    /// Frame larger than the message size limit.
+    MessageTooLarge,
+    /// Too many messages; the message was dropped (a flood closes the socket).
+    RateLimited,
+    /// The message needs a prior `join`.
+    NotJoined,
+    /// `join` on a socket that already joined.
+    AlreadyJoined,
+    /// A track ref is malformed, not owned by the sender, or over the per-participant cap.
+    BadTrack,
+    /// Chat text empty or too long.
+    BadChat,
+    /// The server has too many rooms open.
+    TooManyRooms,
+    /// The resume token is unknown or expired; the client joined as a new participant.
+    ResumeFailed,
+}
+
+impl ErrorCode {
+    /// The wire spelling, e.g. `"room_full"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::RoomFull => "room_full",
+            ErrorCode::BadName => "bad_name",
+            ErrorCode::BadRoom => "bad_room",
+            ErrorCode::BadVersion => "bad_version",
+            ErrorCode::BadMessage => "bad_message",
+            ErrorCode::MessageTooLarge => "message_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::NotJoined => "not_joined",
+            ErrorCode::AlreadyJoined => "already_joined",
+            ErrorCode::BadTrack => "bad_track",
+            ErrorCode::BadChat => "bad_chat",
+            ErrorCode::TooManyRooms => "too_many_rooms",
+            ErrorCode::ResumeFailed => "resume_failed",
+        }
+    }
+}
+
+/// WebSocket close codes the server uses (4000-4999 are application codes).
+pub mod close_code {
+    /// Normal close, e.g. after `leave`.
+    pub const NORMAL: u16 = 1000;
+    /// Server shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// Flood: too many messages, or too many rate-limit violations.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A frame exceeded the hard transport size limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The room is full (an `error {code:"room_full"}` frame precedes it).
+    pub const ROOM_FULL: u16 = 4001;
+    /// The same participant resumed on another socket; this one is obsolete.
+    pub const REPLACED: u16 = 4002;
+    /// No heartbeat within the stale timeout.
+    pub const STALE: u16 = 4003;
+    /// Bad room name or protocol version (an `error` frame precedes it).
+    pub const BAD_REQUEST: u16 = 4004;
+    /// The server has too many rooms.
+    pub const TOO_MANY_ROOMS: u16 = 4005;
+    /// The client did not `join` within the join timeout.
+    pub const JOIN_TIMEOUT: u16 = 4006;
+    /// The client did not read its messages fast enough.
+    pub const SLOW_CONSUMER: u16 = 4007;
+    /// BAD_VERSION is sent with [`BAD_REQUEST`].
+    pub const BAD_VERSION: u16 = BAD_REQUEST;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_round_trip() {
+        let join: ClientMessage = serde_json::from_str(r#"{"type":"join","name":"Ada"}"#).unwrap();
+        assert_eq!(join, ClientMessage::Join { name: "Ada".into(), resume_token: None });
+        let upd: ClientMessage =
+            serde_json::from_str(r#"{"type":"update","mic":true,"extra":1}"#).unwrap();
+        assert_eq!(upd, ClientMessage::Update(MediaUpdate { mic: Some(true), ..Default::default() }));
+        let publish = ClientMessage::Publish {
+            tracks: vec![PublishedTrack { track: "abc/mic".into(), kind: TrackKind::Mic }],
+        };
+        let json = serde_json::to_string(&publish).unwrap();
+        assert_eq!(json, r#"{"type":"publish","tracks":[{"track":"abc/mic","kind":"mic"}]}"#);
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
+        assert_eq!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(), ClientMessage::Ping);
+    }
+
+    #[test]
+    fn server_messages_are_camel_case() {
+        let msg = ServerMessage::ParticipantLeft { participant_id: "p1".into(), reason: LeaveReason::Timeout };
+        assert_eq!(
+            serde_json::to_string(&msg).unwrap(),
+            r#"{"type":"participantLeft","participantId":"p1","reason":"timeout"}"#
+        );
+        let err = ServerMessage::Error { code: ErrorCode::RoomFull, message: "full".into() };
+        assert_eq!(serde_json::to_string(&err).unwrap(), r#"{"type":"error","code":"room_full","message":"full"}"#);
+        assert_eq!(ErrorCode::RoomFull.as_str(), "room_full");
+    }
+
+    #[test]
+    fn track_refs_split() {
+        assert_eq!(split_track_ref("s/t"), Some(("s", "t")));
+        assert_eq!(split_track_ref("s/"), None);
+        assert_eq!(split_track_ref("/t"), None);
+        assert_eq!(split_track_ref("s/t/u"), None);
+        assert_eq!(split_track_ref("st"), None);
+    }
+}

@@ -1,0 +1,14 @@
+//! Sans-IO pieces of Satsuma's signaling server.
+//!
+//! Nothing here does IO, spawns tasks or reads a clock: time comes in as milliseconds and
+//! randomness through [`room::RoomContext`], so the same code can run in the axum server
+//! and in a Cloudflare Durable Object (wasm32).
+//!
+//! - [`room`]: the room presence state machine (join, leave, resume, heartbeats, chat).
+//! - [`calls_policy`]: what the `/api/calls/*` proxy allows: route allowlist, session
+//!   ownership, which remote tracks a client may pull.
+//! - [`limits`]: name validation and a token-bucket rate limiter.
+
+pub mod calls_policy;
+pub mod limits;
+pub mod room;

@@ -1,0 +1,809 @@
+//! The room presence state machine.
+//!
+//! Inputs: [`Room::connect`], [`Room::message`], [`Room::activity`],
+//! [`Room::disconnected`], [`Room::tick`]. Each returns [`Effect`]s the edge carries out
+//! (send a frame to a socket, close a socket, forget a participant's SFU sessions).
+//! Time is `now_ms` (milliseconds since the Unix epoch as the edge sees it); ids and
+//! secrets come from [`RoomContext`].
+
+use std::collections::{HashMap, VecDeque};
+
+use satsuma_protocol::room::{
+    close_code, split_track_ref, ChatMessage, ClientMessage, ErrorCode, LeaveReason, MediaUpdate, Participant,
+    ParticipantId, PublishedTrack, RoomState, ServerMessage,
+};
+
+use crate::limits::{validate_chat, validate_name};
+
+/// Identifies one socket; assigned by the edge, unique per process (or Durable Object).
+pub type ConnId = u64;
+
+/// Longest `"<sessionId>/<trackName>"` ref accepted.
+pub const MAX_TRACK_REF: usize = 256;
+
+/// Tunables of a room. [`Default`] gives the documented defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    /// Most participants at once (`room_full` beyond).
+    pub max_participants: usize,
+    /// Longest display name, in characters.
+    pub max_name_chars: usize,
+    /// Most published tracks per participant.
+    pub max_tracks: usize,
+    /// Longest chat message, in characters.
+    pub max_chat_chars: usize,
+    /// Chat messages kept for late joiners.
+    pub chat_history: usize,
+    /// A socket silent for this long is considered half-open and removed.
+    pub stale_after_ms: u64,
+    /// How long a closed or timed-out participant can come back with its resume token.
+    pub resume_grace_ms: u64,
+    /// A socket that has not joined within this long is closed.
+    pub join_timeout_ms: u64,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            max_participants: 16,
+            max_name_chars: 64,
+            max_tracks: 8,
+            max_chat_chars: 2000,
+            chat_history: 100,
+            stale_after_ms: 12_000,
+            resume_grace_ms: 30_000,
+            join_timeout_ms: 15_000,
+        }
+    }
+}
+
+/// What the edge must do after an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Send `msg` to socket `conn`.
+    Send {
+        /// Target socket.
+        conn: ConnId,
+        /// The frame.
+        msg: ServerMessage,
+    },
+    /// `conn` joined as `participant_id`: send it `welcome` (the edge adds the auth token,
+    /// which the machine does not know how to sign).
+    Welcome {
+        /// Target socket.
+        conn: ConnId,
+        /// The participant it is now.
+        participant_id: ParticipantId,
+        /// Its resume token.
+        resume_token: String,
+        /// Room snapshot including it.
+        state: RoomState,
+    },
+    /// Close socket `conn` with a WebSocket close code after sending what precedes.
+    Close {
+        /// Target socket.
+        conn: ConnId,
+        /// See [`close_code`].
+        code: u16,
+        /// Short human-readable reason.
+        reason: &'static str,
+    },
+    /// The participant left for good (cannot resume): forget its SFU session ownership.
+    Gone {
+        /// Who.
+        participant_id: ParticipantId,
+    },
+}
+
+/// What the machine needs from its host: randomness and the SFU ownership view.
+pub trait RoomContext {
+    /// A fresh unguessable string (participant ids, resume tokens).
+    fn random_id(&mut self) -> String;
+    /// Whether `participant` may announce tracks of SFU session `session_id`
+    /// (the edge answers from its ownership registry).
+    fn owns_session(&self, participant: &str, session_id: &str) -> bool;
+}
+
+#[derive(Debug)]
+struct Member {
+    participant: Participant,
+    conn: ConnId,
+    resume_token: String,
+}
+
+#[derive(Debug)]
+struct Conn {
+    participant: Option<ParticipantId>,
+    opened_ms: u64,
+    last_seen_ms: u64,
+}
+
+#[derive(Debug)]
+struct Departed {
+    participant: Participant,
+    resume_token: String,
+    left_ms: u64,
+}
+
+/// One room's presence state.
+#[derive(Debug)]
+pub struct Room {
+    name: String,
+    config: RoomConfig,
+    /// Live participants in join order.
+    members: Vec<Member>,
+    conns: HashMap<ConnId, Conn>,
+    /// Participants whose socket closed or timed out, resumable for `resume_grace_ms`.
+    departed: Vec<Departed>,
+    chat: VecDeque<ChatMessage>,
+}
+
+fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
+    Effect::Send { conn, msg: ServerMessage::Error { code, message: message.into() } }
+}
+
+impl Room {
+    /// An empty room called `name`.
+    pub fn new(name: impl Into<String>, config: RoomConfig) -> Self {
+        Room {
+            name: name.into(),
+            config,
+            members: Vec::new(),
+            conns: HashMap::new(),
+            departed: Vec::new(),
+            chat: VecDeque::new(),
+        }
+    }
+
+    /// The room's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The room's configuration.
+    pub fn config(&self) -> &RoomConfig {
+        &self.config
+    }
+
+    /// A socket opened (not joined yet).
+    pub fn connect(&mut self, conn: ConnId, now_ms: u64) {
+        self.conns.insert(conn, Conn { participant: None, opened_ms: now_ms, last_seen_ms: now_ms });
+    }
+
+    /// Something arrived on `conn` (a pong, any frame): it is alive.
+    pub fn activity(&mut self, conn: ConnId, now_ms: u64) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.last_seen_ms = c.last_seen_ms.max(now_ms);
+        }
+    }
+
+    /// A parsed client message arrived on `conn`.
+    pub fn message(
+        &mut self,
+        conn: ConnId,
+        msg: ClientMessage,
+        now_ms: u64,
+        ctx: &mut dyn RoomContext,
+    ) -> Vec<Effect> {
+        if !self.conns.contains_key(&conn) {
+            // The edge calls connect first; tolerate a missing call rather than lose input.
+            self.connect(conn, now_ms);
+        }
+        self.activity(conn, now_ms);
+        let joined = self.conns.get(&conn).and_then(|c| c.participant.clone());
+        match (msg, joined) {
+            (ClientMessage::Ping, _) => vec![Effect::Send { conn, msg: ServerMessage::Pong }],
+            (ClientMessage::Join { name, resume_token }, None) => {
+                self.join(conn, &name, resume_token.as_deref(), now_ms, ctx)
+            }
+            (ClientMessage::Join { .. }, Some(_)) => {
+                vec![error(conn, ErrorCode::AlreadyJoined, "this socket already joined")]
+            }
+            (_, None) => vec![error(conn, ErrorCode::NotJoined, "send join first")],
+            (ClientMessage::Publish { tracks }, Some(pid)) => self.publish(conn, &pid, tracks, ctx),
+            (ClientMessage::Unpublish { tracks }, Some(pid)) => self.unpublish(&pid, &tracks),
+            (ClientMessage::Update(update), Some(pid)) => self.update(&pid, update),
+            (ClientMessage::Chat { text }, Some(pid)) => self.chat(conn, &pid, &text, now_ms),
+            (ClientMessage::Leave, Some(pid)) => self.leave(conn, &pid),
+        }
+    }
+
+    /// Socket `conn` closed: its participant leaves for everyone at once but stays
+    /// resumable for `resume_grace_ms`.
+    pub fn disconnected(&mut self, conn: ConnId, now_ms: u64) -> Vec<Effect> {
+        let Some(c) = self.conns.remove(&conn) else { return Vec::new() };
+        match c.participant {
+            Some(pid) => self.depart(&pid, LeaveReason::Closed, now_ms),
+            None => Vec::new(),
+        }
+    }
+
+    /// Time passed: drop silent sockets, close sockets that never joined, expire resume
+    /// tokens. Call it about once a second.
+    pub fn tick(&mut self, now_ms: u64) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let mut stale: Vec<(ConnId, Option<ParticipantId>)> = Vec::new();
+        for (&id, c) in &self.conns {
+            let silent = now_ms.saturating_sub(c.last_seen_ms) >= self.config.stale_after_ms;
+            let unjoined_too_long =
+                c.participant.is_none() && now_ms.saturating_sub(c.opened_ms) >= self.config.join_timeout_ms;
+            if silent || unjoined_too_long {
+                stale.push((id, c.participant.clone()));
+            }
+        }
+        stale.sort_by_key(|(id, _)| *id);
+        for (id, pid) in stale {
+            self.conns.remove(&id);
+            match pid {
+                Some(pid) => {
+                    effects.extend(self.depart(&pid, LeaveReason::Timeout, now_ms));
+                    effects.push(Effect::Close { conn: id, code: close_code::STALE, reason: "heartbeat timeout" });
+                }
+                None => effects.push(Effect::Close {
+                    conn: id,
+                    code: close_code::JOIN_TIMEOUT,
+                    reason: "no join in time",
+                }),
+            }
+        }
+        let grace = self.config.resume_grace_ms;
+        let (expired, kept): (Vec<_>, Vec<_>) =
+            self.departed.drain(..).partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
+        self.departed = kept;
+        effects.extend(expired.into_iter().map(|d| Effect::Gone { participant_id: d.participant.id }));
+        effects
+    }
+
+    /// The full snapshot clients see.
+    pub fn state(&self) -> RoomState {
+        RoomState {
+            room: self.name.clone(),
+            participants: self.members.iter().map(|m| m.participant.clone()).collect(),
+            chat: self.chat.iter().cloned().collect(),
+        }
+    }
+
+    /// Live participant joined on `conn`, if any.
+    pub fn participant_of(&self, conn: ConnId) -> Option<&Participant> {
+        let pid = self.conns.get(&conn)?.participant.as_ref()?;
+        self.members.iter().find(|m| &m.participant.id == pid).map(|m| &m.participant)
+    }
+
+    /// True when `participant_id` is in the room or may still resume.
+    pub fn knows(&self, participant_id: &str) -> bool {
+        self.members.iter().any(|m| m.participant.id == participant_id)
+            || self.departed.iter().any(|d| d.participant.id == participant_id)
+    }
+
+    /// True when a live participant publishes `track_ref` (`"<sessionId>/<trackName>"`).
+    pub fn has_track(&self, track_ref: &str) -> bool {
+        self.members.iter().any(|m| m.participant.tracks.iter().any(|t| t.track == track_ref))
+    }
+
+    /// Number of live participants.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when no participant is live.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// True when nothing is left: no socket, no resumable participant. The host may drop
+    /// the room (and its chat history).
+    pub fn is_idle(&self) -> bool {
+        self.conns.is_empty() && self.members.is_empty() && self.departed.is_empty()
+    }
+
+    fn broadcast(&self, msg: &ServerMessage, except: Option<ConnId>, effects: &mut Vec<Effect>) {
+        for m in &self.members {
+            if Some(m.conn) != except {
+                effects.push(Effect::Send { conn: m.conn, msg: msg.clone() });
+            }
+        }
+    }
+
+    fn member_mut(&mut self, pid: &str) -> Option<&mut Member> {
+        self.members.iter_mut().find(|m| m.participant.id == pid)
+    }
+
+    fn join(
+        &mut self,
+        conn: ConnId,
+        name: &str,
+        resume_token: Option<&str>,
+        now_ms: u64,
+        ctx: &mut dyn RoomContext,
+    ) -> Vec<Effect> {
+        let name = match validate_name(name, self.config.max_name_chars) {
+            Ok(name) => name,
+            Err(e) => return vec![error(conn, ErrorCode::BadName, format!("name {e}"))],
+        };
+        let mut effects = Vec::new();
+        if let Some(token) = resume_token.filter(|t| !t.is_empty()) {
+            // Same participant still live on another (probably half-open) socket: move it.
+            if let Some(idx) = self.members.iter().position(|m| m.resume_token == token) {
+                let old = self.members[idx].conn;
+                self.members[idx].conn = conn;
+                let renamed = self.members[idx].participant.name != name;
+                self.members[idx].participant.name = name;
+                let pid = self.members[idx].participant.id.clone();
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.participant = Some(pid.clone());
+                }
+                if old != conn {
+                    self.conns.remove(&old);
+                    effects.push(Effect::Close { conn: old, code: close_code::REPLACED, reason: "resumed elsewhere" });
+                }
+                effects.push(self.welcome(conn, idx));
+                if renamed {
+                    let p = self.members[idx].participant.clone();
+                    self.broadcast(&ServerMessage::ParticipantUpdated { participant: p }, Some(conn), &mut effects);
+                }
+                return effects;
+            }
+            let grace = self.config.resume_grace_ms;
+            if let Some(idx) = self
+                .departed
+                .iter()
+                .position(|d| d.resume_token == token && now_ms.saturating_sub(d.left_ms) < grace)
+            {
+                if self.members.len() >= self.config.max_participants {
+                    return self.room_full(conn);
+                }
+                let d = self.departed.remove(idx);
+                let mut participant = d.participant;
+                participant.name = name;
+                return self.admit(conn, participant, d.resume_token, effects);
+            }
+            effects.push(error(conn, ErrorCode::ResumeFailed, "resume token unknown or expired; joined afresh"));
+        }
+        if self.members.len() >= self.config.max_participants {
+            return self.room_full(conn);
+        }
+        let participant = Participant {
+            id: ctx.random_id(),
+            name,
+            tracks: Vec::new(),
+            mic: false,
+            camera: false,
+            screen: false,
+            hand: false,
+            speaking: false,
+        };
+        let resume_token = ctx.random_id();
+        self.admit(conn, participant, resume_token, effects)
+    }
+
+    fn room_full(&mut self, conn: ConnId) -> Vec<Effect> {
+        self.conns.remove(&conn);
+        vec![
+            error(conn, ErrorCode::RoomFull, format!("the room is full ({} participants)", self.config.max_participants)),
+            Effect::Close { conn, code: close_code::ROOM_FULL, reason: "room full" },
+        ]
+    }
+
+    fn admit(
+        &mut self,
+        conn: ConnId,
+        participant: Participant,
+        resume_token: String,
+        mut effects: Vec<Effect>,
+    ) -> Vec<Effect> {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.participant = Some(participant.id.clone());
+        }
+        self.members.push(Member { participant: participant.clone(), conn, resume_token });
+        effects.push(self.welcome(conn, self.members.len() - 1));
+        self.broadcast(&ServerMessage::ParticipantJoined { participant }, Some(conn), &mut effects);
+        effects
+    }
+
+    fn welcome(&self, conn: ConnId, idx: usize) -> Effect {
+        let m = &self.members[idx];
+        Effect::Welcome {
+            conn,
+            participant_id: m.participant.id.clone(),
+            resume_token: m.resume_token.clone(),
+            state: self.state(),
+        }
+    }
+
+    /// Removes a live participant, keeping it resumable (`Closed`/`Timeout`) or not (`Left`).
+    fn depart(&mut self, pid: &str, reason: LeaveReason, now_ms: u64) -> Vec<Effect> {
+        let Some(idx) = self.members.iter().position(|m| m.participant.id == pid) else { return Vec::new() };
+        let m = self.members.remove(idx);
+        let mut effects = Vec::new();
+        let msg = ServerMessage::ParticipantLeft { participant_id: m.participant.id.clone(), reason };
+        self.broadcast(&msg, None, &mut effects);
+        if reason == LeaveReason::Left {
+            effects.push(Effect::Gone { participant_id: m.participant.id });
+        } else {
+            self.departed.push(Departed { participant: m.participant, resume_token: m.resume_token, left_ms: now_ms });
+        }
+        effects
+    }
+
+    fn leave(&mut self, conn: ConnId, pid: &str) -> Vec<Effect> {
+        self.conns.remove(&conn);
+        let mut effects = self.depart(pid, LeaveReason::Left, 0);
+        effects.push(Effect::Close { conn, code: close_code::NORMAL, reason: "left" });
+        effects
+    }
+
+    fn publish(
+        &mut self,
+        conn: ConnId,
+        pid: &str,
+        tracks: Vec<PublishedTrack>,
+        ctx: &mut dyn RoomContext,
+    ) -> Vec<Effect> {
+        for t in &tracks {
+            let Some((session, _)) = split_track_ref(&t.track).filter(|_| t.track.len() <= MAX_TRACK_REF) else {
+                return vec![error(conn, ErrorCode::BadTrack, "track must be \"<sessionId>/<trackName>\"")];
+            };
+            if !ctx.owns_session(pid, session) {
+                return vec![error(conn, ErrorCode::BadTrack, format!("session {session} is not yours"))];
+            }
+        }
+        let max = self.config.max_tracks;
+        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let mut list = member.participant.tracks.clone();
+        for t in tracks {
+            match list.iter_mut().find(|x| x.track == t.track) {
+                Some(existing) => *existing = t,
+                None => list.push(t),
+            }
+        }
+        if list.len() > max {
+            return vec![error(conn, ErrorCode::BadTrack, format!("at most {max} published tracks"))];
+        }
+        if list == member.participant.tracks {
+            return Vec::new();
+        }
+        member.participant.tracks = list;
+        self.updated(pid)
+    }
+
+    fn unpublish(&mut self, pid: &str, tracks: &[String]) -> Vec<Effect> {
+        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let before = member.participant.tracks.len();
+        member.participant.tracks.retain(|t| !tracks.contains(&t.track));
+        if member.participant.tracks.len() == before {
+            return Vec::new();
+        }
+        self.updated(pid)
+    }
+
+    fn update(&mut self, pid: &str, u: MediaUpdate) -> Vec<Effect> {
+        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let p = &mut member.participant;
+        let before = p.clone();
+        p.mic = u.mic.unwrap_or(p.mic);
+        p.camera = u.camera.unwrap_or(p.camera);
+        p.screen = u.screen.unwrap_or(p.screen);
+        p.hand = u.hand.unwrap_or(p.hand);
+        p.speaking = u.speaking.unwrap_or(p.speaking);
+        if *p == before {
+            return Vec::new();
+        }
+        self.updated(pid)
+    }
+
+    fn updated(&self, pid: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if let Some(m) = self.members.iter().find(|m| m.participant.id == pid) {
+            let msg = ServerMessage::ParticipantUpdated { participant: m.participant.clone() };
+            self.broadcast(&msg, None, &mut effects);
+        }
+        effects
+    }
+
+    fn chat(&mut self, conn: ConnId, pid: &str, text: &str, now_ms: u64) -> Vec<Effect> {
+        let text = match validate_chat(text, self.config.max_chat_chars) {
+            Ok(text) => text,
+            Err(e) => return vec![error(conn, ErrorCode::BadChat, format!("chat text {e}"))],
+        };
+        let Some(member) = self.members.iter().find(|m| m.participant.id == pid) else { return Vec::new() };
+        let message = ChatMessage { from: pid.to_owned(), name: member.participant.name.clone(), text, at: now_ms };
+        if self.config.chat_history > 0 {
+            while self.chat.len() >= self.config.chat_history {
+                self.chat.pop_front();
+            }
+            self.chat.push_back(message.clone());
+        }
+        let mut effects = Vec::new();
+        self.broadcast(&ServerMessage::Chat { message }, None, &mut effects);
+        effects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use satsuma_protocol::room::TrackKind;
+
+    /// Deterministic ids; owns every session named after the participant (`p1-sess`).
+    struct Ctx(u32);
+    impl RoomContext for Ctx {
+        fn random_id(&mut self) -> String {
+            self.0 += 1;
+            format!("id{}", self.0)
+        }
+        fn owns_session(&self, participant: &str, session_id: &str) -> bool {
+            session_id.starts_with(participant)
+        }
+    }
+
+    fn room(max: usize) -> Room {
+        Room::new("r", RoomConfig { max_participants: max, chat_history: 3, ..RoomConfig::default() })
+    }
+
+    fn join(room: &mut Room, ctx: &mut Ctx, conn: ConnId, name: &str, now: u64) -> (String, String, Vec<Effect>) {
+        room.connect(conn, now);
+        let eff = room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, now, ctx);
+        let (pid, tok) = eff
+            .iter()
+            .find_map(|e| match e {
+                Effect::Welcome { participant_id, resume_token, .. } => Some((participant_id.clone(), resume_token.clone())),
+                _ => None,
+            })
+            .expect("welcome");
+        (pid, tok, eff)
+    }
+
+    fn sends_to(eff: &[Effect], conn: ConnId) -> Vec<&ServerMessage> {
+        eff.iter()
+            .filter_map(|e| match e {
+                Effect::Send { conn: c, msg } if *c == conn => Some(msg),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn error_codes(eff: &[Effect], conn: ConnId) -> Vec<ErrorCode> {
+        sends_to(eff, conn)
+            .into_iter()
+            .filter_map(|m| match m {
+                ServerMessage::Error { code, .. } => Some(*code),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn join_welcomes_and_announces() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        let (b, _, eff) = join(&mut r, &mut ctx, 2, " Bob ", 0);
+        assert_ne!(a, b);
+        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else {
+            panic!()
+        };
+        assert_eq!(state.participants.len(), 2);
+        assert_eq!(state.participants[1].name, "Bob");
+        let to_a = sends_to(&eff, 1);
+        assert!(matches!(to_a[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.id == b));
+        assert!(sends_to(&eff, 2).is_empty(), "the joiner gets welcome, not its own joined event");
+    }
+
+    #[test]
+    fn bad_name_keeps_socket_and_allows_retry() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        r.connect(1, 0);
+        let eff = r.message(1, ClientMessage::Join { name: "a\u{1}".into(), resume_token: None }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
+        assert!(!eff.iter().any(|e| matches!(e, Effect::Close { .. })));
+        let eff = r.message(1, ClientMessage::Join { name: "x".repeat(65), resume_token: None }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
+        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        assert!(eff.iter().any(|e| matches!(e, Effect::Welcome { .. })));
+        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::AlreadyJoined]);
+    }
+
+    #[test]
+    fn messages_before_join_are_refused() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        r.connect(1, 0);
+        let eff = r.message(1, ClientMessage::Chat { text: "hi".into() }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::NotJoined]);
+        let eff = r.message(1, ClientMessage::Ping, 0, &mut ctx);
+        assert_eq!(sends_to(&eff, 1), vec![&ServerMessage::Pong]);
+    }
+
+    #[test]
+    fn cap_refuses_with_room_full_and_close() {
+        let mut ctx = Ctx(0);
+        let mut r = room(2);
+        join(&mut r, &mut ctx, 1, "a", 0);
+        join(&mut r, &mut ctx, 2, "b", 0);
+        r.connect(3, 0);
+        let eff = r.message(3, ClientMessage::Join { name: "c".into(), resume_token: None }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 3), vec![ErrorCode::RoomFull]);
+        assert!(eff.contains(&Effect::Close { conn: 3, code: close_code::ROOM_FULL, reason: "room full" }));
+        assert_eq!(r.len(), 2);
+        // A slot frees up once someone leaves.
+        r.disconnected(1, 1);
+        let (_, _, eff) = join(&mut r, &mut ctx, 4, "d", 1);
+        assert!(error_codes(&eff, 4).is_empty());
+    }
+
+    #[test]
+    fn close_removes_at_once_and_resume_restores_id_and_tracks() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        let (_b, _, _) = join(&mut r, &mut ctx, 2, "Bob", 0);
+        let track = PublishedTrack { track: format!("{a}-sess/mic"), kind: TrackKind::Mic };
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![track.clone()] }, 1, &mut ctx);
+        assert_eq!(sends_to(&eff, 2).len(), 1);
+        assert!(r.has_track(&track.track));
+
+        let eff = r.disconnected(1, 2);
+        assert_eq!(
+            sends_to(&eff, 2),
+            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Closed }]
+        );
+        assert!(!r.has_track(&track.track));
+        assert!(r.knows(&a));
+
+        r.connect(3, 3);
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok.clone()) }, 3, &mut ctx);
+        let Some(Effect::Welcome { participant_id, resume_token, .. }) =
+            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
+        else {
+            panic!("{eff:?}")
+        };
+        assert_eq!(participant_id, &a);
+        assert_eq!(resume_token, &tok);
+        assert!(r.has_track(&track.track));
+        let to_b = sends_to(&eff, 2);
+        assert!(matches!(to_b[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.tracks == vec![track.clone()]));
+    }
+
+    #[test]
+    fn resume_on_live_participant_replaces_old_socket() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        join(&mut r, &mut ctx, 2, "Bob", 0);
+        r.connect(3, 1);
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 1, &mut ctx);
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::REPLACED, reason: "resumed elsewhere" }));
+        assert!(sends_to(&eff, 2).is_empty(), "others see no change");
+        assert_eq!(r.participant_of(3).map(|p| p.id.clone()), Some(a));
+        // The old socket's close event is now a no-op.
+        assert!(r.disconnected(1, 2).is_empty());
+        assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn unknown_or_expired_resume_joins_afresh_with_notice() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        r.disconnected(1, 0);
+        let eff = r.tick(30_000);
+        assert_eq!(eff, vec![Effect::Gone { participant_id: a.clone() }]);
+        r.connect(2, 30_001);
+        let eff = r.message(2, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 30_001, &mut ctx);
+        assert_eq!(error_codes(&eff, 2), vec![ErrorCode::ResumeFailed]);
+        assert_ne!(r.participant_of(2).map(|p| p.id.clone()), Some(a));
+    }
+
+    #[test]
+    fn leave_is_final() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        join(&mut r, &mut ctx, 2, "Bob", 0);
+        let eff = r.message(1, ClientMessage::Leave, 1, &mut ctx);
+        assert!(eff.contains(&Effect::Gone { participant_id: a.clone() }));
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::NORMAL, reason: "left" }));
+        assert_eq!(
+            sends_to(&eff, 2),
+            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Left }]
+        );
+        assert!(!r.knows(&a));
+        r.connect(3, 2);
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 2, &mut ctx);
+        assert_eq!(error_codes(&eff, 3), vec![ErrorCode::ResumeFailed]);
+    }
+
+    #[test]
+    fn stale_sockets_are_removed_and_fresh_ones_kept() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        join(&mut r, &mut ctx, 2, "Bob", 0);
+        r.activity(2, 10_000);
+        assert!(r.tick(11_999).is_empty());
+        let eff = r.tick(12_000);
+        assert_eq!(
+            sends_to(&eff, 2),
+            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Timeout }]
+        );
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::STALE, reason: "heartbeat timeout" }));
+        assert_eq!(r.len(), 1);
+        assert!(r.knows(&a), "a timed-out participant may still resume");
+        // An unjoined socket is closed after the join timeout.
+        r.connect(5, 12_000);
+        r.activity(2, 26_000);
+        let eff = r.tick(27_000);
+        assert!(eff.contains(&Effect::Close { conn: 5, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }));
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn publish_checks_ownership_shape_and_cap() {
+        let mut ctx = Ctx(0);
+        let mut r = Room::new("r", RoomConfig { max_tracks: 2, ..RoomConfig::default() });
+        let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+        let t = |s: &str| PublishedTrack { track: s.into(), kind: TrackKind::Camera };
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("other/cam")] }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("nosep")] }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
+        let tracks = vec![t(&format!("{a}/1")), t(&format!("{a}/2"))];
+        let eff = r.message(1, ClientMessage::Publish { tracks }, 0, &mut ctx);
+        assert!(error_codes(&eff, 1).is_empty());
+        // Re-publishing the same ref is idempotent, a third one is over the cap.
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/1"))] }, 0, &mut ctx);
+        assert!(eff.is_empty());
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/3"))] }, 0, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
+        let eff = r.message(1, ClientMessage::Unpublish { tracks: vec![format!("{a}/1")] }, 0, &mut ctx);
+        assert_eq!(eff.len(), 1);
+        assert!(!r.has_track(&format!("{a}/1")));
+        assert!(r.has_track(&format!("{a}/2")));
+    }
+
+    #[test]
+    fn update_broadcasts_only_changes() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        join(&mut r, &mut ctx, 1, "Ada", 0);
+        join(&mut r, &mut ctx, 2, "Bob", 0);
+        let u = MediaUpdate { mic: Some(true), hand: Some(true), ..Default::default() };
+        let eff = r.message(1, ClientMessage::Update(u), 0, &mut ctx);
+        assert_eq!(eff.len(), 2, "both participants get the update");
+        let p = r.participant_of(1).unwrap();
+        assert!(p.mic && p.hand && !p.camera);
+        assert!(r.message(1, ClientMessage::Update(u), 0, &mut ctx).is_empty());
+    }
+
+    #[test]
+    fn chat_history_is_bounded_and_sent_to_late_joiners() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        join(&mut r, &mut ctx, 1, "Ada", 0);
+        for i in 0..5 {
+            let eff = r.message(1, ClientMessage::Chat { text: format!("m{i}") }, i, &mut ctx);
+            assert_eq!(eff.len(), 1);
+        }
+        let eff = r.message(1, ClientMessage::Chat { text: " ".into() }, 9, &mut ctx);
+        assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadChat]);
+        let (_, _, eff) = join(&mut r, &mut ctx, 2, "Bob", 10);
+        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else {
+            panic!()
+        };
+        let texts: Vec<_> = state.chat.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, vec!["m2", "m3", "m4"]);
+    }
+
+    #[test]
+    fn idle_after_everyone_is_gone() {
+        let mut ctx = Ctx(0);
+        let mut r = room(4);
+        join(&mut r, &mut ctx, 1, "Ada", 0);
+        r.disconnected(1, 0);
+        assert!(!r.is_idle());
+        r.tick(40_000);
+        assert!(r.is_idle());
+    }
+}
