@@ -1,0 +1,45 @@
+//! Configuration of the SFU.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the SFU needs to start.
+#[derive(Debug, Clone)]
+pub struct SfuConfig {
+    /// App id clients put in the path: `/v1/apps/{app_id}/...`.
+    pub app_id: String,
+    /// Bearer secret clients must send.
+    pub app_secret: String,
+    /// UDP address for media. The socket binds exactly this IP (ICE-lite host candidate);
+    /// port 0 picks an ephemeral port, read back after binding.
+    pub media_addr: SocketAddr,
+    /// A session that never negotiates expires after this long (then 410 `session_error`).
+    pub unconnected_session_timeout: Duration,
+    /// A published track without incoming media for this long is collected.
+    pub track_idle_timeout: Duration,
+    /// How long a pull waits for a publisher that exists but sends no media yet.
+    pub pull_wait: Duration,
+    /// How long a DataChannel operation waits for the session's transport before 425.
+    pub connect_wait: Duration,
+    /// Largest accepted request body, in bytes (413 `payload_too_large` above it).
+    pub max_body_bytes: usize,
+    /// Interval of the stats log line (`None`: never log).
+    pub stats_log_interval: Option<Duration>,
+}
+
+impl SfuConfig {
+    /// A configuration with the default timeouts and limits.
+    pub fn new(app_id: impl Into<String>, app_secret: impl Into<String>, media_addr: SocketAddr) -> Self {
+        Self {
+            app_id: app_id.into(),
+            app_secret: app_secret.into(),
+            media_addr,
+            unconnected_session_timeout: Duration::from_secs(30),
+            track_idle_timeout: Duration::from_secs(30),
+            pull_wait: Duration::from_secs(5),
+            connect_wait: Duration::from_secs(5),
+            max_body_bytes: 256 * 1024,
+            stats_log_interval: Some(Duration::from_secs(30)),
+        }
+    }
+}

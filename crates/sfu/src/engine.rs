@@ -1,0 +1,301 @@
+//! The sans-IO SFU: all sessions, fed with datagrams and time, producing datagrams.
+//!
+//! Nothing here touches a socket or a clock: the runtime passes `now` in and drains
+//! [`Sfu::poll_transmit`]. API operations live in `negotiation`, `datachannels` and
+//! `state`; media and message relaying in `forwarding`.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use str0m::net::{Protocol, Receive, Transmit};
+use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+
+use crate::config::SfuConfig;
+use crate::error::ApiError;
+use crate::session::{Session, SessionKey, TrackRole};
+use crate::stats::Stats;
+
+/// How often housekeeping (expiry, idle collection) runs.
+const HOUSEKEEPING: Duration = Duration::from_millis(250);
+/// A disconnected session is kept this long for a reconnect before collection.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(30);
+/// A negotiated session that never connects is collected after this long.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(60);
+/// An unanswered SFU offer is dropped after this long.
+const PENDING_OFFER_TTL: Duration = Duration::from_secs(30);
+
+/// The SFU state machine.
+pub struct Sfu {
+    pub(crate) config: SfuConfig,
+    pub(crate) sessions: HashMap<SessionKey, Session>,
+    by_id: HashMap<String, SessionKey>,
+    next_key: SessionKey,
+    by_source: HashMap<SocketAddr, SessionKey>,
+    transmits: VecDeque<Transmit>,
+    dirty: Vec<SessionKey>,
+    dirty_set: HashSet<SessionKey>,
+    next_housekeeping: Instant,
+    pub(crate) stats: Stats,
+}
+
+impl Sfu {
+    /// A new SFU advertising `config.media_addr` (which must carry the real bound port).
+    pub fn new(config: SfuConfig, now: Instant) -> Self {
+        Self {
+            config,
+            sessions: HashMap::new(),
+            by_id: HashMap::new(),
+            next_key: 1,
+            by_source: HashMap::new(),
+            transmits: VecDeque::new(),
+            dirty: Vec::new(),
+            dirty_set: HashSet::new(),
+            next_housekeeping: now,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &SfuConfig {
+        &self.config
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.sessions = self.sessions.len();
+        let tracks = self.sessions.values().flat_map(|s| s.tracks.iter()).filter(|t| t.active);
+        for t in tracks {
+            match t.role {
+                TrackRole::Local(_) => s.published_tracks += 1,
+                TrackRole::Remote(_) => s.subscribed_tracks += 1,
+            }
+        }
+        s
+    }
+
+    /// Creates a session with a fresh ICE-lite `Rtc`; returns its key.
+    pub(crate) fn create_session(&mut self, now: Instant) -> Result<SessionKey, ApiError> {
+        let mut rtc = Rtc::builder()
+            .set_ice_lite(true)
+            .enable_bwe(Some(str0m::bwe::Bitrate::mbps(2)))
+            .set_stats_interval(None)
+            .build(now);
+        let candidate = Candidate::host(self.config.media_addr, "udp")
+            .map_err(|e| ApiError::internal(format!("bad media address: {e}")))?;
+        rtc.add_local_candidate(candidate);
+        let id = new_session_id();
+        let key = self.next_key;
+        self.next_key += 1;
+        let session = Session::new(id.clone(), rtc, now);
+        tracing::info!(parent: &session.span, "session created");
+        self.sessions.insert(key, session);
+        self.by_id.insert(id, key);
+        Ok(key)
+    }
+
+    /// The key of the live session `id`, or 410.
+    pub(crate) fn session_key(&self, id: &str) -> Result<SessionKey, ApiError> {
+        self.by_id.get(id).copied().filter(|k| self.sessions.contains_key(k)).ok_or_else(ApiError::session_gone)
+    }
+
+    /// Whether session `id` exists and its transport is up.
+    pub fn is_connected(&self, id: &str) -> bool {
+        self.by_id.get(id).and_then(|k| self.sessions.get(k)).is_some_and(|s| s.connected)
+    }
+
+    /// Marks a session for polling after its `Rtc` changed.
+    pub(crate) fn touch(&mut self, key: SessionKey) {
+        if self.dirty_set.insert(key) {
+            self.dirty.push(key);
+        }
+    }
+
+    /// Feeds one received datagram. `destination` is the advertised media address.
+    pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
+        self.stats.datagrams_in += 1;
+        let Ok(contents) = data.try_into() else { return };
+        let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination, contents });
+        let cached = self.by_source.get(&source).copied().filter(|k| {
+            self.sessions.get(k).is_some_and(|s| s.rtc.accepts(&input))
+        });
+        let key = cached.or_else(|| self.sessions.iter().find(|(_, s)| s.rtc.accepts(&input)).map(|(k, _)| *k));
+        let Some(key) = key else {
+            tracing::trace!(%source, "datagram for no session");
+            return;
+        };
+        self.by_source.insert(source, key);
+        if let Some(s) = self.sessions.get_mut(&key) {
+            feed(s, input);
+        }
+        self.touch(key);
+        self.drive(now);
+    }
+
+    /// Advances time: str0m timers, housekeeping.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<SessionKey> =
+            self.sessions.iter().filter(|(_, s)| s.next_timeout <= now).map(|(k, _)| *k).collect();
+        for key in due {
+            if let Some(s) = self.sessions.get_mut(&key) {
+                feed(s, Input::Timeout(now));
+            }
+            self.touch(key);
+        }
+        if now >= self.next_housekeeping {
+            self.next_housekeeping = now + HOUSEKEEPING;
+            self.housekeeping(now);
+        }
+        self.drive(now);
+    }
+
+    /// When [`Sfu::handle_timeout`] should be called next.
+    pub fn poll_timeout(&self) -> Instant {
+        self.sessions.values().map(|s| s.next_timeout).fold(self.next_housekeeping, Instant::min)
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        let t = self.transmits.pop_front();
+        if t.is_some() {
+            self.stats.datagrams_out += 1;
+        }
+        t
+    }
+
+    /// Polls every touched session until idle, dispatching events (which may touch others).
+    pub(crate) fn drive(&mut self, now: Instant) {
+        while let Some(key) = self.dirty.pop() {
+            self.dirty_set.remove(&key);
+            let Some(session) = self.sessions.get_mut(&key) else { continue };
+            let mut events = Vec::new();
+            loop {
+                if !session.rtc.is_alive() {
+                    session.next_timeout = now + HOUSEKEEPING;
+                    break;
+                }
+                match catch_unwind(AssertUnwindSafe(|| session.rtc.poll_output())) {
+                    Ok(Ok(Output::Timeout(t))) => {
+                        session.next_timeout = t;
+                        break;
+                    }
+                    Ok(Ok(Output::Transmit(t))) => self.transmits.push_back(t),
+                    Ok(Ok(Output::Event(e))) => events.push(e),
+                    Ok(Err(e)) => {
+                        tracing::warn!(parent: &session.span, error = %e, "session failed");
+                        session.rtc.disconnect();
+                    }
+                    Err(_) => {
+                        tracing::error!(parent: &session.span, "str0m panicked; dropping the session");
+                        session.rtc.disconnect();
+                    }
+                }
+            }
+            for event in events {
+                self.on_event(now, key, event);
+            }
+        }
+    }
+
+    fn on_event(&mut self, now: Instant, key: SessionKey, event: Event) {
+        match event {
+            Event::Connected => {
+                if let Some(s) = self.sessions.get_mut(&key) {
+                    tracing::info!(parent: &s.span, "connected");
+                    s.connected = true;
+                    s.disconnected_at = None;
+                }
+                self.request_keyframes_for_subscriber(now, key, None);
+            }
+            Event::IceConnectionStateChange(state) => {
+                if let Some(s) = self.sessions.get_mut(&key) {
+                    tracing::debug!(parent: &s.span, ?state, "ice state");
+                    if state == IceConnectionState::Disconnected {
+                        s.connected = false;
+                        s.disconnected_at = Some(now);
+                    } else if s.disconnected_at.is_some() && s.rtc.is_connected() {
+                        s.connected = true;
+                        s.disconnected_at = None;
+                    }
+                }
+            }
+            Event::MediaData(data) => self.forward_media(now, key, data),
+            Event::KeyframeRequest(req) => self.forward_keyframe_request(now, key, req),
+            Event::ChannelOpen(id, _) => self.on_channel_open(key, id),
+            Event::ChannelData(data) => self.relay_channel_data(key, data),
+            Event::ChannelClose(id) => self.on_channel_close(key, id),
+            _ => {}
+        }
+    }
+
+    fn housekeeping(&mut self, now: Instant) {
+        let cfg = &self.config;
+        let mut gone = Vec::new();
+        for (key, s) in &mut self.sessions {
+            let age = now.saturating_duration_since(s.created);
+            let expired = (!s.negotiated && s.pending.is_none() && age >= cfg.unconnected_session_timeout)
+                || (s.negotiated && !s.connected && s.disconnected_at.is_none() && age >= CONNECT_DEADLINE)
+                || s.disconnected_at.is_some_and(|t| now.saturating_duration_since(t) >= DISCONNECT_GRACE)
+                || !s.rtc.is_alive();
+            if expired {
+                gone.push(*key);
+                continue;
+            }
+            if s.pending.as_ref().is_some_and(|p| now.saturating_duration_since(p.created) >= PENDING_OFFER_TTL) {
+                tracing::info!(parent: &s.span, "unanswered SFU offer dropped");
+                s.pending = None;
+                for t in s.tracks.iter_mut().filter(|t| !t.negotiated) {
+                    t.active = false;
+                }
+            }
+            let span = s.span.clone();
+            for t in s.tracks.iter_mut().filter(|t| t.active) {
+                if let TrackRole::Local(p) = &t.role {
+                    let since = p.last_media.unwrap_or(t.created);
+                    if now.saturating_duration_since(since) >= cfg.track_idle_timeout {
+                        tracing::info!(parent: &span, track = %p.name, "track without media collected");
+                        t.active = false;
+                    }
+                }
+            }
+        }
+        for key in gone {
+            self.remove_session(key);
+        }
+    }
+
+    fn remove_session(&mut self, key: SessionKey) {
+        if let Some(mut s) = self.sessions.remove(&key) {
+            tracing::info!(parent: &s.span, "session closed");
+            s.rtc.disconnect();
+            self.by_id.remove(&s.id);
+            self.by_source.retain(|_, k| *k != key);
+        }
+    }
+}
+
+/// Feeds one input to a session's `Rtc`, disconnecting it on error or panic.
+pub(crate) fn feed(session: &mut Session, input: Input) {
+    if !session.rtc.is_alive() {
+        return;
+    }
+    match catch_unwind(AssertUnwindSafe(|| session.rtc.handle_input(input))) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::info!(parent: &session.span, error = %e, "input rejected; disconnecting");
+            session.rtc.disconnect();
+        }
+        Err(_) => {
+            tracing::error!(parent: &session.span, "str0m panicked on input; disconnecting");
+            session.rtc.disconnect();
+        }
+    }
+}
+
+/// 32 lowercase hex characters, like Cloudflare's session ids.
+pub(crate) fn new_session_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,207 @@
+//! Relaying: media frames and keyframe requests between publishers and subscribers,
+//! DataChannel messages between publishers and subscribers.
+
+use std::time::{Duration, Instant};
+
+use str0m::channel::{ChannelData, ChannelId};
+use str0m::media::{KeyframeRequest, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
+
+use crate::engine::Sfu;
+use crate::session::{SessionKey, TrackRole};
+
+/// Keyframe requests to one publisher track are spaced at least this far apart.
+const KEYFRAME_THROTTLE: Duration = Duration::from_millis(200);
+
+impl Sfu {
+    /// Forwards a frame from a publisher to every subscriber of that track.
+    pub(crate) fn forward_media(&mut self, now: Instant, key: SessionKey, data: MediaData) {
+        self.stats.media_in += 1;
+        let Some(publisher) = self.sessions.get_mut(&key) else { return };
+        let Some(track) = publisher.local_on_mid(data.mid) else { return };
+        let kind = track.kind;
+        let TrackRole::Local(publication) = &mut track.role else { return };
+        publication.last_media = Some(now);
+        let name = publication.name.clone();
+        let pub_id = publisher.id.clone();
+        if kind == MediaKind::Video && !data.contiguous {
+            self.request_keyframe(now, key, data.mid, data.rid);
+        }
+
+        let mut want_keyframe = false;
+        let mut touched = Vec::new();
+        for (sub_key, sub) in self.sessions.iter_mut() {
+            if !sub.connected {
+                continue;
+            }
+            let sub_connected = sub.rtc.is_connected();
+            for t in sub.tracks.iter_mut().filter(|t| t.active && t.negotiated) {
+                let TrackRole::Remote(s) = &mut t.role else { continue };
+                if s.session_id != pub_id || s.track_name != name {
+                    continue;
+                }
+                if data.rid.is_some() {
+                    match s.rid {
+                        None => s.rid = data.rid,
+                        Some(r) if Some(r) != data.rid => continue,
+                        Some(_) => {}
+                    }
+                }
+                if kind == MediaKind::Video && s.awaiting_keyframe {
+                    if !data.is_keyframe() || !sub_connected {
+                        want_keyframe = true;
+                        continue;
+                    }
+                    s.awaiting_keyframe = false;
+                }
+                let Some(writer) = sub.rtc.writer(t.mid) else { continue };
+                let Some(pt) = writer.match_params(data.params) else { continue };
+                match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                    Ok(()) => {
+                        self.stats.media_forwarded += 1;
+                        self.stats.bytes_forwarded += data.data.len() as u64;
+                        touched.push(*sub_key);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "write to subscriber failed"),
+                }
+            }
+        }
+        for k in touched {
+            self.touch(k);
+        }
+        if want_keyframe {
+            self.request_keyframe(now, key, data.mid, data.rid);
+        }
+    }
+
+    /// A subscriber asked for a keyframe on one of its mids: ask the publisher.
+    pub(crate) fn forward_keyframe_request(&mut self, now: Instant, key: SessionKey, req: KeyframeRequest) {
+        let Some(sub) = self.sessions.get_mut(&key) else { return };
+        let Some(track) = sub.remote_on_mid(req.mid) else { return };
+        let TrackRole::Remote(s) = &track.role else { return };
+        let (pub_id, name, rid) = (s.session_id.clone(), s.track_name.clone(), s.rid);
+        if let Some((pub_key, pub_mid)) = self.find_publication(&pub_id, &name) {
+            self.request_keyframe(now, pub_key, pub_mid, rid);
+        }
+    }
+
+    /// Asks publishers for keyframes for a subscriber's video (all of it when `mids` is `None`):
+    /// it just connected or got new tracks, and its decoder needs a keyframe to start.
+    pub(crate) fn request_keyframes_for_subscriber(&mut self, now: Instant, key: SessionKey, mids: Option<&[Mid]>) {
+        let Some(sub) = self.sessions.get_mut(&key) else { return };
+        let wanted: Vec<(String, String, Option<Rid>)> = sub
+            .tracks
+            .iter_mut()
+            .filter(|t| t.active && t.negotiated && t.kind == MediaKind::Video)
+            .filter(|t| mids.is_none_or(|m| m.contains(&t.mid)))
+            .filter_map(|t| match &mut t.role {
+                TrackRole::Remote(s) => {
+                    s.awaiting_keyframe = true;
+                    Some((s.session_id.clone(), s.track_name.clone(), s.rid))
+                }
+                TrackRole::Local(_) => None,
+            })
+            .collect();
+        for (pub_id, name, rid) in wanted {
+            if let Some((pub_key, pub_mid)) = self.find_publication(&pub_id, &name) {
+                self.request_keyframe(now, pub_key, pub_mid, rid);
+            }
+        }
+    }
+
+    /// The session key and mid of the active publication `(session id, track name)`.
+    pub(crate) fn find_publication(&self, session_id: &str, name: &str) -> Option<(SessionKey, Mid)> {
+        let key = self.session_key(session_id).ok()?;
+        let track = self.sessions.get(&key)?.publication(name)?;
+        Some((key, track.mid))
+    }
+
+    /// Sends a throttled PLI to a publisher's track.
+    pub(crate) fn request_keyframe(&mut self, now: Instant, key: SessionKey, mid: Mid, rid: Option<Rid>) {
+        let Some(publisher) = self.sessions.get_mut(&key) else { return };
+        if !publisher.connected {
+            return;
+        }
+        let Some(track) = publisher.local_on_mid(mid) else { return };
+        if track.kind != MediaKind::Video {
+            return;
+        }
+        let TrackRole::Local(p) = &mut track.role else { return };
+        if p.last_keyframe_request.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_THROTTLE) {
+            return;
+        }
+        p.last_keyframe_request = Some(now);
+        let Some(mut writer) = publisher.rtc.writer(mid) else { return };
+        let kind = if writer.is_request_keyframe_possible(KeyframeRequestKind::Pli) {
+            KeyframeRequestKind::Pli
+        } else {
+            KeyframeRequestKind::Fir
+        };
+        match writer.request_keyframe(rid, kind) {
+            Ok(()) => {
+                self.stats.keyframe_requests += 1;
+                self.touch(key);
+            }
+            Err(e) => tracing::debug!(error = %e, "keyframe request not possible yet"),
+        }
+    }
+
+    pub(crate) fn on_channel_open(&mut self, key: SessionKey, id: ChannelId) {
+        if let Some(s) = self.sessions.get_mut(&key) {
+            if let Some(c) = s.channels.iter_mut().find(|c| c.channel == id && c.active) {
+                c.open = true;
+            }
+        }
+    }
+
+    pub(crate) fn on_channel_close(&mut self, key: SessionKey, id: ChannelId) {
+        if let Some(s) = self.sessions.get_mut(&key) {
+            if let Some(c) = s.channels.iter_mut().find(|c| c.channel == id && c.active) {
+                c.open = false;
+            }
+        }
+    }
+
+    /// Relays a message: publisher → every subscriber, or a `canReply` subscriber → publisher.
+    pub(crate) fn relay_channel_data(&mut self, key: SessionKey, data: ChannelData) {
+        let Some(origin) = self.sessions.get_mut(&key) else { return };
+        let origin_id = origin.id.clone();
+        let Some(chan) = origin.channels.iter_mut().find(|c| c.channel == data.id && c.active) else { return };
+        let name = chan.name.clone();
+        let mut targets: Vec<(SessionKey, ChannelId)> = Vec::new();
+        match &mut chan.source {
+            None if !chan.remote => {
+                for (k, s) in &self.sessions {
+                    for c in s.channels.iter().filter(|c| c.active && c.name == name) {
+                        if c.source.as_ref().is_some_and(|src| src.session_id == origin_id && (src.acked || !src.wait_for_ack)) {
+                            targets.push((*k, c.channel));
+                        }
+                    }
+                }
+            }
+            None => return,
+            Some(src) if src.wait_for_ack && !src.acked => {
+                // The subscriber's first message is the ack the publisher is waiting for.
+                src.acked = true;
+                return;
+            }
+            Some(src) if src.can_reply => {
+                let pub_id = src.session_id.clone();
+                let Ok(pub_key) = self.session_key(&pub_id) else { return };
+                if let Some(s) = self.sessions.get(&pub_key) {
+                    if let Some(c) = s.channels.iter().find(|c| c.active && c.source.is_none() && !c.remote && c.name == name) {
+                        targets.push((pub_key, c.channel));
+                    }
+                }
+            }
+            Some(_) => return,
+        }
+        for (k, cid) in targets {
+            let Some(s) = self.sessions.get_mut(&k) else { continue };
+            let Some(mut ch) = s.rtc.channel(cid) else { continue };
+            if ch.write(data.binary, &data.data).is_ok() {
+                self.stats.channel_messages += 1;
+                self.touch(k);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The thin tokio shell around [`Sfu`]: owns the UDP socket and the clock, runs API jobs.
+
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::SfuConfig;
+use crate::engine::Sfu;
+use crate::error::{ApiError, SfuError};
+use crate::stats::Stats;
+
+type Job = Box<dyn FnOnce(&mut Sfu, Instant) + Send>;
+
+/// A cloneable handle to a running SFU. The media task stops when the last handle is dropped.
+#[derive(Clone)]
+pub struct SfuHandle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: mpsc::UnboundedSender<Job>,
+    config: SfuConfig,
+}
+
+impl std::fmt::Debug for SfuHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SfuHandle").field("media_addr", &self.inner.config.media_addr).finish()
+    }
+}
+
+impl SfuHandle {
+    /// The configuration, with `media_addr` holding the bound port.
+    pub fn config(&self) -> &SfuConfig {
+        &self.inner.config
+    }
+
+    /// The UDP address media flows through.
+    pub fn media_addr(&self) -> SocketAddr {
+        self.inner.config.media_addr
+    }
+
+    /// Runs `f` on the SFU state inside the media task and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, ApiError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Sfu, Instant) -> R + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |sfu, now| {
+            let _ = tx.send(f(sfu, now));
+        });
+        self.inner.jobs.send(job).map_err(|_| ApiError::unavailable())?;
+        rx.await.map_err(|_| ApiError::internal("The SFU failed while handling the request"))
+    }
+
+    /// A snapshot of the counters.
+    pub async fn stats(&self) -> Result<Stats, ApiError> {
+        self.call(|sfu, _| sfu.stats()).await
+    }
+}
+
+/// Binds the media socket on exactly `config.media_addr` (port 0: ephemeral) and spawns the
+/// media task on the current tokio runtime.
+pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
+    if config.media_addr.ip().is_unspecified() {
+        return Err(SfuError::Unspecified(config.media_addr));
+    }
+    let socket = UdpSocket::bind(config.media_addr)
+        .await
+        .map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
+    config.media_addr = socket.local_addr().map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
+    tracing::info!(media = %config.media_addr, app_id = %config.app_id, "SFU media socket bound");
+    let (jobs, rx) = mpsc::unbounded_channel();
+    let sfu = Sfu::new(config.clone(), Instant::now());
+    tokio::spawn(run(sfu, socket, rx));
+    Ok(SfuHandle { inner: Arc::new(Inner { jobs, config }) })
+}
+
+async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    let local = sfu.config().media_addr;
+    let log_every = sfu.config().stats_log_interval;
+    let mut next_log = log_every.map(|d| Instant::now() + d);
+    let mut last_logged = Stats::default();
+    let mut buf = vec![0u8; 2048];
+    loop {
+        let deadline = sfu.poll_timeout().max(Instant::now());
+        tokio::select! {
+            job = jobs.recv() => match job {
+                Some(job) => {
+                    let now = Instant::now();
+                    if catch_unwind(AssertUnwindSafe(|| job(&mut sfu, now))).is_err() {
+                        tracing::error!("an API operation panicked; the request got 500");
+                    }
+                }
+                None => break,
+            },
+            received = socket.recv_from(&mut buf) => match received {
+                Ok((n, source)) => sfu.handle_receive(Instant::now(), source, local, &buf[..n]),
+                // ICMP errors from peers that went away surface here; they are not fatal.
+                Err(e) => tracing::trace!(error = %e, "udp receive error"),
+            },
+            _ = tokio::time::sleep_until(deadline.into()) => sfu.handle_timeout(Instant::now()),
+        }
+        let now = Instant::now();
+        if sfu.poll_timeout() <= now {
+            sfu.handle_timeout(now);
+        }
+        while let Some(t) = sfu.poll_transmit() {
+            if let Err(e) = socket.send_to(&t.contents, t.destination).await {
+                tracing::trace!(error = %e, dest = %t.destination, "udp send error");
+            }
+        }
+        if let (Some(at), Some(every)) = (next_log, log_every) {
+            if now >= at {
+                next_log = Some(now + every.max(Duration::from_millis(100)));
+                let s = sfu.stats();
+                if s != last_logged {
+                    tracing::info!(
+                        sessions = s.sessions,
+                        published = s.published_tracks,
+                        subscribed = s.subscribed_tracks,
+                        media_in = s.media_in,
+                        forwarded = s.media_forwarded,
+                        bytes_forwarded = s.bytes_forwarded,
+                        channel_messages = s.channel_messages,
+                        "sfu stats"
+                    );
+                    last_logged = s;
+                }
+            }
+        }
+    }
+    tracing::info!("SFU media task stopped");
+}

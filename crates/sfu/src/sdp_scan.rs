@@ -1,0 +1,104 @@
+//! A light read of an SDP's m-sections (mid, kind, direction, RIDs).
+//!
+//! str0m does not expose the sections of an offer before applying it; the API needs
+//! them to validate `mid`s and discover new sending sections.
+
+/// Kind of an m-section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `m=audio`.
+    Audio,
+    /// `m=video`.
+    Video,
+    /// `m=application` (SCTP DataChannels).
+    Application,
+    /// Anything else.
+    Other,
+}
+
+/// One m-section, seen from the side that wrote the SDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// `a=mid` value (empty if absent).
+    pub mid: String,
+    /// Media kind.
+    pub kind: SectionKind,
+    /// The writer sends on it (`sendonly`/`sendrecv`, the default).
+    pub sends: bool,
+    /// The writer receives on it (`recvonly`/`sendrecv`, the default).
+    pub receives: bool,
+    /// Port 0: rejected or stopped.
+    pub stopped: bool,
+    /// `a=rid:<id> send` values (simulcast layers).
+    pub send_rids: Vec<String>,
+}
+
+/// The m-sections of `sdp`, in order.
+pub fn sections(sdp: &str) -> Vec<Section> {
+    let mut out: Vec<Section> = Vec::new();
+    for line in sdp.lines().map(str::trim_end) {
+        if let Some(rest) = line.strip_prefix("m=") {
+            let mut parts = rest.split_whitespace();
+            let kind = match parts.next() {
+                Some("audio") => SectionKind::Audio,
+                Some("video") => SectionKind::Video,
+                Some("application") => SectionKind::Application,
+                _ => SectionKind::Other,
+            };
+            let stopped = parts.next() == Some("0");
+            out.push(Section { mid: String::new(), kind, sends: true, receives: true, stopped, send_rids: vec![] });
+            continue;
+        }
+        let Some(s) = out.last_mut() else { continue };
+        match line {
+            "a=sendonly" => (s.sends, s.receives) = (true, false),
+            "a=recvonly" => (s.sends, s.receives) = (false, true),
+            "a=inactive" => (s.sends, s.receives) = (false, false),
+            "a=sendrecv" => (s.sends, s.receives) = (true, true),
+            _ => {
+                if let Some(mid) = line.strip_prefix("a=mid:") {
+                    s.mid = mid.trim().to_owned();
+                } else if let Some(rid) = line.strip_prefix("a=rid:") {
+                    let mut p = rid.split_whitespace();
+                    if let (Some(id), Some("send")) = (p.next(), p.next()) {
+                        s.send_rids.push(id.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `sdp` carries an SCTP (DataChannel) section that is not rejected.
+pub fn has_application(sdp: &str) -> bool {
+    sections(sdp).iter().any(|s| s.kind == SectionKind::Application && !s.stopped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
+m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendonly\r\n\
+m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=rid:f send\r\na=rid:h send\r\na=simulcast:send f;h\r\n\
+m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:2\r\na=recvonly\r\n\
+m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:3\r\n";
+
+    #[test]
+    fn reads_sections() {
+        let s = sections(OFFER);
+        assert_eq!(s.len(), 4);
+        assert_eq!((s[0].mid.as_str(), s[0].kind, s[0].sends, s[0].receives), ("0", SectionKind::Audio, true, false));
+        assert_eq!(s[1].send_rids, vec!["f", "h"]);
+        assert!(s[1].sends && s[1].receives);
+        assert!(s[2].stopped && !s[2].sends);
+        assert!(has_application(OFFER));
+    }
+
+    #[test]
+    fn garbage_yields_nothing() {
+        assert!(sections("not sdp at all\n\u{0}\u{ffff}").is_empty());
+        assert!(!has_application(""));
+    }
+}

@@ -1,0 +1,208 @@
+//! One client session: its str0m `Rtc`, its tracks and DataChannels, its negotiation state.
+
+use std::time::Instant;
+
+use satsuma_protocol::calls::Simulcast;
+use str0m::change::SdpPendingOffer;
+use str0m::channel::ChannelId;
+use str0m::media::{MediaKind, Mid, Rid};
+use str0m::Rtc;
+
+/// Internal numeric key of a session (the API id is a hex string).
+pub type SessionKey = u64;
+
+/// A published track (`location: local`).
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The name other sessions pull it by.
+    pub name: String,
+    /// When the last media packet arrived.
+    pub last_media: Option<Instant>,
+    /// Simulcast RIDs the publisher announced.
+    pub rids: Vec<String>,
+    /// Last keyframe request sent to the publisher (throttling).
+    pub last_keyframe_request: Option<Instant>,
+}
+
+/// A pulled track (`location: remote`).
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// Publisher session id (hex).
+    pub session_id: String,
+    /// Publisher track name.
+    pub track_name: String,
+    /// Requested simulcast preferences, echoed back.
+    pub simulcast: Option<Simulcast>,
+    /// The simulcast layer being forwarded (`None`: the first one seen).
+    pub rid: Option<Rid>,
+    /// Video waits for a keyframe before anything is forwarded (start, layer switch, retarget).
+    pub awaiting_keyframe: bool,
+}
+
+/// What a track record is.
+#[derive(Debug, Clone)]
+pub enum TrackRole {
+    /// This session publishes it.
+    Local(Publication),
+    /// This session pulls it.
+    Remote(Subscription),
+}
+
+/// A track record; closed records stay (inactive) for `GET`.
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Transceiver mid on this session.
+    pub mid: Mid,
+    /// Audio or video.
+    pub kind: MediaKind,
+    /// Not closed or collected.
+    pub active: bool,
+    /// The SDP exchange that created it has completed.
+    pub negotiated: bool,
+    /// Creation time (idle collection counts from here until media arrives).
+    pub created: Instant,
+    /// Local or remote details.
+    pub role: TrackRole,
+}
+
+impl Track {
+    /// The publication, if this is a local track.
+    pub fn publication(&self) -> Option<&Publication> {
+        match &self.role {
+            TrackRole::Local(p) => Some(p),
+            TrackRole::Remote(_) => None,
+        }
+    }
+
+    /// The subscription, if this is a remote track.
+    pub fn subscription(&self) -> Option<&Subscription> {
+        match &self.role {
+            TrackRole::Remote(s) => Some(s),
+            TrackRole::Local(_) => None,
+        }
+    }
+
+    /// The API name of the track: its own name, or the publisher's.
+    pub fn name(&self) -> &str {
+        match &self.role {
+            TrackRole::Local(p) => &p.name,
+            TrackRole::Remote(s) => &s.track_name,
+        }
+    }
+}
+
+/// Publisher link of a subscribed DataChannel.
+#[derive(Debug, Clone)]
+pub struct ChannelSource {
+    /// Publisher session id (hex).
+    pub session_id: String,
+    /// Messages are held until the subscriber's first message.
+    pub wait_for_ack: bool,
+    /// The first message arrived.
+    pub acked: bool,
+    /// Messages from this subscriber go back to the publisher.
+    pub can_reply: bool,
+}
+
+/// A DataChannel record; closed records stay (inactive) for `GET`.
+#[derive(Debug, Clone)]
+pub struct DataChannel {
+    /// Channel name.
+    pub name: String,
+    /// SCTP stream id on this session.
+    pub stream_id: u16,
+    /// str0m's handle.
+    pub channel: ChannelId,
+    /// `Some` for a subscription (remote), `None` for a publication (local) or `server-events`.
+    pub source: Option<ChannelSource>,
+    /// Reported as `location: remote` (subscriptions and `server-events`).
+    pub remote: bool,
+    /// Opened by SCTP.
+    pub open: bool,
+    /// Not closed.
+    pub active: bool,
+}
+
+/// What an unanswered SFU offer will complete.
+pub struct PendingOffer {
+    /// str0m's side of the offer.
+    pub offer: SdpPendingOffer,
+    /// When it was made (stale offers are dropped).
+    pub created: Instant,
+    /// The offer adds the SCTP transport.
+    pub adds_sctp: bool,
+}
+
+/// One session.
+pub struct Session {
+    /// API id: 32 lowercase hex characters.
+    pub id: String,
+    /// The peer connection.
+    pub rtc: Rtc,
+    /// Creation time.
+    pub created: Instant,
+    /// An SDP exchange completed at least once.
+    pub negotiated: bool,
+    /// ICE + DTLS are up right now.
+    pub connected: bool,
+    /// When the transport was lost (collection after a grace period).
+    pub disconnected_at: Option<Instant>,
+    /// An SFU offer waits for `/renegotiate`.
+    pub pending: Option<PendingOffer>,
+    /// Track records in creation order.
+    pub tracks: Vec<Track>,
+    /// DataChannel records in creation order.
+    pub channels: Vec<DataChannel>,
+    /// An SCTP transport is negotiated.
+    pub sctp: bool,
+    /// When str0m wants the next `Input::Timeout`.
+    pub next_timeout: Instant,
+    /// Log span of this session.
+    pub span: tracing::Span,
+}
+
+impl Session {
+    /// A fresh session around `rtc`.
+    pub fn new(id: String, rtc: Rtc, now: Instant) -> Self {
+        let span = tracing::info_span!("session", id = %id);
+        Self {
+            id,
+            rtc,
+            created: now,
+            negotiated: false,
+            connected: false,
+            disconnected_at: None,
+            pending: None,
+            tracks: Vec::new(),
+            channels: Vec::new(),
+            sctp: false,
+            next_timeout: now,
+            span,
+        }
+    }
+
+    /// The active published track named `name`.
+    pub fn publication(&self, name: &str) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.active && t.publication().is_some_and(|p| p.name == name))
+    }
+
+    /// The active local track on `mid`.
+    pub fn local_on_mid(&mut self, mid: Mid) -> Option<&mut Track> {
+        self.tracks.iter_mut().find(|t| t.active && t.mid == mid && matches!(t.role, TrackRole::Local(_)))
+    }
+
+    /// The active, negotiated remote track on `mid`.
+    pub fn remote_on_mid(&mut self, mid: Mid) -> Option<&mut Track> {
+        self.tracks
+            .iter_mut()
+            .find(|t| t.active && t.negotiated && t.mid == mid && matches!(t.role, TrackRole::Remote(_)))
+    }
+
+    /// The next free SCTP stream id for a negotiated DataChannel (0 is `server-events`).
+    pub fn next_stream_id(&mut self) -> Option<u16> {
+        (1..u16::MAX).find(|id| {
+            !self.channels.iter().any(|c| c.stream_id == *id)
+                && self.rtc.direct_api().channel_id_by_sctp_stream_id(*id).is_none()
+        })
+    }
+}
