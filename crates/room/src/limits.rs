@@ -7,7 +7,9 @@ pub const MAX_ROOM_NAME: usize = 64;
 pub fn valid_room_name(room: &str) -> bool {
     !room.is_empty()
         && room.len() <= MAX_ROOM_NAME
-        && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && room
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Why a display name or chat text was refused.
@@ -55,7 +57,10 @@ pub fn validate_chat(text: &str, max_chars: usize) -> Result<String, TextError> 
     if text.chars().count() > max_chars {
         return Err(TextError::TooLong(max_chars));
     }
-    if text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)) {
+    if text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+    {
         return Err(TextError::Control);
     }
     Ok(text.to_owned())
@@ -75,7 +80,12 @@ impl TokenBucket {
     /// A full bucket holding `capacity` tokens, refilling `per_second` tokens per second.
     pub fn new(capacity: u32, per_second: u32, now_ms: u64) -> Self {
         let capacity = f64::from(capacity.max(1));
-        TokenBucket { capacity, tokens: capacity, per_ms: f64::from(per_second) / 1000.0, last_ms: now_ms }
+        TokenBucket {
+            capacity,
+            tokens: capacity,
+            per_ms: f64::from(per_second) / 1000.0,
+            last_ms: now_ms,
+        }
     }
 
     /// Takes one token if there is one; false means "over the limit".
@@ -123,7 +133,10 @@ mod tests {
         assert_eq!(validate_name("a\nb", 64), Err(TextError::Control));
         assert_eq!(validate_name("a\u{202E}b", 64), Err(TextError::Control));
         assert!(validate_name(&"é".repeat(64), 64).is_ok());
-        assert_eq!(validate_name(&"é".repeat(65), 64), Err(TextError::TooLong(64)));
+        assert_eq!(
+            validate_name(&"é".repeat(65), 64),
+            Err(TextError::TooLong(64))
+        );
         assert!(validate_chat("line\nline", 10).is_ok());
         assert_eq!(validate_chat("a\u{7}", 10), Err(TextError::Control));
     }

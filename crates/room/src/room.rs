@@ -9,8 +9,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ChatMessage, ClientMessage, ErrorCode, LeaveReason, MediaUpdate, Participant,
-    ParticipantId, PublishedTrack, RoomState, ServerMessage,
+    close_code, split_track_ref, ChatMessage, ClientMessage, ErrorCode, LeaveReason, MediaUpdate,
+    Participant, ParticipantId, PublishedTrack, RoomState, ServerMessage,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -139,7 +139,13 @@ pub struct Room {
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
-    Effect::Send { conn, msg: ServerMessage::Error { code, message: message.into() } }
+    Effect::Send {
+        conn,
+        msg: ServerMessage::Error {
+            code,
+            message: message.into(),
+        },
+    }
 }
 
 impl Room {
@@ -167,7 +173,14 @@ impl Room {
 
     /// A socket opened (not joined yet).
     pub fn connect(&mut self, conn: ConnId, now_ms: u64) {
-        self.conns.insert(conn, Conn { participant: None, opened_ms: now_ms, last_seen_ms: now_ms });
+        self.conns.insert(
+            conn,
+            Conn {
+                participant: None,
+                opened_ms: now_ms,
+                last_seen_ms: now_ms,
+            },
+        );
     }
 
     /// Something arrived on `conn` (a pong, any frame): it is alive.
@@ -192,12 +205,19 @@ impl Room {
         self.activity(conn, now_ms);
         let joined = self.conns.get(&conn).and_then(|c| c.participant.clone());
         match (msg, joined) {
-            (ClientMessage::Ping, _) => vec![Effect::Send { conn, msg: ServerMessage::Pong }],
+            (ClientMessage::Ping, _) => vec![Effect::Send {
+                conn,
+                msg: ServerMessage::Pong,
+            }],
             (ClientMessage::Join { name, resume_token }, None) => {
                 self.join(conn, &name, resume_token.as_deref(), now_ms, ctx)
             }
             (ClientMessage::Join { .. }, Some(_)) => {
-                vec![error(conn, ErrorCode::AlreadyJoined, "this socket already joined")]
+                vec![error(
+                    conn,
+                    ErrorCode::AlreadyJoined,
+                    "this socket already joined",
+                )]
             }
             (_, None) => vec![error(conn, ErrorCode::NotJoined, "send join first")],
             (ClientMessage::Publish { tracks }, Some(pid)) => self.publish(conn, &pid, tracks, ctx),
@@ -211,7 +231,9 @@ impl Room {
     /// Socket `conn` closed: its participant leaves for everyone at once but stays
     /// resumable for `resume_grace_ms`.
     pub fn disconnected(&mut self, conn: ConnId, now_ms: u64) -> Vec<Effect> {
-        let Some(c) = self.conns.remove(&conn) else { return Vec::new() };
+        let Some(c) = self.conns.remove(&conn) else {
+            return Vec::new();
+        };
         match c.participant {
             Some(pid) => self.depart(&pid, LeaveReason::Closed, now_ms),
             None => Vec::new(),
@@ -225,8 +247,8 @@ impl Room {
         let mut stale: Vec<(ConnId, Option<ParticipantId>)> = Vec::new();
         for (&id, c) in &self.conns {
             let silent = now_ms.saturating_sub(c.last_seen_ms) >= self.config.stale_after_ms;
-            let unjoined_too_long =
-                c.participant.is_none() && now_ms.saturating_sub(c.opened_ms) >= self.config.join_timeout_ms;
+            let unjoined_too_long = c.participant.is_none()
+                && now_ms.saturating_sub(c.opened_ms) >= self.config.join_timeout_ms;
             if silent || unjoined_too_long {
                 stale.push((id, c.participant.clone()));
             }
@@ -237,7 +259,11 @@ impl Room {
             match pid {
                 Some(pid) => {
                     effects.extend(self.depart(&pid, LeaveReason::Timeout, now_ms));
-                    effects.push(Effect::Close { conn: id, code: close_code::STALE, reason: "heartbeat timeout" });
+                    effects.push(Effect::Close {
+                        conn: id,
+                        code: close_code::STALE,
+                        reason: "heartbeat timeout",
+                    });
                 }
                 None => effects.push(Effect::Close {
                     conn: id,
@@ -247,10 +273,14 @@ impl Room {
             }
         }
         let grace = self.config.resume_grace_ms;
-        let (expired, kept): (Vec<_>, Vec<_>) =
-            self.departed.drain(..).partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
+        let (expired, kept): (Vec<_>, Vec<_>) = self
+            .departed
+            .drain(..)
+            .partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
         self.departed = kept;
-        effects.extend(expired.into_iter().map(|d| Effect::Gone { participant_id: d.participant.id }));
+        effects.extend(expired.into_iter().map(|d| Effect::Gone {
+            participant_id: d.participant.id,
+        }));
         effects
     }
 
@@ -266,18 +296,28 @@ impl Room {
     /// Live participant joined on `conn`, if any.
     pub fn participant_of(&self, conn: ConnId) -> Option<&Participant> {
         let pid = self.conns.get(&conn)?.participant.as_ref()?;
-        self.members.iter().find(|m| &m.participant.id == pid).map(|m| &m.participant)
+        self.members
+            .iter()
+            .find(|m| &m.participant.id == pid)
+            .map(|m| &m.participant)
     }
 
     /// True when `participant_id` is in the room or may still resume.
     pub fn knows(&self, participant_id: &str) -> bool {
-        self.members.iter().any(|m| m.participant.id == participant_id)
-            || self.departed.iter().any(|d| d.participant.id == participant_id)
+        self.members
+            .iter()
+            .any(|m| m.participant.id == participant_id)
+            || self
+                .departed
+                .iter()
+                .any(|d| d.participant.id == participant_id)
     }
 
     /// True when a live participant publishes `track_ref` (`"<sessionId>/<trackName>"`).
     pub fn has_track(&self, track_ref: &str) -> bool {
-        self.members.iter().any(|m| m.participant.tracks.iter().any(|t| t.track == track_ref))
+        self.members
+            .iter()
+            .any(|m| m.participant.tracks.iter().any(|t| t.track == track_ref))
     }
 
     /// Number of live participants.
@@ -299,7 +339,10 @@ impl Room {
     fn broadcast(&self, msg: &ServerMessage, except: Option<ConnId>, effects: &mut Vec<Effect>) {
         for m in &self.members {
             if Some(m.conn) != except {
-                effects.push(Effect::Send { conn: m.conn, msg: msg.clone() });
+                effects.push(Effect::Send {
+                    conn: m.conn,
+                    msg: msg.clone(),
+                });
             }
         }
     }
@@ -334,12 +377,20 @@ impl Room {
                 }
                 if old != conn {
                     self.conns.remove(&old);
-                    effects.push(Effect::Close { conn: old, code: close_code::REPLACED, reason: "resumed elsewhere" });
+                    effects.push(Effect::Close {
+                        conn: old,
+                        code: close_code::REPLACED,
+                        reason: "resumed elsewhere",
+                    });
                 }
                 effects.push(self.welcome(conn, idx));
                 if renamed {
                     let p = self.members[idx].participant.clone();
-                    self.broadcast(&ServerMessage::ParticipantUpdated { participant: p }, Some(conn), &mut effects);
+                    self.broadcast(
+                        &ServerMessage::ParticipantUpdated { participant: p },
+                        Some(conn),
+                        &mut effects,
+                    );
                 }
                 return effects;
             }
@@ -357,7 +408,11 @@ impl Room {
                 participant.name = name;
                 return self.admit(conn, participant, d.resume_token, effects);
             }
-            effects.push(error(conn, ErrorCode::ResumeFailed, "resume token unknown or expired; joined afresh"));
+            effects.push(error(
+                conn,
+                ErrorCode::ResumeFailed,
+                "resume token unknown or expired; joined afresh",
+            ));
         }
         if self.members.len() >= self.config.max_participants {
             return self.room_full(conn);
@@ -379,8 +434,19 @@ impl Room {
     fn room_full(&mut self, conn: ConnId) -> Vec<Effect> {
         self.conns.remove(&conn);
         vec![
-            error(conn, ErrorCode::RoomFull, format!("the room is full ({} participants)", self.config.max_participants)),
-            Effect::Close { conn, code: close_code::ROOM_FULL, reason: "room full" },
+            error(
+                conn,
+                ErrorCode::RoomFull,
+                format!(
+                    "the room is full ({} participants)",
+                    self.config.max_participants
+                ),
+            ),
+            Effect::Close {
+                conn,
+                code: close_code::ROOM_FULL,
+                reason: "room full",
+            },
         ]
     }
 
@@ -394,9 +460,17 @@ impl Room {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.participant = Some(participant.id.clone());
         }
-        self.members.push(Member { participant: participant.clone(), conn, resume_token });
+        self.members.push(Member {
+            participant: participant.clone(),
+            conn,
+            resume_token,
+        });
         effects.push(self.welcome(conn, self.members.len() - 1));
-        self.broadcast(&ServerMessage::ParticipantJoined { participant }, Some(conn), &mut effects);
+        self.broadcast(
+            &ServerMessage::ParticipantJoined { participant },
+            Some(conn),
+            &mut effects,
+        );
         effects
     }
 
@@ -412,15 +486,26 @@ impl Room {
 
     /// Removes a live participant, keeping it resumable (`Closed`/`Timeout`) or not (`Left`).
     fn depart(&mut self, pid: &str, reason: LeaveReason, now_ms: u64) -> Vec<Effect> {
-        let Some(idx) = self.members.iter().position(|m| m.participant.id == pid) else { return Vec::new() };
+        let Some(idx) = self.members.iter().position(|m| m.participant.id == pid) else {
+            return Vec::new();
+        };
         let m = self.members.remove(idx);
         let mut effects = Vec::new();
-        let msg = ServerMessage::ParticipantLeft { participant_id: m.participant.id.clone(), reason };
+        let msg = ServerMessage::ParticipantLeft {
+            participant_id: m.participant.id.clone(),
+            reason,
+        };
         self.broadcast(&msg, None, &mut effects);
         if reason == LeaveReason::Left {
-            effects.push(Effect::Gone { participant_id: m.participant.id });
+            effects.push(Effect::Gone {
+                participant_id: m.participant.id,
+            });
         } else {
-            self.departed.push(Departed { participant: m.participant, resume_token: m.resume_token, left_ms: now_ms });
+            self.departed.push(Departed {
+                participant: m.participant,
+                resume_token: m.resume_token,
+                left_ms: now_ms,
+            });
         }
         effects
     }
@@ -428,7 +513,11 @@ impl Room {
     fn leave(&mut self, conn: ConnId, pid: &str) -> Vec<Effect> {
         self.conns.remove(&conn);
         let mut effects = self.depart(pid, LeaveReason::Left, 0);
-        effects.push(Effect::Close { conn, code: close_code::NORMAL, reason: "left" });
+        effects.push(Effect::Close {
+            conn,
+            code: close_code::NORMAL,
+            reason: "left",
+        });
         effects
     }
 
@@ -440,15 +529,27 @@ impl Room {
         ctx: &mut dyn RoomContext,
     ) -> Vec<Effect> {
         for t in &tracks {
-            let Some((session, _)) = split_track_ref(&t.track).filter(|_| t.track.len() <= MAX_TRACK_REF) else {
-                return vec![error(conn, ErrorCode::BadTrack, "track must be \"<sessionId>/<trackName>\"")];
+            let Some((session, _)) =
+                split_track_ref(&t.track).filter(|_| t.track.len() <= MAX_TRACK_REF)
+            else {
+                return vec![error(
+                    conn,
+                    ErrorCode::BadTrack,
+                    "track must be \"<sessionId>/<trackName>\"",
+                )];
             };
             if !ctx.owns_session(pid, session) {
-                return vec![error(conn, ErrorCode::BadTrack, format!("session {session} is not yours"))];
+                return vec![error(
+                    conn,
+                    ErrorCode::BadTrack,
+                    format!("session {session} is not yours"),
+                )];
             }
         }
         let max = self.config.max_tracks;
-        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let Some(member) = self.member_mut(pid) else {
+            return Vec::new();
+        };
         let mut list = member.participant.tracks.clone();
         for t in tracks {
             match list.iter_mut().find(|x| x.track == t.track) {
@@ -457,7 +558,11 @@ impl Room {
             }
         }
         if list.len() > max {
-            return vec![error(conn, ErrorCode::BadTrack, format!("at most {max} published tracks"))];
+            return vec![error(
+                conn,
+                ErrorCode::BadTrack,
+                format!("at most {max} published tracks"),
+            )];
         }
         if list == member.participant.tracks {
             return Vec::new();
@@ -467,9 +572,14 @@ impl Room {
     }
 
     fn unpublish(&mut self, pid: &str, tracks: &[String]) -> Vec<Effect> {
-        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let Some(member) = self.member_mut(pid) else {
+            return Vec::new();
+        };
         let before = member.participant.tracks.len();
-        member.participant.tracks.retain(|t| !tracks.contains(&t.track));
+        member
+            .participant
+            .tracks
+            .retain(|t| !tracks.contains(&t.track));
         if member.participant.tracks.len() == before {
             return Vec::new();
         }
@@ -477,7 +587,9 @@ impl Room {
     }
 
     fn update(&mut self, pid: &str, u: MediaUpdate) -> Vec<Effect> {
-        let Some(member) = self.member_mut(pid) else { return Vec::new() };
+        let Some(member) = self.member_mut(pid) else {
+            return Vec::new();
+        };
         let p = &mut member.participant;
         let before = p.clone();
         p.mic = u.mic.unwrap_or(p.mic);
@@ -494,7 +606,9 @@ impl Room {
     fn updated(&self, pid: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         if let Some(m) = self.members.iter().find(|m| m.participant.id == pid) {
-            let msg = ServerMessage::ParticipantUpdated { participant: m.participant.clone() };
+            let msg = ServerMessage::ParticipantUpdated {
+                participant: m.participant.clone(),
+            };
             self.broadcast(&msg, None, &mut effects);
         }
         effects
@@ -505,8 +619,15 @@ impl Room {
             Ok(text) => text,
             Err(e) => return vec![error(conn, ErrorCode::BadChat, format!("chat text {e}"))],
         };
-        let Some(member) = self.members.iter().find(|m| m.participant.id == pid) else { return Vec::new() };
-        let message = ChatMessage { from: pid.to_owned(), name: member.participant.name.clone(), text, at: now_ms };
+        let Some(member) = self.members.iter().find(|m| m.participant.id == pid) else {
+            return Vec::new();
+        };
+        let message = ChatMessage {
+            from: pid.to_owned(),
+            name: member.participant.name.clone(),
+            text,
+            at: now_ms,
+        };
         if self.config.chat_history > 0 {
             while self.chat.len() >= self.config.chat_history {
                 self.chat.pop_front();
@@ -537,16 +658,41 @@ mod tests {
     }
 
     fn room(max: usize) -> Room {
-        Room::new("r", RoomConfig { max_participants: max, chat_history: 3, ..RoomConfig::default() })
+        Room::new(
+            "r",
+            RoomConfig {
+                max_participants: max,
+                chat_history: 3,
+                ..RoomConfig::default()
+            },
+        )
     }
 
-    fn join(room: &mut Room, ctx: &mut Ctx, conn: ConnId, name: &str, now: u64) -> (String, String, Vec<Effect>) {
+    fn join(
+        room: &mut Room,
+        ctx: &mut Ctx,
+        conn: ConnId,
+        name: &str,
+        now: u64,
+    ) -> (String, String, Vec<Effect>) {
         room.connect(conn, now);
-        let eff = room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, now, ctx);
+        let eff = room.message(
+            conn,
+            ClientMessage::Join {
+                name: name.into(),
+                resume_token: None,
+            },
+            now,
+            ctx,
+        );
         let (pid, tok) = eff
             .iter()
             .find_map(|e| match e {
-                Effect::Welcome { participant_id, resume_token, .. } => Some((participant_id.clone(), resume_token.clone())),
+                Effect::Welcome {
+                    participant_id,
+                    resume_token,
+                    ..
+                } => Some((participant_id.clone(), resume_token.clone())),
                 _ => None,
             })
             .expect("welcome");
@@ -579,14 +725,21 @@ mod tests {
         let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         let (b, _, eff) = join(&mut r, &mut ctx, 2, " Bob ", 0);
         assert_ne!(a, b);
-        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else {
+        let Some(Effect::Welcome { state, .. }) =
+            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
+        else {
             panic!()
         };
         assert_eq!(state.participants.len(), 2);
         assert_eq!(state.participants[1].name, "Bob");
         let to_a = sends_to(&eff, 1);
-        assert!(matches!(to_a[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.id == b));
-        assert!(sends_to(&eff, 2).is_empty(), "the joiner gets welcome, not its own joined event");
+        assert!(
+            matches!(to_a[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.id == b)
+        );
+        assert!(
+            sends_to(&eff, 2).is_empty(),
+            "the joiner gets welcome, not its own joined event"
+        );
     }
 
     #[test]
@@ -594,14 +747,46 @@ mod tests {
         let mut ctx = Ctx(0);
         let mut r = room(4);
         r.connect(1, 0);
-        let eff = r.message(1, ClientMessage::Join { name: "a\u{1}".into(), resume_token: None }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Join {
+                name: "a\u{1}".into(),
+                resume_token: None,
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
         assert!(!eff.iter().any(|e| matches!(e, Effect::Close { .. })));
-        let eff = r.message(1, ClientMessage::Join { name: "x".repeat(65), resume_token: None }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Join {
+                name: "x".repeat(65),
+                resume_token: None,
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
-        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: None,
+            },
+            0,
+            &mut ctx,
+        );
         assert!(eff.iter().any(|e| matches!(e, Effect::Welcome { .. })));
-        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: None,
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::AlreadyJoined]);
     }
 
@@ -623,9 +808,21 @@ mod tests {
         join(&mut r, &mut ctx, 1, "a", 0);
         join(&mut r, &mut ctx, 2, "b", 0);
         r.connect(3, 0);
-        let eff = r.message(3, ClientMessage::Join { name: "c".into(), resume_token: None }, 0, &mut ctx);
+        let eff = r.message(
+            3,
+            ClientMessage::Join {
+                name: "c".into(),
+                resume_token: None,
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 3), vec![ErrorCode::RoomFull]);
-        assert!(eff.contains(&Effect::Close { conn: 3, code: close_code::ROOM_FULL, reason: "room full" }));
+        assert!(eff.contains(&Effect::Close {
+            conn: 3,
+            code: close_code::ROOM_FULL,
+            reason: "room full"
+        }));
         assert_eq!(r.len(), 2);
         // A slot frees up once someone leaves.
         r.disconnected(1, 1);
@@ -639,23 +836,47 @@ mod tests {
         let mut r = room(4);
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         let (_b, _, _) = join(&mut r, &mut ctx, 2, "Bob", 0);
-        let track = PublishedTrack { track: format!("{a}-sess/mic"), kind: TrackKind::Mic };
-        let eff = r.message(1, ClientMessage::Publish { tracks: vec![track.clone()] }, 1, &mut ctx);
+        let track = PublishedTrack {
+            track: format!("{a}-sess/mic"),
+            kind: TrackKind::Mic,
+        };
+        let eff = r.message(
+            1,
+            ClientMessage::Publish {
+                tracks: vec![track.clone()],
+            },
+            1,
+            &mut ctx,
+        );
         assert_eq!(sends_to(&eff, 2).len(), 1);
         assert!(r.has_track(&track.track));
 
         let eff = r.disconnected(1, 2);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Closed }]
+            vec![&ServerMessage::ParticipantLeft {
+                participant_id: a.clone(),
+                reason: LeaveReason::Closed
+            }]
         );
         assert!(!r.has_track(&track.track));
         assert!(r.knows(&a));
 
         r.connect(3, 3);
-        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok.clone()) }, 3, &mut ctx);
-        let Some(Effect::Welcome { participant_id, resume_token, .. }) =
-            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
+        let eff = r.message(
+            3,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: Some(tok.clone()),
+            },
+            3,
+            &mut ctx,
+        );
+        let Some(Effect::Welcome {
+            participant_id,
+            resume_token,
+            ..
+        }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
         else {
             panic!("{eff:?}")
         };
@@ -663,7 +884,9 @@ mod tests {
         assert_eq!(resume_token, &tok);
         assert!(r.has_track(&track.track));
         let to_b = sends_to(&eff, 2);
-        assert!(matches!(to_b[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.tracks == vec![track.clone()]));
+        assert!(
+            matches!(to_b[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.tracks == vec![track.clone()])
+        );
     }
 
     #[test]
@@ -673,8 +896,20 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
         r.connect(3, 1);
-        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 1, &mut ctx);
-        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::REPLACED, reason: "resumed elsewhere" }));
+        let eff = r.message(
+            3,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: Some(tok),
+            },
+            1,
+            &mut ctx,
+        );
+        assert!(eff.contains(&Effect::Close {
+            conn: 1,
+            code: close_code::REPLACED,
+            reason: "resumed elsewhere"
+        }));
         assert!(sends_to(&eff, 2).is_empty(), "others see no change");
         assert_eq!(r.participant_of(3).map(|p| p.id.clone()), Some(a));
         // The old socket's close event is now a no-op.
@@ -689,9 +924,22 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         r.disconnected(1, 0);
         let eff = r.tick(30_000);
-        assert_eq!(eff, vec![Effect::Gone { participant_id: a.clone() }]);
+        assert_eq!(
+            eff,
+            vec![Effect::Gone {
+                participant_id: a.clone()
+            }]
+        );
         r.connect(2, 30_001);
-        let eff = r.message(2, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 30_001, &mut ctx);
+        let eff = r.message(
+            2,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: Some(tok),
+            },
+            30_001,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 2), vec![ErrorCode::ResumeFailed]);
         assert_ne!(r.participant_of(2).map(|p| p.id.clone()), Some(a));
     }
@@ -703,15 +951,32 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
         let eff = r.message(1, ClientMessage::Leave, 1, &mut ctx);
-        assert!(eff.contains(&Effect::Gone { participant_id: a.clone() }));
-        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::NORMAL, reason: "left" }));
+        assert!(eff.contains(&Effect::Gone {
+            participant_id: a.clone()
+        }));
+        assert!(eff.contains(&Effect::Close {
+            conn: 1,
+            code: close_code::NORMAL,
+            reason: "left"
+        }));
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Left }]
+            vec![&ServerMessage::ParticipantLeft {
+                participant_id: a.clone(),
+                reason: LeaveReason::Left
+            }]
         );
         assert!(!r.knows(&a));
         r.connect(3, 2);
-        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 2, &mut ctx);
+        let eff = r.message(
+            3,
+            ClientMessage::Join {
+                name: "Ada".into(),
+                resume_token: Some(tok),
+            },
+            2,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 3), vec![ErrorCode::ResumeFailed]);
     }
 
@@ -726,38 +991,93 @@ mod tests {
         let eff = r.tick(12_000);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Timeout }]
+            vec![&ServerMessage::ParticipantLeft {
+                participant_id: a.clone(),
+                reason: LeaveReason::Timeout
+            }]
         );
-        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::STALE, reason: "heartbeat timeout" }));
+        assert!(eff.contains(&Effect::Close {
+            conn: 1,
+            code: close_code::STALE,
+            reason: "heartbeat timeout"
+        }));
         assert_eq!(r.len(), 1);
         assert!(r.knows(&a), "a timed-out participant may still resume");
         // An unjoined socket is closed after the join timeout.
         r.connect(5, 12_000);
         r.activity(2, 26_000);
         let eff = r.tick(27_000);
-        assert!(eff.contains(&Effect::Close { conn: 5, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }));
+        assert!(eff.contains(&Effect::Close {
+            conn: 5,
+            code: close_code::JOIN_TIMEOUT,
+            reason: "no join in time"
+        }));
         assert_eq!(r.len(), 1);
     }
 
     #[test]
     fn publish_checks_ownership_shape_and_cap() {
         let mut ctx = Ctx(0);
-        let mut r = Room::new("r", RoomConfig { max_tracks: 2, ..RoomConfig::default() });
+        let mut r = Room::new(
+            "r",
+            RoomConfig {
+                max_tracks: 2,
+                ..RoomConfig::default()
+            },
+        );
         let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
-        let t = |s: &str| PublishedTrack { track: s.into(), kind: TrackKind::Camera };
-        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("other/cam")] }, 0, &mut ctx);
+        let t = |s: &str| PublishedTrack {
+            track: s.into(),
+            kind: TrackKind::Camera,
+        };
+        let eff = r.message(
+            1,
+            ClientMessage::Publish {
+                tracks: vec![t("other/cam")],
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
-        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("nosep")] }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Publish {
+                tracks: vec![t("nosep")],
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
         let tracks = vec![t(&format!("{a}/1")), t(&format!("{a}/2"))];
         let eff = r.message(1, ClientMessage::Publish { tracks }, 0, &mut ctx);
         assert!(error_codes(&eff, 1).is_empty());
         // Re-publishing the same ref is idempotent, a third one is over the cap.
-        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/1"))] }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Publish {
+                tracks: vec![t(&format!("{a}/1"))],
+            },
+            0,
+            &mut ctx,
+        );
         assert!(eff.is_empty());
-        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/3"))] }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Publish {
+                tracks: vec![t(&format!("{a}/3"))],
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
-        let eff = r.message(1, ClientMessage::Unpublish { tracks: vec![format!("{a}/1")] }, 0, &mut ctx);
+        let eff = r.message(
+            1,
+            ClientMessage::Unpublish {
+                tracks: vec![format!("{a}/1")],
+            },
+            0,
+            &mut ctx,
+        );
         assert_eq!(eff.len(), 1);
         assert!(!r.has_track(&format!("{a}/1")));
         assert!(r.has_track(&format!("{a}/2")));
@@ -769,12 +1089,18 @@ mod tests {
         let mut r = room(4);
         join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
-        let u = MediaUpdate { mic: Some(true), hand: Some(true), ..Default::default() };
+        let u = MediaUpdate {
+            mic: Some(true),
+            hand: Some(true),
+            ..Default::default()
+        };
         let eff = r.message(1, ClientMessage::Update(u), 0, &mut ctx);
         assert_eq!(eff.len(), 2, "both participants get the update");
         let p = r.participant_of(1).unwrap();
         assert!(p.mic && p.hand && !p.camera);
-        assert!(r.message(1, ClientMessage::Update(u), 0, &mut ctx).is_empty());
+        assert!(r
+            .message(1, ClientMessage::Update(u), 0, &mut ctx)
+            .is_empty());
     }
 
     #[test]
@@ -783,13 +1109,22 @@ mod tests {
         let mut r = room(4);
         join(&mut r, &mut ctx, 1, "Ada", 0);
         for i in 0..5 {
-            let eff = r.message(1, ClientMessage::Chat { text: format!("m{i}") }, i, &mut ctx);
+            let eff = r.message(
+                1,
+                ClientMessage::Chat {
+                    text: format!("m{i}"),
+                },
+                i,
+                &mut ctx,
+            );
             assert_eq!(eff.len(), 1);
         }
         let eff = r.message(1, ClientMessage::Chat { text: " ".into() }, 9, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadChat]);
         let (_, _, eff) = join(&mut r, &mut ctx, 2, "Bob", 10);
-        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else {
+        let Some(Effect::Welcome { state, .. }) =
+            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
+        else {
             panic!()
         };
         let texts: Vec<_> = state.chat.iter().map(|m| m.text.as_str()).collect();

@@ -1,9 +1,10 @@
 //! `satsuma` command-line entry point.
 
 use anyhow::Context;
-use axum::Router;
 use clap::Parser;
 use satsuma_server::config::{Cli, Command, ServeArgs, SfuArgs};
+use satsuma_server::api::{self, ApiState};
+use satsuma_server::upstream::Upstream;
 use satsuma_server::{http, shutdown};
 use tracing_subscriber::EnvFilter;
 
@@ -24,7 +25,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.dist.join("index.html").is_file() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in dist: build the app with `trunk build --release`");
     }
-    let app = http::app_router(&args.dist, Router::new());
+    let upstream = match (&args.calls_app_id, &args.calls_app_secret) {
+        (Some(app_id), Some(secret)) if !app_id.is_empty() && !secret.expose().is_empty() => {
+            tracing::info!(url = %args.calls_api_url, "Realtime API: proxying to a remote SFU");
+            Upstream::remote(&args.calls_api_url, app_id.clone(), secret.clone())
+        }
+        _ => embedded_sfu(&args)?,
+    };
+    let state = ApiState::from_args(&args, upstream);
+    let app = http::app_router(&args.dist, api::router(state));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -35,7 +44,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sfu(args: SfuArgs) -> anyhow::Result<()> {
+/// The in-process SFU behind `/api/calls/*` when no Cloudflare app is configured.
+fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
     let _ = args;
-    anyhow::bail!("the standalone SFU is not built yet")
+    tracing::warn!("the embedded SFU is not wired in yet: /api/calls answers 503 (set CALLS_APP_ID and CALLS_APP_SECRET to use Cloudflare)");
+    Ok(Upstream::Unavailable("the embedded SFU is not available in this build".into()))
+}
+
+/// `satsuma sfu`: the Realtime-API SFU alone. Media binds exactly the advertised IP
+/// (`--media-addr`, else the listen IP with an ephemeral port).
+async fn sfu(args: SfuArgs) -> anyhow::Result<()> {
+    let media_addr = args.media_addr.unwrap_or_else(|| std::net::SocketAddr::new(args.listen.ip(), 0));
+    let config = satsuma_sfu::SfuConfig::new(args.app_id.clone(), args.app_secret.clone(), media_addr);
+    let handle = satsuma_sfu::start(config).await.context("cannot start the SFU")?;
+    let app = satsuma_sfu::http::router(handle.clone());
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(
+        "satsuma SFU: API on http://{}/v1/apps/{}/, media on udp {}",
+        listener.local_addr()?,
+        args.app_id,
+        handle.media_addr()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown::signal())
+        .await?;
+    Ok(())
 }

@@ -1,0 +1,123 @@
+//! `GET|POST /api/turn`: ICE servers for the browser's `RTCPeerConnection`.
+//!
+//! With `TURN_SERVICE_ID`/`TURN_SERVICE_TOKEN` it asks Cloudflare's
+//! `generate-ice-servers` for short-lived credentials; otherwise it returns an empty list,
+//! which is all the embedded SFU needs on loopback/LAN (host candidates). Requires the
+//! room token like `/api/calls/*`, so TURN credentials are only handed to participants.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::api::{calls_error, ApiState};
+use crate::calls_proxy::authenticate;
+use crate::config::Secret;
+
+/// Cloudflare TURN key settings.
+#[derive(Debug, Clone)]
+pub struct TurnConfig {
+    /// API base, e.g. `https://rtc.live.cloudflare.com/v1`.
+    pub base_url: String,
+    /// TURN key id.
+    pub key_id: String,
+    /// TURN key API token.
+    pub token: Secret,
+    /// Credential lifetime in seconds.
+    pub ttl_secs: u32,
+}
+
+/// The handler for `/api/turn`.
+pub async fn handler(State(state): State<ApiState>, headers: HeaderMap) -> Response {
+    let inner = &*state.0;
+    if let Err(response) = authenticate(inner, &headers) {
+        return response;
+    }
+    let Some(turn) = &inner.turn else {
+        return ice_servers(json!([]));
+    };
+    match generate(&inner.http, turn).await {
+        Ok(servers) => ice_servers(servers),
+        Err(why) => {
+            // The reason stays in the log: upstream bodies could echo what we sent.
+            tracing::warn!(%why, "TURN credential request failed");
+            calls_error(
+                StatusCode::BAD_GATEWAY,
+                "backend_error",
+                "the TURN service did not answer",
+            )
+        }
+    }
+}
+
+fn ice_servers(servers: Value) -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "iceServers": servers })),
+    )
+        .into_response()
+}
+
+async fn generate(client: &reqwest::Client, turn: &TurnConfig) -> Result<Value, String> {
+    let url = format!(
+        "{}/turn/keys/{}/credentials/generate-ice-servers",
+        turn.base_url, turn.key_id
+    );
+    let response = client
+        .post(url)
+        .bearer_auth(turn.token.expose())
+        .json(&json!({ "ttl": turn.ttl_secs }))
+        .send()
+        .await
+        .map_err(|e| format!("request failed (timeout: {})", e.is_timeout()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("status {status}"));
+    }
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|_| "response is not JSON".to_owned())?;
+    let servers = match body.get("iceServers") {
+        Some(Value::Array(list)) => list.clone(),
+        // The legacy `generate` endpoint answers with a single object.
+        Some(obj @ Value::Object(_)) => vec![obj.clone()],
+        _ => return Err("no iceServers in the response".into()),
+    };
+    Ok(Value::Array(
+        servers.into_iter().filter_map(without_port_53).collect(),
+    ))
+}
+
+/// Browsers block port 53; without trickle ICE those URLs only slow gathering down.
+fn without_port_53(mut server: Value) -> Option<Value> {
+    let keep = |u: &str| {
+        let hostport = u.split('?').next().unwrap_or(u);
+        !hostport.ends_with(":53")
+    };
+    match server.get_mut("urls") {
+        Some(Value::Array(urls)) => {
+            urls.retain(|u| u.as_str().is_some_and(keep));
+            (!urls.is_empty()).then_some(server)
+        }
+        Some(Value::String(u)) => keep(u).then_some(server),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_53_is_dropped() {
+        let s = json!({"urls": ["stun:stun.cloudflare.com:3478", "stun:stun.cloudflare.com:53", "turn:t:53?transport=udp"]});
+        assert_eq!(
+            without_port_53(s),
+            Some(json!({"urls": ["stun:stun.cloudflare.com:3478"]}))
+        );
+        assert_eq!(without_port_53(json!({"urls": "turn:x:53"})), None);
+        assert_eq!(without_port_53(json!({"nourls": 1})), None);
+    }
+}
