@@ -1,0 +1,170 @@
+//! End-to-end media through the SFU on loopback, with str0m peers standing in for browsers.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+use str0m::media::MediaKind;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_tracks_flow_and_stop_after_close() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let pulled_at = Instant::now();
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([
+        {"location": "remote", "sessionId": pub_sid, "trackName": "mic"},
+        {"location": "remote", "sessionId": pub_sid, "trackName": "cam"},
+    ]))
+    .await;
+    assert_eq!(tracks.len(), 2);
+    assert!(tracks.iter().all(|t| t.get("errorCode").is_none()), "{tracks:?}");
+    let (audio_mid, video_mid) = (mid_of(&tracks[0]), mid_of(&tracks[1]));
+
+    wait_for(&bob, Duration::from_secs(10), "30 video frames and 50 audio frames", |rx| {
+        rx.frames.get(&video_mid).copied().unwrap_or(0) >= 30 && rx.frames.get(&audio_mid).copied().unwrap_or(0) >= 50
+    })
+    .await;
+    let took = pulled_at.elapsed();
+    assert!(took < Duration::from_secs(10), "media took {took:?}");
+    eprintln!("30 video frames + 50 audio frames {took:?} after pulling");
+
+    // Closing the subscriber's mids stops forwarding.
+    let body = json!({"tracks": [{"mid": audio_mid.to_string()}, {"mid": video_mid.to_string()}], "force": true});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{sub_sid}/tracks/close"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["tracks"].as_array().unwrap().iter().all(|t| t.get("errorCode").is_none()), "{v}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = bob.lock().unwrap().rx.frames.clone();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = bob.lock().unwrap().rx.frames.clone();
+    assert_eq!(before, after, "nothing is forwarded after close");
+
+    // GET keeps closed tracks as inactive.
+    let (s, v) = sfu.call("GET", &format!("sessions/{sub_sid}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let statuses: Vec<_> = v["tracks"].as_array().unwrap().iter().map(|t| t["status"].clone()).collect();
+    assert_eq!(statuses, vec![json!("inactive"), json!("inactive")]);
+
+    // Closing again is an item error, not a request error.
+    let body = json!({"tracks": [{"mid": audio_mid.to_string()}], "force": true});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{sub_sid}/tracks/close"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["tracks"][0]["errorCode"], "close_track_error");
+
+    let stats = sfu.handle.stats().await.unwrap();
+    assert!(stats.media_forwarded >= 80, "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_joiner_gets_a_keyframe_within_a_second() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    alice.lock().unwrap().keyframe_every = 100_000; // only the first frame and requested ones
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    wait_for(&alice, Duration::from_secs(5), "publisher connected", |rx| rx.connected).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let answered = Instant::now();
+    let mid = mid_of(&tracks[0]);
+    wait_for(&bob, Duration::from_secs(5), "a keyframe", |rx| rx.first_keyframe.contains_key(&mid)).await;
+    let first = bob.lock().unwrap().rx.first_keyframe[&mid];
+    let delay = first.duration_since(answered);
+    eprintln!("late joiner's first keyframe {delay:?} after its answer");
+    assert!(delay < Duration::from_secs(1), "keyframe took {delay:?}");
+    assert!(alice.lock().unwrap().rx.keyframe_requests >= 1);
+    // The first frame the subscriber sees is a keyframe.
+    let rx = bob.lock().unwrap().rx.clone();
+    assert!(rx.keyframes[&mid] >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datachannel_message_reaches_subscriber() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let bob = Peer::spawn();
+    let mut sids = Vec::new();
+    for peer in [&alice, &bob] {
+        let sid = sfu.new_session().await;
+        let body = json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}});
+        let (s, v) = sfu.call("POST", &format!("sessions/{sid}/datachannels/establish"), Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["requiresImmediateRenegotiation"], true);
+        assert_eq!(v["dataChannel"]["id"], 0);
+        let answer = answer_offer(peer, &v["sessionDescription"]);
+        let (s, v) = sfu.call("PUT", &format!("sessions/{sid}/renegotiate"), Some(json!({"sessionDescription": answer}))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        sids.push(sid);
+    }
+    let body = json!({"dataChannels": [{"location": "local", "dataChannelName": "chat"}]});
+    let (s, v) = sfu.call("POST", &format!("sessions/{}/datachannels/new", sids[0]), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let pub_id = v["dataChannels"][0]["id"].as_u64().unwrap() as u16;
+    let body = json!({"dataChannels": [{"location": "remote", "sessionId": sids[0], "dataChannelName": "chat"}]});
+    let (s, v) = sfu.call("POST", &format!("sessions/{}/datachannels/new", sids[1]), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let sub_id = v["dataChannels"][0]["id"].as_u64().unwrap() as u16;
+
+    let a_chan = create_negotiated_channel(&alice, "chat", pub_id);
+    let b_chan = create_negotiated_channel(&bob, "chat", sub_id);
+    wait_for(&alice, Duration::from_secs(5), "alice's channel open", |rx| rx.open_channels.contains(&a_chan)).await;
+    wait_for(&bob, Duration::from_secs(5), "bob's channel open", |rx| rx.open_channels.contains(&b_chan)).await;
+
+    // The SFU's side of a negotiated channel may open a moment after the client's; resend until it arrives.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(mut ch) = alice.lock().unwrap().rtc.channel(a_chan) {
+            let _ = ch.write(false, b"hello");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if bob.lock().unwrap().rx.channel_messages.iter().any(|(id, m)| *id == b_chan && m == b"hello") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "message never arrived: {:?}", bob.lock().unwrap().rx);
+    }
+
+    let (s, v) = sfu.call("GET", &format!("sessions/{}", sids[1]), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let chans = v["dataChannels"].as_array().unwrap();
+    assert!(chans.iter().any(|c| c["dataChannelName"] == "chat" && c["location"] == "remote"), "{v}");
+
+    let body = json!({"dataChannels": [{"id": sub_id}]});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{}/datachannels/close", sids[1]), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["dataChannels"][0].get("errorCode").is_none(), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn third_participant_pulls_two_publishers_in_one_batch() {
+    let sfu = TestSfu::start().await;
+    let a = Peer::spawn();
+    let b = Peer::spawn();
+    let a_sid = publish(&sfu, &a, ["a-mic", "a-cam"]).await;
+    let b_sid = publish(&sfu, &b, ["b-mic", "b-cam"]).await;
+    let c = Peer::spawn();
+    let c_sid = publish(&sfu, &c, ["c-mic", "c-cam"]).await;
+    let tracks = pull(&sfu, &c, &c_sid, json!([
+        {"location": "remote", "sessionId": a_sid, "trackName": "a-cam"},
+        {"location": "remote", "sessionId": b_sid, "trackName": "b-cam"},
+        {"location": "remote", "sessionId": b_sid, "trackName": "nope"},
+    ]))
+    .await;
+    assert_eq!(tracks[2]["errorCode"], "not_found_track_error");
+    assert_eq!(tracks[2]["mid"], "");
+    let (m1, m2) = (mid_of(&tracks[0]), mid_of(&tracks[1]));
+    assert_ne!(m1, m2);
+    wait_for(&c, Duration::from_secs(10), "video from both publishers", |rx| {
+        rx.frames.get(&m1).copied().unwrap_or(0) >= 30 && rx.frames.get(&m2).copied().unwrap_or(0) >= 30
+    })
+    .await;
+    let _ = MediaKind::Audio;
+}
