@@ -33,6 +33,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SATSUMA_DIST", default_value = "dist")]
     pub dist: PathBuf,
 
+    /// UDP address of the embedded SFU's media (its ICE host candidate, bound exactly, so
+    /// not 0.0.0.0). Default: the listen IP with an ephemeral port.
+    #[arg(long, env = "SATSUMA_MEDIA_ADDR", help_heading = "Realtime API")]
+    pub media_addr: Option<SocketAddr>,
     /// Cloudflare Realtime app id. With `--calls-app-secret`, `/api/calls/*` goes to
     /// Cloudflare instead of the embedded SFU.
     #[arg(long, env = "CALLS_APP_ID", help_heading = "Realtime API")]

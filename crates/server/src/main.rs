@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use satsuma_server::config::{Cli, Command, ServeArgs, SfuArgs};
+use satsuma_server::config::{Cli, Command, Secret, ServeArgs, SfuArgs};
 use satsuma_server::api::{self, ApiState};
 use satsuma_server::upstream::Upstream;
 use satsuma_server::{http, shutdown};
@@ -30,7 +30,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::info!(url = %args.calls_api_url, "Realtime API: proxying to a remote SFU");
             Upstream::remote(&args.calls_api_url, app_id.clone(), secret.clone())
         }
-        _ => embedded_sfu(&args)?,
+        _ => embedded_sfu(&args).await?,
     };
     let state = ApiState::from_args(&args, upstream);
     let app = http::app_router(&args.dist, api::router(state));
@@ -44,11 +44,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The in-process SFU behind `/api/calls/*` when no Cloudflare app is configured.
-fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
-    let _ = args;
-    tracing::warn!("the embedded SFU is not wired in yet: /api/calls answers 503 (set CALLS_APP_ID and CALLS_APP_SECRET to use Cloudflare)");
-    Ok(Upstream::Unavailable("the embedded SFU is not available in this build".into()))
+/// The in-process SFU behind `/api/calls/*` when no Cloudflare app is configured. Its
+/// app id and secret are random per process and never leave the server.
+async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
+    let media_addr = args.media_addr.unwrap_or_else(|| std::net::SocketAddr::new(args.listen.ip(), 0));
+    let app_id = satsuma_server::random::hex_id();
+    let secret = satsuma_server::random::hex_id();
+    let mut config = satsuma_sfu::SfuConfig::new(app_id.clone(), secret.clone(), media_addr);
+    // The proxy enforces its own body limit first; the SFU must not be stricter.
+    config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
+    let handle = satsuma_sfu::start(config)
+        .await
+        .context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
+    tracing::info!(media = %handle.media_addr(), "Realtime API: embedded SFU");
+    let router = satsuma_sfu::http::router(handle);
+    Ok(Upstream::embedded(router, "/v1", app_id, Secret::new(secret)))
 }
 
 /// `satsuma sfu`: the Realtime-API SFU alone. Media binds exactly the advertised IP
