@@ -38,7 +38,23 @@ pub async fn handler(State(state): State<ApiState>, headers: HeaderMap) -> Respo
         return ice_servers(json!([]));
     };
     match generate(&inner.http, turn).await {
-        Ok(servers) => ice_servers(servers),
+        Ok(servers) => {
+            // Defence in depth: a TURN API that echoes our token must not leak it.
+            let text = servers.to_string();
+            if inner
+                .secrets
+                .iter()
+                .any(|s| !s.expose().is_empty() && text.contains(s.expose()))
+            {
+                tracing::error!("TURN response contained a server secret; withheld");
+                return calls_error(
+                    StatusCode::BAD_GATEWAY,
+                    "backend_error",
+                    "the TURN service answered something unsafe to forward",
+                );
+            }
+            ice_servers(servers)
+        }
         Err(why) => {
             // The reason stays in the log: upstream bodies could echo what we sent.
             tracing::warn!(%why, "TURN credential request failed");
