@@ -1,0 +1,123 @@
+//! One headless Chromium, driven through WebDriver, with helpers for Satsuma's pages.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// Flags for headless Chromium as root with fake media, verified on this machine type.
+const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--window-size=1280,800",
+];
+
+/// A browser session.
+pub struct Browser {
+    client: Client,
+    base_url: String,
+}
+
+impl Browser {
+    /// Starts a Chromium through the chromedriver at `driver_url`.
+    pub async fn launch(driver_url: &str, base_url: &str) -> anyhow::Result<Self> {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": "/usr/bin/chromium", "args": CHROME_ARGS }),
+        );
+        let client = ClientBuilder::rustls()
+            .context("TLS setup")?
+            .capabilities(caps)
+            .connect(driver_url)
+            .await
+            .context("cannot start Chromium through chromedriver")?;
+        Ok(Self { client, base_url: base_url.to_owned() })
+    }
+
+    /// Navigates to a path of the app, e.g. `/demo`.
+    pub async fn open(&self, path: &str) -> anyhow::Result<()> {
+        self.client.goto(&format!("{}{path}", self.base_url)).await?;
+        Ok(())
+    }
+
+    /// Reloads the current page.
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        self.client.refresh().await?;
+        Ok(())
+    }
+
+    /// Runs a script (with `return`) and gives back its JSON value.
+    pub async fn eval(&self, script: &str) -> anyhow::Result<Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Polls `script` until it returns `true`, or fails after `timeout` with `what`.
+    pub async fn wait_for(&self, what: &str, timeout: Duration, script: &str) -> anyhow::Result<Duration> {
+        let start = Instant::now();
+        loop {
+            if self.eval(script).await?.as_bool() == Some(true) {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > timeout {
+                let dom = self.eval("return document.body.innerText").await.unwrap_or_default();
+                bail!("timed out after {timeout:?} waiting for {what}; page text: {dom}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens `/room`, types `name` into the field labelled "Your name" and presses Join.
+    pub async fn join(&self, room: &str, name: &str) -> anyhow::Result<()> {
+        self.open(&format!("/{room}")).await?;
+        let label = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath("//label[normalize-space()='Your name']"))
+            .await
+            .context("no field labelled 'Your name'")?;
+        let id = label.attr("for").await?.context("the label has no `for`")?;
+        let input = self.client.find(Locator::Id(&id)).await?;
+        input.clear().await?;
+        input.send_keys(name).await?;
+        self.button("Join").await?.click().await?;
+        Ok(())
+    }
+
+    /// The `<button>` whose accessible name (aria-label or text) is `name`.
+    pub async fn button(&self, name: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        let xpath = format!("//button[@aria-label='{name}' or normalize-space()='{name}']");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .with_context(|| format!("no button named {name:?}"))
+    }
+
+    /// Saves a PNG screenshot.
+    pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        std::fs::write(path, self.client.screenshot().await?)?;
+        Ok(())
+    }
+
+    /// Closes the browser.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,11 @@
+//! Harness for end-to-end tests: starts `satsuma serve` and chromedriver, and drives headless
+//! Chromium sessions with fake camera and microphone.
+//!
+//! The tests are `#[ignore]`d in a plain `cargo test`, because they need the built app and
+//! Chromium: `cargo xtask test e2e` builds both and runs them with `--ignored`.
+
+pub mod browser;
+pub mod processes;
+
+pub use browser::Browser;
+pub use processes::Harness;

@@ -1,0 +1,70 @@
+//! A toggle button for the microphone or the camera.
+
+use leptos::prelude::*;
+
+/// Which device a [`MediaToggle`] controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// The microphone.
+    Mic,
+    /// The camera.
+    Camera,
+}
+
+impl Device {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Mic => "Microphone",
+            Self::Camera => "Camera",
+        }
+    }
+
+    fn icon(self, on: bool) -> &'static str {
+        match (self, on) {
+            (Self::Mic, true) => "🎙",
+            (Self::Mic, false) => "🔇",
+            (Self::Camera, true) => "📷",
+            (Self::Camera, false) => "🚫",
+        }
+    }
+}
+
+/// A real `<button>` with `aria-pressed`, named "Microphone" or "Camera".
+#[component]
+pub fn MediaToggle(
+    /// What it controls.
+    device: Device,
+    /// Whether the device is on.
+    #[prop(into)]
+    on: Signal<bool>,
+    /// Called with the new state.
+    on_toggle: Callback<bool>,
+    /// Keyboard shortcut shown in the tooltip.
+    #[prop(optional, into)]
+    shortcut: Option<&'static str>,
+    /// Greyed out (e.g. no device).
+    #[prop(optional, into)]
+    disabled: Signal<bool>,
+) -> impl IntoView {
+    let title = move || {
+        let state = if on.get() { "on" } else { "off" };
+        match shortcut {
+            Some(key) => format!("{} is {state} ({key})", device.label()),
+            None => format!("{} is {state}", device.label()),
+        }
+    };
+    view! {
+        <button
+            type="button"
+            class="toggle"
+            class:off=move || !on.get()
+            aria-label=device.label()
+            aria-pressed=move || on.get().to_string()
+            title=title
+            disabled=disabled
+            on:click=move |_| on_toggle.run(!on.get_untracked())
+        >
+            <span aria-hidden="true">{move || device.icon(on.get())}</span>
+        </button>
+    }
+}

@@ -1,0 +1,90 @@
+//! The prejoin page: name, camera and microphone check, then Join.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use super::device_select::DeviceSelect;
+use super::media_toggle::{Device, MediaToggle};
+use super::mic_meter::MicMeter;
+use super::video_view::VideoView;
+use crate::local_media::LocalMedia;
+use crate::prefs;
+
+/// `/{room}` before joining. Calls `on_join` with the cleaned display name.
+#[component]
+pub fn Prejoin(
+    /// The room's name, shown in the heading.
+    #[prop(into)]
+    room: String,
+    /// Local devices; opened here, handed on to the call.
+    media: LocalMedia,
+    /// Called when the person presses Join.
+    on_join: Callback<String>,
+) -> impl IntoView {
+    let (name, set_name) = signal(prefs::saved_name().unwrap_or_default());
+    let cleaned = Memo::new(move |_| prefs::clean_name(&name.read()));
+    media.start();
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if let Some(name) = cleaned.get_untracked() {
+            prefs::save_name(&name);
+            on_join.run(name);
+        }
+    };
+    let has_video = move || media.video_track.with(Option::is_some);
+    let initial = move || name.with(|n| n.trim().chars().next().map(|c| c.to_uppercase().to_string())).unwrap_or_default();
+
+    view! {
+        <main class="page prejoin">
+            <section class="preview" aria-label="Camera preview">
+                <div class="tile self-preview">
+                    <Show when=has_video fallback=move || view! { <div class="avatar" aria-hidden="true">{initial}</div> }>
+                        <VideoView stream=media.preview mirrored=true label="Your camera preview" />
+                    </Show>
+                    <Show when=move || media.busy.get()>
+                        <div class="tile-status">"Starting camera…"</div>
+                    </Show>
+                </div>
+                <div class="preview-controls">
+                    <MediaToggle device=Device::Mic on=media.mic_on
+                        on_toggle=Callback::new(move |on| media.set_mic(on)) />
+                    <MediaToggle device=Device::Camera on=media.camera_on
+                        on_toggle=Callback::new(move |on| media.set_camera(on)) />
+                    <MicMeter track=media.audio_track on=media.mic_on />
+                </div>
+                <div class="device-selects">
+                    <DeviceSelect label="Microphone source"
+                        devices=Signal::derive(move || media.devices.get().microphones)
+                        selected=media.mic_device
+                        on_select=Callback::new(move |id| media.select_mic(id)) />
+                    <DeviceSelect label="Camera source"
+                        devices=Signal::derive(move || media.devices.get().cameras)
+                        selected=media.camera_device
+                        on_select=Callback::new(move |id| media.select_camera(id)) />
+                </div>
+                <div class="media-errors" role="status" aria-live="polite">
+                    {move || media.audio_error.get().map(|e| view! { <p class="error">{e.advice("microphone")}</p> })}
+                    {move || media.video_error.get().map(|e| view! { <p class="error">{e.advice("camera")}</p> })}
+                </div>
+            </section>
+            <form class="join-card" on:submit=submit>
+                <h1>"Ready to join?"</h1>
+                <p class="room-label">"Room " <code>{room}</code></p>
+                <label for="display-name">"Your name"</label>
+                <input
+                    id="display-name"
+                    type="text"
+                    autocomplete="name"
+                    maxlength=prefs::MAX_NAME_CHARS
+                    placeholder="How others will see you"
+                    prop:value=name
+                    on:input=move |ev| set_name.set(event_target_value(&ev))
+                />
+                <button type="submit" class="button primary large" disabled=move || cleaned.get().is_none()>
+                    "Join"
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,16 @@
+//! Satsuma's browser app: a Leptos client-side single-page app.
+//!
+//! Components live under [`components`], one per file. Browser APIs are wrapped in their
+//! own modules ([`media`]) that return typed errors, so components stay declarative.
+
+pub mod audio_level;
+pub mod components;
+pub mod error_class;
+pub mod local_media;
+pub mod media;
+pub mod negotiation;
+pub mod prefs;
+pub mod room_name;
+pub mod room_state;
+
+pub use components::app::App;

@@ -1,0 +1,186 @@
+//! The local camera and microphone as reactive state, shared by the prejoin page and the call.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{MediaStream, MediaStreamTrack};
+
+use crate::media::{self, DeviceList, MediaError, MediaRequest};
+
+/// Reactive handle on the local devices. `Copy`, so components can share it freely.
+#[derive(Clone, Copy)]
+pub struct LocalMedia {
+    /// The current microphone track, kept (and only disabled) while muted.
+    pub audio_track: RwSignal<Option<MediaStreamTrack>, LocalStorage>,
+    /// The current camera track; `None` while the camera is off, so its light goes out.
+    pub video_track: RwSignal<Option<MediaStreamTrack>, LocalStorage>,
+    /// A stream holding the current tracks, for the self view.
+    pub preview: RwSignal<Option<MediaStream>, LocalStorage>,
+    /// Whether the microphone is unmuted.
+    pub mic_on: RwSignal<bool>,
+    /// Whether the camera is on.
+    pub camera_on: RwSignal<bool>,
+    /// The chosen microphone (`deviceId`), if any.
+    pub mic_device: RwSignal<Option<String>>,
+    /// The chosen camera (`deviceId`), if any.
+    pub camera_device: RwSignal<Option<String>>,
+    /// Why the microphone is unavailable.
+    pub audio_error: RwSignal<Option<MediaError>>,
+    /// Why the camera is unavailable.
+    pub video_error: RwSignal<Option<MediaError>>,
+    /// Known devices, refreshed after each successful open.
+    pub devices: RwSignal<DeviceList>,
+    /// True while a `getUserMedia` request is outstanding.
+    pub busy: RwSignal<bool>,
+}
+
+impl Default for LocalMedia {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LocalMedia {
+    /// Creates the state with the microphone and camera wanted on, nothing opened yet.
+    pub fn new() -> Self {
+        Self {
+            audio_track: RwSignal::new_local(None),
+            video_track: RwSignal::new_local(None),
+            preview: RwSignal::new_local(None),
+            mic_on: RwSignal::new(true),
+            camera_on: RwSignal::new(true),
+            mic_device: RwSignal::new(None),
+            camera_device: RwSignal::new(None),
+            audio_error: RwSignal::new(None),
+            video_error: RwSignal::new(None),
+            devices: RwSignal::new(DeviceList::default()),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Opens whatever is wanted and not open yet.
+    pub fn start(self) {
+        let want_audio = self.audio_track.with_untracked(Option::is_none);
+        let want_video = self.camera_on.get_untracked() && self.video_track.with_untracked(Option::is_none);
+        self.open(want_audio, want_video);
+    }
+
+    fn open(self, audio: bool, video: bool) {
+        if !audio && !video {
+            return;
+        }
+        let request = MediaRequest {
+            audio,
+            video,
+            audio_device: self.mic_device.get_untracked(),
+            video_device: self.camera_device.get_untracked(),
+        };
+        self.busy.set(true);
+        spawn_local(async move {
+            let opened = media::open_local_media(&request).await;
+            if let Some(stream) = &opened.stream {
+                if audio {
+                    if let Some(track) = media::first_track(stream, "audio") {
+                        track.set_enabled(self.mic_on.get_untracked());
+                        self.replace_track(self.audio_track, Some(track));
+                    }
+                }
+                if video {
+                    // The camera may have been switched off while the request was pending.
+                    let track = media::first_track(stream, "video");
+                    if self.camera_on.get_untracked() {
+                        self.replace_track(self.video_track, track);
+                    } else if let Some(track) = track {
+                        track.stop();
+                    }
+                }
+            }
+            if audio {
+                self.audio_error.set(opened.audio_error);
+            }
+            if video {
+                self.video_error.set(opened.video_error);
+            }
+            self.rebuild_preview();
+            self.busy.set(false);
+            if let Ok(list) = media::list_devices().await {
+                self.devices.set(list);
+            }
+        });
+    }
+
+    fn replace_track(self, slot: RwSignal<Option<MediaStreamTrack>, LocalStorage>, track: Option<MediaStreamTrack>) {
+        if let Some(old) = slot.get_untracked() {
+            old.stop();
+        }
+        slot.set(track);
+    }
+
+    fn rebuild_preview(self) {
+        let tracks = js_sys::Array::new();
+        for track in [self.video_track.get_untracked(), self.audio_track.get_untracked()].into_iter().flatten() {
+            tracks.push(&track);
+        }
+        let stream = if tracks.length() == 0 {
+            None
+        } else {
+            MediaStream::new_with_tracks(&tracks).ok()
+        };
+        self.preview.set(stream);
+    }
+
+    /// Mutes or unmutes the microphone without releasing it, so unmuting is instant.
+    pub fn set_mic(self, on: bool) {
+        self.mic_on.set(on);
+        match self.audio_track.get_untracked() {
+            Some(track) => track.set_enabled(on),
+            None if on => self.open(true, false),
+            None => {}
+        }
+    }
+
+    /// Turns the camera on (opening it) or off (releasing it).
+    pub fn set_camera(self, on: bool) {
+        self.camera_on.set(on);
+        if on {
+            if self.video_track.with_untracked(Option::is_none) {
+                self.open(false, true);
+            }
+        } else {
+            self.replace_track(self.video_track, None);
+            self.rebuild_preview();
+        }
+    }
+
+    /// Switches to another microphone.
+    pub fn select_mic(self, device: String) {
+        self.mic_device.set(Some(device));
+        self.replace_track(self.audio_track, None);
+        self.open(true, false);
+    }
+
+    /// Switches to another camera.
+    pub fn select_camera(self, device: String) {
+        self.camera_device.set(Some(device));
+        if self.camera_on.get_untracked() {
+            self.replace_track(self.video_track, None);
+            self.open(false, true);
+        }
+    }
+
+    /// Releases both devices.
+    pub fn stop(self) {
+        self.replace_track(self.audio_track, None);
+        self.replace_track(self.video_track, None);
+        self.preview.set(None);
+    }
+
+    /// The current tracks as one stream, e.g. for a peer connection.
+    pub fn tracks(self) -> Vec<MediaStreamTrack> {
+        [self.audio_track.get_untracked(), self.video_track.get_untracked()]
+            .into_iter()
+            .flatten()
+            .map(|t| t.unchecked_into())
+            .collect()
+    }
+}

@@ -1,0 +1,96 @@
+//! The per-session negotiation queue: one SDP exchange at a time, with pulls and closes that
+//! arrive meanwhile merged into one batch each.
+
+/// Most tracks the API accepts in one request.
+pub const MAX_BATCH: usize = 64;
+
+/// One exchange with the SFU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// Publish our local tracks (tracks/new with our offer).
+    Publish,
+    /// Pull these `sessionId/trackName` refs in one tracks/new.
+    Pull(Vec<String>),
+    /// Stop receiving on these mids (tracks/close).
+    Close(Vec<String>),
+}
+
+/// FIFO of pending work for one session. Call [`NegotiationQueue::next`] whenever idle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NegotiationQueue {
+    busy: bool,
+    publish: bool,
+    pulls: Vec<String>,
+    closes: Vec<String>,
+}
+
+impl NegotiationQueue {
+    /// Asks for our tracks to be (re)published.
+    pub fn publish(&mut self) {
+        self.publish = true;
+    }
+
+    /// Adds refs to pull; duplicates of pending refs are ignored.
+    pub fn pull(&mut self, refs: impl IntoIterator<Item = String>) {
+        for r in refs {
+            if !self.pulls.contains(&r) {
+                self.pulls.push(r);
+            }
+        }
+    }
+
+    /// Adds mids to close. A close cancels nothing already pulled; it runs before new pulls.
+    pub fn close(&mut self, mids: impl IntoIterator<Item = String>) {
+        for m in mids {
+            if !self.closes.contains(&m) {
+                self.closes.push(m);
+            }
+        }
+    }
+
+    /// Drops a pending pull (its publisher left before we got to it).
+    pub fn forget_pull(&mut self, track_ref: &str) {
+        self.pulls.retain(|r| r != track_ref);
+    }
+
+    /// The next exchange to run, marking the queue busy; `None` if busy or nothing pending.
+    /// Publishing goes first (others wait for our media), then closes, then pulls.
+    pub fn next(&mut self) -> Option<Operation> {
+        if self.busy {
+            return None;
+        }
+        let op = if std::mem::take(&mut self.publish) {
+            Operation::Publish
+        } else if !self.closes.is_empty() {
+            let n = self.closes.len().min(MAX_BATCH);
+            Operation::Close(self.closes.drain(..n).collect())
+        } else if !self.pulls.is_empty() {
+            let n = self.pulls.len().min(MAX_BATCH);
+            Operation::Pull(self.pulls.drain(..n).collect())
+        } else {
+            return None;
+        };
+        self.busy = true;
+        Some(op)
+    }
+
+    /// The running exchange finished (successfully or not).
+    pub fn done(&mut self) {
+        self.busy = false;
+    }
+
+    /// Whether an exchange is running.
+    pub fn is_busy(&self) -> bool {
+        self.busy
+    }
+
+    /// Whether nothing is running or waiting.
+    pub fn is_idle(&self) -> bool {
+        !self.busy && !self.publish && self.pulls.is_empty() && self.closes.is_empty()
+    }
+
+    /// Forgets all pending work (the session is being replaced).
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+}

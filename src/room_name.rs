@@ -1,0 +1,89 @@
+//! Room names: generation of readable random names and validation of typed ones.
+
+/// Longest room name the server accepts.
+pub const MAX_LEN: usize = 64;
+
+const ADJECTIVES: &[&str] = &[
+    "amber", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "golden", "happy",
+    "jolly", "keen", "lively", "lucky", "merry", "mellow", "nimble", "proud", "quiet", "rapid",
+    "shiny", "silver", "sunny", "swift", "tidy", "vivid", "warm", "witty", "zesty", "bright",
+];
+const NOUNS: &[&str] = &[
+    "otter", "falcon", "maple", "river", "comet", "harbor", "meadow", "canyon", "lantern",
+    "pebble", "orchid", "tiger", "willow", "badger", "cedar", "dolphin", "ember", "fjord",
+    "glacier", "heron", "island", "juniper", "koala", "lagoon", "mango", "nebula", "panda",
+    "quartz", "robin", "satsuma",
+];
+
+/// A readable random name such as `swift-otter-4821`, from the given random source.
+pub fn random_with(mut next_u32: impl FnMut() -> u32) -> String {
+    let adjective = ADJECTIVES[next_u32() as usize % ADJECTIVES.len()];
+    let noun = NOUNS[next_u32() as usize % NOUNS.len()];
+    let number = 1000 + next_u32() % 9000;
+    format!("{adjective}-{noun}-{number}")
+}
+
+/// A readable random name, using the browser's CSPRNG when there is one.
+pub fn random() -> String {
+    random_with(|| (js_sys::Math::random() * f64::from(u32::MAX)) as u32)
+}
+
+/// Turns what someone typed ("Team Sync!") into a valid room name (`team-sync`),
+/// or `None` when nothing usable is left.
+pub fn normalize(input: &str) -> Option<String> {
+    let mut out = String::with_capacity(input.len());
+    for c in input.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if (c.is_whitespace() || c == '-' || c == '_') && !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(MAX_LEN).collect();
+    let out = out.trim_end_matches('-').to_owned();
+    (!out.is_empty()).then_some(out)
+}
+
+/// True when `name` is already a valid room name (`[a-z0-9-]{1,64}`).
+pub fn is_valid(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_LEN
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_names_are_valid_and_readable() {
+        let mut seed = 7u32;
+        for _ in 0..100 {
+            let name = random_with(|| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                seed
+            });
+            assert!(is_valid(&name), "{name}");
+            assert_eq!(name.split('-').count(), 3, "{name}");
+        }
+    }
+
+    #[test]
+    fn normalizes_typed_names() {
+        assert_eq!(normalize("Team Sync!").as_deref(), Some("team-sync"));
+        assert_eq!(normalize("  a  b  ").as_deref(), Some("a-b"));
+        assert_eq!(normalize("--x--").as_deref(), Some("x"));
+        assert_eq!(normalize("!!!"), None);
+        assert_eq!(normalize(&"a".repeat(100)).map(|s| s.len()), Some(MAX_LEN));
+    }
+
+    #[test]
+    fn validates() {
+        assert!(is_valid("demo"));
+        assert!(is_valid("e2e-room"));
+        assert!(!is_valid(""));
+        assert!(!is_valid("Demo"));
+        assert!(!is_valid("a b"));
+        assert!(!is_valid(&"a".repeat(65)));
+    }
+}

@@ -1,0 +1,70 @@
+//! The room as this client sees it: a reducer over the server's room messages.
+
+use satsuma_protocol::room::{ChatMessage, Participant, ParticipantId, PublishedTrack, RoomState, ServerMessage};
+
+/// How many chat messages the client keeps.
+pub const CHAT_HISTORY: usize = 200;
+
+/// Room state built only from server messages, so it can be tested without a browser.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomView {
+    /// Our participant id, once welcomed.
+    pub me: Option<ParticipantId>,
+    /// Everyone in the room (us included), in join order.
+    pub participants: Vec<Participant>,
+    /// Chat history, oldest first.
+    pub chat: Vec<ChatMessage>,
+}
+
+impl RoomView {
+    /// Applies one server message.
+    pub fn apply(&mut self, message: &ServerMessage) {
+        match message {
+            ServerMessage::Welcome { participant_id, state, .. } => {
+                self.me = Some(participant_id.clone());
+                self.replace(state);
+            }
+            ServerMessage::State { state } => self.replace(state),
+            ServerMessage::ParticipantJoined { participant } | ServerMessage::ParticipantUpdated { participant } => {
+                self.upsert(participant.clone());
+            }
+            ServerMessage::ParticipantLeft { participant_id, .. } => {
+                self.participants.retain(|p| &p.id != participant_id);
+            }
+            ServerMessage::Chat { message } => {
+                self.chat.push(message.clone());
+                let excess = self.chat.len().saturating_sub(CHAT_HISTORY);
+                self.chat.drain(..excess);
+            }
+            ServerMessage::Error { .. } | ServerMessage::Pong => {}
+        }
+    }
+
+    fn replace(&mut self, state: &RoomState) {
+        self.participants = state.participants.clone();
+        self.chat = state.chat.clone();
+    }
+
+    fn upsert(&mut self, participant: Participant) {
+        match self.participants.iter_mut().find(|p| p.id == participant.id) {
+            Some(existing) => *existing = participant,
+            None => self.participants.push(participant),
+        }
+    }
+
+    /// Our own record, once welcomed.
+    pub fn myself(&self) -> Option<&Participant> {
+        let me = self.me.as_ref()?;
+        self.participants.iter().find(|p| &p.id == me)
+    }
+
+    /// Everyone but us.
+    pub fn others(&self) -> impl Iterator<Item = &Participant> {
+        self.participants.iter().filter(|p| Some(&p.id) != self.me.as_ref())
+    }
+
+    /// Tracks published by others: what this client should be pulling.
+    pub fn remote_tracks(&self) -> Vec<PublishedTrack> {
+        self.others().flat_map(|p| p.tracks.iter().cloned()).collect()
+    }
+}

@@ -1,0 +1,134 @@
+//! The client's pure state machines: negotiation queue, room reducer, error classification.
+//! They run in headless Chromium (wasm-bindgen-test) and on the host.
+
+use satsuma_app::error_class::{backoff_ms, classify, Recovery};
+use satsuma_app::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
+use satsuma_app::room_state::{RoomView, CHAT_HISTORY};
+use satsuma_protocol::room::{
+    ChatMessage, LeaveReason, Participant, PublishedTrack, RoomState, ServerMessage, TrackKind,
+};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+fn refs(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn queue_runs_one_exchange_at_a_time_and_batches_pulls() {
+    let mut q = NegotiationQueue::default();
+    assert_eq!(q.next(), None);
+    q.publish();
+    q.pull(refs(&["a/mic", "a/cam"]));
+    assert_eq!(q.next(), Some(Operation::Publish));
+    assert!(q.is_busy());
+    q.pull(refs(&["b/mic", "a/mic"]));
+    assert_eq!(q.next(), None, "busy: nothing else starts");
+    q.done();
+    assert_eq!(q.next(), Some(Operation::Pull(refs(&["a/mic", "a/cam", "b/mic"]))), "one batch, deduplicated");
+    q.done();
+    assert!(q.is_idle());
+}
+
+#[test]
+fn queue_closes_before_pulls_and_splits_big_batches() {
+    let mut q = NegotiationQueue::default();
+    q.pull((0..MAX_BATCH + 6).map(|i| format!("s/{i}")));
+    q.close(refs(&["7", "7", "9"]));
+    assert_eq!(q.next(), Some(Operation::Close(refs(&["7", "9"]))));
+    q.done();
+    match q.next() {
+        Some(Operation::Pull(batch)) => assert_eq!(batch.len(), MAX_BATCH),
+        other => panic!("expected a pull, got {other:?}"),
+    }
+    q.done();
+    match q.next() {
+        Some(Operation::Pull(batch)) => assert_eq!(batch.len(), 6),
+        other => panic!("expected a pull, got {other:?}"),
+    }
+    q.done();
+    q.pull(refs(&["x/1"]));
+    q.forget_pull("x/1");
+    assert_eq!(q.next(), None);
+    q.publish();
+    q.reset();
+    assert!(q.is_idle());
+}
+
+fn participant(id: &str, name: &str, tracks: &[&str]) -> Participant {
+    Participant {
+        id: id.into(),
+        name: name.into(),
+        tracks: tracks.iter().map(|t| PublishedTrack { track: t.to_string(), kind: TrackKind::Camera }).collect(),
+        mic: true,
+        camera: true,
+        screen: false,
+        hand: false,
+        speaking: false,
+    }
+}
+
+#[test]
+fn reducer_follows_joins_updates_and_leaves() {
+    let mut view = RoomView::default();
+    view.apply(&ServerMessage::Welcome {
+        participant_id: "p1".into(),
+        resume_token: "r".into(),
+        token: "t".into(),
+        state: RoomState {
+            room: "demo".into(),
+            participants: vec![participant("p0", "Ada", &["s0/cam"]), participant("p1", "Me", &["s1/cam"])],
+            chat: vec![],
+        },
+    });
+    assert_eq!(view.myself().map(|p| p.name.as_str()), Some("Me"));
+    assert_eq!(view.remote_tracks().iter().map(|t| t.track.as_str()).collect::<Vec<_>>(), ["s0/cam"]);
+
+    view.apply(&ServerMessage::ParticipantJoined { participant: participant("p2", "Bob", &[]) });
+    let mut bob = participant("p2", "Bob", &["s2/cam"]);
+    bob.camera = false;
+    view.apply(&ServerMessage::ParticipantUpdated { participant: bob });
+    assert_eq!(view.participants.len(), 3);
+    assert!(!view.participants[2].camera);
+    assert_eq!(view.remote_tracks().len(), 2);
+
+    view.apply(&ServerMessage::ParticipantLeft { participant_id: "p0".into(), reason: LeaveReason::Closed });
+    assert_eq!(view.others().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
+    view.apply(&ServerMessage::ParticipantLeft { participant_id: "nobody".into(), reason: LeaveReason::Left });
+    assert_eq!(view.participants.len(), 2, "an unknown leave changes nothing");
+}
+
+#[test]
+fn reducer_bounds_chat_history() {
+    let mut view = RoomView::default();
+    for i in 0..CHAT_HISTORY + 10 {
+        view.apply(&ServerMessage::Chat {
+            message: ChatMessage { from: "p".into(), name: "P".into(), text: i.to_string(), at: i as u64 },
+        });
+    }
+    assert_eq!(view.chat.len(), CHAT_HISTORY);
+    assert_eq!(view.chat[0].text, "10");
+}
+
+#[test]
+fn errors_are_classified_as_the_spec_says() {
+    assert_eq!(classify(406, "invalid_session_description", None), Recovery::RetryNegotiation);
+    assert_eq!(
+        classify(406, "invalid_session_description", Some("signaling_state_not_stable")),
+        Recovery::RetryNegotiation
+    );
+    assert_eq!(classify(406, "invalid_session_description", Some("bad_sdp")), Recovery::GiveUp);
+    assert_eq!(classify(406, "invalid_params", None), Recovery::GiveUp);
+    assert_eq!(classify(425, "session_error", None), Recovery::WaitForConnection);
+    assert_eq!(classify(410, "session_error", None), Recovery::ReplaceSession);
+    assert_eq!(classify(429, "", None), Recovery::Backoff);
+    assert_eq!(classify(503, "temporarily_unavailable_error", None), Recovery::Backoff);
+    assert_eq!(classify(0, "", None), Recovery::Backoff);
+    assert_eq!(classify(401, "unauthorized", None), Recovery::GiveUp);
+    assert_eq!(backoff_ms(0), 250);
+    assert_eq!(backoff_ms(2), 1_000);
+    assert_eq!(backoff_ms(30), 8_000);
+}

@@ -1,0 +1,104 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium with fake devices).
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use satsuma_app::components::prejoin::Prejoin;
+use satsuma_app::local_media::LocalMedia;
+use satsuma_app::media::{self, MediaRequest};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement, MediaStreamTrack, MediaStreamTrackState};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().and_then(|w| w.document()).expect("a document")
+}
+
+/// A fresh container so tests do not see each other's DOM.
+fn container() -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").expect("div").unchecked_into();
+    document().body().expect("body").append_child(&el).expect("append");
+    el
+}
+
+async fn settle(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    leptos::task::tick().await;
+}
+
+#[wasm_bindgen_test]
+async fn prejoin_has_a_labelled_name_field_and_a_join_button() {
+    let root = container();
+    let joined = RwSignal::new(None::<String>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Prejoin room="demo" media=LocalMedia::new() on_join=Callback::new(move |n| joined.set(Some(n))) /> }
+    });
+    leptos::task::tick().await;
+
+    let label = root.query_selector("label[for]").unwrap().expect("a label");
+    assert_eq!(label.text_content().unwrap().trim(), "Your name");
+    let input: HtmlInputElement = root
+        .query_selector(&format!("#{}", label.get_attribute("for").unwrap()))
+        .unwrap()
+        .expect("the labelled input")
+        .unchecked_into();
+    let join: HtmlElement = root
+        .query_selector("button[type=submit]")
+        .unwrap()
+        .expect("a submit button")
+        .unchecked_into();
+    assert_eq!(join.text_content().unwrap().trim(), "Join");
+
+    input.set_value("Ada Lovelace");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    leptos::task::tick().await;
+    join.click();
+    leptos::task::tick().await;
+    assert_eq!(joined.get_untracked().as_deref(), Some("Ada Lovelace"));
+}
+
+#[wasm_bindgen_test]
+async fn prejoin_shows_a_live_camera_preview() {
+    let root = container();
+    let media = LocalMedia::new();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Prejoin room="demo" media on_join=Callback::new(|_| {}) /> }
+    });
+    let mut playing = false;
+    for _ in 0..50 {
+        settle(100).await;
+        if let Some(video) = root.query_selector("video").unwrap() {
+            let video: web_sys::HtmlVideoElement = video.unchecked_into();
+            if video.video_width() > 0 && video.current_time() > 0.0 {
+                playing = true;
+                break;
+            }
+        }
+    }
+    assert!(playing, "the preview <video> never played the fake camera");
+    media.stop();
+}
+
+#[wasm_bindgen_test]
+async fn get_user_media_gives_live_audio_and_video_tracks() {
+    let request = MediaRequest { audio: true, video: true, ..Default::default() };
+    let stream = media::get_user_media(&request).await.expect("fake devices");
+    let audio: MediaStreamTrack = media::first_track(&stream, "audio").expect("an audio track");
+    let video: MediaStreamTrack = media::first_track(&stream, "video").expect("a video track");
+    assert_eq!(audio.ready_state(), MediaStreamTrackState::Live);
+    assert_eq!(video.ready_state(), MediaStreamTrackState::Live);
+    media::stop_all(&stream);
+    assert_eq!(video.ready_state(), MediaStreamTrackState::Ended);
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_device_is_a_typed_error() {
+    let request = MediaRequest {
+        video: true,
+        video_device: Some("no-such-camera".into()),
+        ..Default::default()
+    };
+    let err = media::get_user_media(&request).await.expect_err("no such device");
+    assert_eq!(err, media::MediaError::Overconstrained);
+}
