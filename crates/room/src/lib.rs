@@ -10,5 +10,6 @@
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 
 pub mod calls_policy;
+pub mod fuzzing;
 pub mod limits;
 pub mod room;
