@@ -12,7 +12,9 @@
 //! 2. server `{"type":"welcome","participantId":…,"resumeToken":…,"token":…,"state":{…}}`;
 //!    `token` authenticates `/api/calls/*` and `/api/turn` (`Authorization: Bearer <token>`);
 //! 3. the server broadcasts `participantJoined` / `participantUpdated` / `participantLeft`
-//!    deltas; a full `state` snapshot is only sent where a client could have missed deltas.
+//!    deltas (updates go to the sender too, so it sees what others see). The snapshot comes
+//!    inside `welcome`; clients must also accept a bare `state` frame (replace the view),
+//!    which this server version does not send yet but a future one may use to resync.
 //! 4. the client sends `ping` every ~5 s (the server also sends WebSocket pings, which
 //!    browsers answer on their own) and `leave` before closing.
 //!
@@ -190,7 +192,8 @@ pub enum ServerMessage {
         /// Full room snapshot, you included.
         state: RoomState,
     },
-    /// Full room snapshot; replaces the client's view.
+    /// Full room snapshot; replaces the client's view (not sent by the current server,
+    /// which puts the snapshot in `welcome`; handle it anyway).
     State {
         /// The snapshot.
         state: RoomState,

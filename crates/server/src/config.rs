@@ -15,6 +15,8 @@ pub struct Cli {
 }
 
 /// The subcommands of `satsuma`.
+// Parsed once at startup: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the app, room signaling and the Realtime API (embedded SFU or Cloudflare proxy).

@@ -220,9 +220,10 @@ pub struct App {
 
 /// Limits short enough for tests.
 pub fn test_limits() -> Limits {
-    let mut l = Limits::default();
-    l.tick_interval = Duration::from_millis(100);
-    l
+    Limits {
+        tick_interval: Duration::from_millis(100),
+        ..Limits::default()
+    }
 }
 
 /// Starts the app with `limits`, TURN configured, and `dist` served.
