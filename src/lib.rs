@@ -4,13 +4,18 @@
 //! own modules ([`media`]) that return typed errors, so components stay declarative.
 
 pub mod audio_level;
+pub mod calls_client;
 pub mod components;
+pub mod conference;
 pub mod error_class;
 pub mod local_media;
 pub mod media;
 pub mod negotiation;
+pub mod peer;
+pub mod placeholder;
 pub mod prefs;
 pub mod room_name;
+pub mod room_socket;
 pub mod room_state;
 
 pub use components::app::App;

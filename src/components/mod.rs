@@ -1,12 +1,15 @@
 //! UI components, one per file.
 
 pub mod app;
+pub mod audio_sink;
 pub mod call;
+pub mod call_toolbar;
 pub mod device_select;
 pub mod landing;
 pub mod media_toggle;
 pub mod mic_meter;
 pub mod not_found;
+pub mod participant_tile;
 pub mod prejoin;
 pub mod room_page;
 pub mod video_view;

@@ -25,7 +25,15 @@ pub fn VideoView(
     Effect::new(move |_| {
         if let Some(el) = video.get() {
             let current = stream.get();
-            el.set_src_object(current.as_ref());
+            // Re-assigning the same stream restarts playback: only set a different one.
+            let same = match (el.src_object(), current.as_ref()) {
+                (Some(a), Some(b)) => js_sys::Object::is(&a, b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                el.set_src_object(current.as_ref());
+            }
             if current.is_some() {
                 // Autoplay can be refused (no user gesture yet); the next render retries.
                 let _ = el.play();
