@@ -172,3 +172,19 @@ fn request_level_validation() {
     let t = &r.tracks.unwrap()[0];
     assert_eq!((t.error_code.as_deref(), t.mid.as_deref()), (Some("not_found_track_error"), Some("")));
 }
+
+#[test]
+fn auto_discover_publishes_every_sending_section() {
+    let t0 = Instant::now();
+    let mut sfu = sfu(t0);
+    let id = sfu.new_session(t0, None).unwrap().session_id.unwrap();
+    let (offer, mids) = client_offer(&[MediaKind::Audio, MediaKind::Video]);
+    let req = TracksRequest { session_description: Some(offer), auto_discover: Some(true), ..Default::default() };
+    let r = sfu.tracks_new(t0, &id, req).unwrap();
+    let tracks = r.tracks.unwrap();
+    assert_eq!(tracks.len(), 2);
+    assert_eq!(tracks[0].mid.as_deref(), Some(mids[0].as_str()));
+    assert_eq!(tracks[0].kind.as_deref(), Some("audio"));
+    assert_eq!(tracks[1].kind.as_deref(), Some("video"));
+    assert!(tracks.iter().all(|t| t.track_name.as_ref().is_some_and(|n| !n.is_empty())));
+}

@@ -168,3 +168,62 @@ async fn third_participant_pulls_two_publishers_in_one_batch() {
     .await;
     let _ = MediaKind::Audio;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publisher_negotiated_close_stops_its_subscribers() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    let cam_mid = alice.lock().unwrap().sending[1].0;
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let mid = mid_of(&tracks[0]);
+    wait_for(&bob, Duration::from_secs(10), "10 frames", |rx| rx.frames.get(&mid).copied().unwrap_or(0) >= 10).await;
+
+    // Alice stops her camera transceiver and closes it with a negotiated close.
+    let (offer, pending) = {
+        let mut a = alice.lock().unwrap();
+        a.sending.retain(|(m, _)| *m != cam_mid);
+        let mut api = a.rtc.sdp_api();
+        api.stop_media(cam_mid);
+        api.apply().expect("changes")
+    };
+    let body = json!({"tracks": [{"mid": cam_mid.to_string()}], "force": false,
+        "sessionDescription": {"type": "offer", "sdp": offer.to_sdp_string()}});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{pub_sid}/tracks/close"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["requiresImmediateRenegotiation"], false);
+    accept_answer(&alice, pending, &v["sessionDescription"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = bob.lock().unwrap().rx.frames.get(&mid).copied();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(bob.lock().unwrap().rx.frames.get(&mid).copied(), before, "no frames after the publisher closed");
+    let (_, v) = sfu.call("GET", &format!("sessions/{pub_sid}"), None).await;
+    let cam = v["tracks"].as_array().unwrap().iter().find(|t| t["trackName"] == "cam").cloned().unwrap();
+    assert_eq!(cam["status"], "inactive");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whep_style_pull_with_client_offer() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let (offer, pending, mids) = {
+        let mut b = bob.lock().unwrap();
+        let mut api = b.rtc.sdp_api();
+        let v = api.add_media(MediaKind::Video, str0m::media::Direction::RecvOnly, None, None, None);
+        let (o, p) = api.apply().unwrap();
+        (o, p, vec![v])
+    };
+    let body = json!({"sessionDescription": {"type": "offer", "sdp": offer.to_sdp_string()},
+        "tracks": [{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}]});
+    let (s, v) = sfu.call("POST", &format!("sessions/{sub_sid}/tracks/new"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["requiresImmediateRenegotiation"], false);
+    assert_eq!(v["tracks"][0]["mid"], mids[0].to_string(), "{v}");
+    accept_answer(&bob, pending, &v["sessionDescription"]);
+    wait_for(&bob, Duration::from_secs(10), "30 frames", |rx| rx.frames.get(&mids[0]).copied().unwrap_or(0) >= 30).await;
+}
