@@ -140,6 +140,12 @@ pub(crate) fn tick_all(inner: &Inner, now: u64) {
     rooms.retain(|_, e| !(e.room.is_idle() && e.outboxes.is_empty()));
 }
 
+/// Most sockets (joined or not) one room accepts: every participant plus one reconnect
+/// each, plus a few that have not joined yet.
+pub(crate) fn max_sockets(limits: &crate::api::Limits) -> usize {
+    limits.room.max_participants * 2 + 16
+}
+
 /// Whether `room` may pull `track_ref`: it is published by someone live in that room.
 pub(crate) fn room_has_track(inner: &Inner, room: &str, track_ref: &str) -> bool {
     lock(&inner.rooms)
@@ -205,7 +211,21 @@ async fn run(state: ApiState, room: String, version: Option<String>, socket: Web
     let admitted = {
         let mut rooms = lock(&inner.rooms);
         if !rooms.contains_key(&room) && rooms.len() >= inner.limits.max_rooms {
-            false
+            Err((
+                ErrorCode::TooManyRooms,
+                "the server has too many rooms open",
+                close_code::TOO_MANY_ROOMS,
+            ))
+        } else if rooms
+            .get(&room)
+            .is_some_and(|e| e.outboxes.len() >= max_sockets(&inner.limits))
+        {
+            // Sockets that never join still cost memory until the join timeout: cap them.
+            Err((
+                ErrorCode::RoomFull,
+                "too many connections to this room",
+                close_code::ROOM_FULL,
+            ))
         } else {
             let entry = rooms.entry(room.clone()).or_insert_with(|| RoomEntry {
                 room: Room::new(room.clone(), inner.limits.room.clone()),
@@ -213,17 +233,11 @@ async fn run(state: ApiState, room: String, version: Option<String>, socket: Web
             });
             entry.room.connect(conn, now_ms());
             entry.outboxes.insert(conn, tx);
-            true
+            Ok(())
         }
     };
-    if !admitted {
-        return reject(
-            socket,
-            ErrorCode::TooManyRooms,
-            "the server has too many rooms open",
-            close_code::TOO_MANY_ROOMS,
-        )
-        .await;
+    if let Err((code, message, close)) = admitted {
+        return reject(socket, code, message, close).await;
     }
     tracing::debug!(conn, %room, "socket open");
     serve_socket(inner, &room, conn, socket, rx).await;
