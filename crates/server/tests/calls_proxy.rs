@@ -316,7 +316,7 @@ async fn unknown_routes_body_limit_and_rate_limit() {
     let dist = temp_dist();
     let mut limits = test_limits();
     limits.max_calls_body = 1024;
-    limits.calls_rate = 5;
+    limits.calls_rate = 2;
     let app = start(Mode::Remote, limits, Fake::default(), dist.path()).await;
     let (_a, wa) = join(app.addr, "limits", "Ada").await;
     let token = wa["token"].as_str().unwrap();
@@ -350,8 +350,11 @@ async fn unknown_routes_body_limit_and_rate_limit() {
         res.json::<Value>().await.unwrap()["errorCode"],
         "payload_too_large"
     );
+    // Bursts beyond the per-session rate get 429; the count allowed grows only with time,
+    // so the check holds however slowly a loaded machine runs the loop.
+    let started = std::time::Instant::now();
     let mut statuses = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..20 {
         let res = app
             .http
             .get(url(&app, &format!("sessions/{sid}")))
@@ -361,9 +364,10 @@ async fn unknown_routes_body_limit_and_rate_limit() {
             .unwrap();
         statuses.push(res.status().as_u16());
     }
+    let allowed = 2 + (2.0 * started.elapsed().as_secs_f64()).ceil() as usize;
     assert!(statuses.contains(&429), "{statuses:?}");
     assert!(
-        statuses.iter().filter(|s| **s == 200).count() <= 5,
+        statuses.iter().filter(|s| **s == 200).count() <= allowed,
         "{statuses:?}"
     );
 }
