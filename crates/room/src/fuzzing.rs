@@ -5,6 +5,7 @@
 
 use satsuma_protocol::room::ClientMessage;
 
+use crate::auth_token::TokenKey;
 use crate::calls_policy::{classify, remote_refs, CallsRoute, Owner, Ownership, RemoteRef};
 use crate::room::{Effect, Room, RoomConfig, RoomContext};
 
@@ -91,6 +92,12 @@ pub fn calls_request(data: &[u8]) {
         None => (rest, &[][..]),
     };
     let path = String::from_utf8_lossy(path);
+    // The bearer token is the first thing the proxy parses; garbage must only be refused,
+    // and a genuine token must still verify.
+    let key = TokenKey::from_bytes(b"fuzz key");
+    let _ = key.verify(&path, u64::from(m) << 20);
+    let token = key.sign("r", "p", 0);
+    assert!(key.verify(&token, 1).is_ok());
     let mut ownership = Ownership::new(2);
     match classify(method, &path) {
         Ok(CallsRoute::NewSession) => assert_eq!(method, "POST"),

@@ -8,7 +8,9 @@
 //! - [`calls_policy`]: what the `/api/calls/*` proxy allows: route allowlist, session
 //!   ownership, which remote tracks a client may pull.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
+//! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
 
+pub mod auth_token;
 pub mod calls_policy;
 pub mod fuzzing;
 pub mod limits;

@@ -166,7 +166,7 @@ impl ApiState {
     pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Self {
         let tokens = match &args.token_key {
             Some(k) => TokenKey::from_bytes(k.expose().as_bytes()),
-            None => TokenKey::random(),
+            None => crate::auth_token::random_key(),
         };
         let turn = match (&args.turn_service_id, &args.turn_service_token) {
             (Some(id), Some(token)) if !id.is_empty() && !token.expose().is_empty() => {

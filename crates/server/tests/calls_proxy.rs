@@ -405,7 +405,7 @@ async fn embedded_sfu_serves_sessions_through_the_proxy() {
     let dist = temp_dist();
     let state = satsuma_server::api::ApiState::new(
         test_limits(),
-        satsuma_server::auth_token::TokenKey::random(),
+        satsuma_server::auth_token::random_key(),
         upstream,
         None,
     );

@@ -61,7 +61,7 @@ async fn turn_without_a_key_returns_an_empty_list() {
     let dist = temp_dist();
     let state = satsuma_server::api::ApiState::new(
         test_limits(),
-        satsuma_server::auth_token::TokenKey::random(),
+        satsuma_server::auth_token::random_key(),
         satsuma_server::upstream::Upstream::Unavailable("none".into()),
         None,
     );

@@ -15,7 +15,6 @@ use axum::routing::{any, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use satsuma_server::api::{self, ApiState, Limits};
-use satsuma_server::auth_token::TokenKey;
 use satsuma_server::config::Secret;
 use satsuma_server::http;
 use satsuma_server::turn::TurnConfig;
@@ -248,7 +247,12 @@ pub async fn start(mode: Mode, limits: Limits, fake: Fake, dist: &Path) -> App {
         token: Secret::new(TURN_TOKEN),
         ttl_secs: 3600,
     };
-    let state = ApiState::new(limits, TokenKey::random(), upstream, Some(turn));
+    let state = ApiState::new(
+        limits,
+        satsuma_server::auth_token::random_key(),
+        upstream,
+        Some(turn),
+    );
     let app = http::app_router(dist, api::router(state.clone()));
     let addr = serve(app).await;
     App {
