@@ -191,6 +191,12 @@ impl ApiState {
     pub fn token_key(&self) -> &TokenKey {
         &self.0.tokens
     }
+
+    /// Closes every room socket with 1001 (going away), e.g. on shutdown, so clients
+    /// reconnect at once instead of waiting for a dead TCP connection.
+    pub fn close_all_sockets(&self) {
+        rooms_ws::close_all(&self.0);
+    }
 }
 
 /// The `/api` router: `/api/rooms/{room}/ws`, `/api/calls/*`, `/api/turn`. Spawns the

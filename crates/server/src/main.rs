@@ -33,14 +33,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         _ => embedded_sfu(&args).await?,
     };
     let state = ApiState::from_args(&args, upstream);
-    let app = http::app_router(&args.dist, api::router(state));
+    let app = http::app_router(&args.dist, api::router(state.clone()));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);
+    let sockets = state.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown::signal())
+        .with_graceful_shutdown(async move {
+            shutdown::signal().await;
+            // Upgraded WebSockets are not part of axum's graceful shutdown: close them.
+            sockets.close_all_sockets();
+        })
         .await?;
+    // Give the socket tasks a moment to flush their close frames.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     Ok(())
 }
 

@@ -140,6 +140,19 @@ pub(crate) fn tick_all(inner: &Inner, now: u64) {
     rooms.retain(|_, e| !(e.room.is_idle() && e.outboxes.is_empty()));
 }
 
+/// Sends a 1001 close to every socket of every room.
+pub(crate) fn close_all(inner: &Inner) {
+    let mut rooms = lock(&inner.rooms);
+    for entry in rooms.values_mut() {
+        for (_, tx) in entry.outboxes.drain() {
+            let _ = tx.try_send(Outgoing::Close(
+                close_code::GOING_AWAY,
+                "server shutting down",
+            ));
+        }
+    }
+}
+
 /// Most sockets (joined or not) one room accepts: every participant plus one reconnect
 /// each, plus a few that have not joined yet.
 pub(crate) fn max_sockets(limits: &crate::api::Limits) -> usize {

@@ -261,3 +261,64 @@ fn help_and_errors_do_not_print_secrets() {
         assert!(help.contains(opt), "{opt} undocumented");
     }
 }
+
+#[tokio::test]
+async fn turn_failures_are_502_without_details() {
+    let fake = Fake::default();
+    let fake_addr = serve(fake_router(fake.clone())).await;
+    let dist = temp_dist();
+    let turn = satsuma_server::turn::TurnConfig {
+        base_url: format!("http://{fake_addr}/v1"),
+        key_id: "turn-key".into(),
+        // The fake refuses this token with 401.
+        token: satsuma_server::config::Secret::new("wrong-token"),
+        ttl_secs: 60,
+    };
+    let state = satsuma_server::api::ApiState::new(
+        test_limits(),
+        satsuma_server::auth_token::random_key(),
+        satsuma_server::upstream::Upstream::Unavailable("no SFU here".into()),
+        Some(turn),
+    );
+    let addr = serve(satsuma_server::http::app_router(
+        dist.path(),
+        satsuma_server::api::router(state),
+    ))
+    .await;
+    let (_a, wa) = join(addr, "turnfail", "Ada").await;
+    let token = wa["token"].as_str().unwrap();
+    let http = reqwest::Client::new();
+    let res = http
+        .get(format!("http://{addr}/api/turn"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("backend_error") && !body.contains("wrong-token"),
+        "{body}"
+    );
+    // And without an SFU, /api/calls says so in Calls style.
+    let res = http
+        .post(format!("http://{addr}/api/calls/sessions/new"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["errorCode"],
+        "temporarily_unavailable_error"
+    );
+}
+
+#[tokio::test]
+async fn shutdown_closes_sockets_with_1001() {
+    let dist = temp_dist();
+    let app = start(Mode::Remote, test_limits(), Fake::default(), dist.path()).await;
+    let (mut a, _) = join(app.addr, "bye", "Ada").await;
+    app.state.close_all_sockets();
+    assert_eq!(recv_close(&mut a).await, Some(1001));
+}
