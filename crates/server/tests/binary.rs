@@ -1,0 +1,113 @@
+//! The real `satsuma serve` binary with its embedded SFU: join a room, create an SFU session
+//! through the proxy, and shut down cleanly on SIGTERM (sockets closed with 1001).
+#![cfg(unix)]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// Kills the child if the test fails midway.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn serve_embedded_sfu_and_sigterm() {
+    let dist = temp_dist();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_satsuma"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--dist")
+        .arg(dist.path())
+        .env_remove("CALLS_APP_ID")
+        .env_remove("CALLS_APP_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let http = reqwest::Client::builder().timeout(T).build().unwrap();
+    let started = Instant::now();
+    loop {
+        if http
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "satsuma serve did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (mut ws, welcome) = join(addr, "bin", "Ada").await;
+    let token = welcome["token"].as_str().unwrap();
+    let res = http
+        .post(format!("http://{addr}/api/calls/sessions/new"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let sid = res.json::<Value>().await.unwrap()["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(sid.len(), 32);
+    let res = http
+        .get(format!("http://{addr}/api/calls/sessions/{sid}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = http
+        .get(format!("http://{addr}/api/turn"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["iceServers"],
+        serde_json::json!([])
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(recv_close(&mut ws).await, Some(1001));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "satsuma serve did not exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
