@@ -280,8 +280,11 @@ impl Sfu {
                 results.push(TrackObject { mid: Some(mid.to_string()), ..strip_status(t) });
                 continue;
             }
+            // msid groups a publisher's tracks into one MediaStream on the receiving side; the
+            // track part is sanitised because trackName is free text and lands in the SDP.
             let stream = t.session_id.clone();
-            let mid = api.add_media(kind, Direction::SendOnly, stream, t.track_name.clone(), None);
+            let msid_track = t.track_name.as_deref().map(msid_token).filter(|s| !s.is_empty());
+            let mid = api.add_media(kind, Direction::SendOnly, stream, msid_track, None);
             session.tracks.push(remote_track(now, mid, kind, &t, false));
             results.push(TrackObject { mid: Some(mid.to_string()), ..strip_status(t) });
         }
@@ -480,9 +483,14 @@ pub(crate) fn apply_offer(session: &mut Session, sd: &SessionDescription) -> Res
         return Err(ApiError::invalid_sdp("Expected a sessionDescription of type offer"));
     }
     let offer = SdpOffer::from_sdp_string(&sd.sdp).map_err(|e| ApiError::invalid_sdp(format!("cannot parse offer: {e}")))?;
-    let answer = catch_unwind(AssertUnwindSafe(|| session.rtc.sdp_api().accept_offer(offer)))
-        .map_err(|_| ApiError::invalid_sdp("offer rejected"))?
-        .map_err(|e| ApiError::invalid_sdp(format!("offer rejected: {e}")))?;
+    let answer = match catch_unwind(AssertUnwindSafe(|| session.rtc.sdp_api().accept_offer(offer))) {
+        Ok(r) => r.map_err(|e| ApiError::invalid_sdp(format!("offer rejected: {e}")))?,
+        Err(_) => {
+            // str0m's state after a panic is unknown: the session cannot be trusted any more.
+            session.rtc.disconnect();
+            return Err(ApiError::invalid_sdp("offer rejected"));
+        }
+    };
     session.negotiated = true;
     if sdp_scan::has_application(&sd.sdp) {
         session.sctp = true;
@@ -517,6 +525,11 @@ fn remote_track(now: Instant, mid: Mid, kind: MediaKind, t: &TrackObject, negoti
             awaiting_keyframe: true,
         }),
     }
+}
+
+/// `s` reduced to characters that are safe in an SDP `a=msid` token.
+fn msid_token(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(64).collect()
 }
 
 /// An item-level error result echoing the request, with `mid: ""`.

@@ -188,3 +188,42 @@ fn auto_discover_publishes_every_sending_section() {
     assert_eq!(tracks[1].kind.as_deref(), Some("video"));
     assert!(tracks.iter().all(|t| t.track_name.as_ref().is_some_and(|n| !n.is_empty())));
 }
+
+#[test]
+fn mangled_offers_are_rejected_without_panicking() {
+    let panics = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = panics.clone();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        default_hook(info);
+    }));
+    let t0 = Instant::now();
+    let mut sfu = sfu(t0);
+    let (offer, mids) = client_offer(&[MediaKind::Audio, MediaKind::Video]);
+    let lines: Vec<&str> = offer.sdp.split("\r\n").collect();
+    let mut variants: Vec<String> = Vec::new();
+    for i in 0..lines.len() {
+        let mut l = lines.clone();
+        l.remove(i);
+        variants.push(l.join("\r\n"));
+        variants.push(lines[..i].join("\r\n"));
+        let mut l = lines.clone();
+        l[i] = "a=\u{0}\u{ffff}:::";
+        variants.push(l.join("\r\n"));
+    }
+    variants.push(offer.sdp.replace("m=audio 9", "m=audio 99999999999"));
+    variants.push(offer.sdp.replace("UDP/TLS/RTP/SAVPF", "RTP/AVP"));
+    variants.push(offer.sdp.repeat(3));
+    for sdp in variants {
+        let id = sfu.new_session(t0, None).unwrap().session_id.unwrap();
+        let tracks = vec![TrackObject { location: Some(Location::Local), mid: Some(mids[0].clone()), track_name: Some("a".into()), ..Default::default() }];
+        let req = TracksRequest { session_description: Some(SessionDescription::offer(sdp)), tracks: Some(tracks), ..Default::default() };
+        if let Err(e) = sfu.tracks_new(t0, &id, req) {
+            assert_eq!(e.status, 406, "{e}");
+        }
+        let _ = sfu.new_session(t0, Some(SessionDescription::offer("v=0\r\nm=")));
+    }
+    let _ = std::panic::take_hook();
+    assert_eq!(panics.load(std::sync::atomic::Ordering::SeqCst), 0, "str0m panicked on a mangled offer");
+}

@@ -227,3 +227,28 @@ async fn whep_style_pull_with_client_offer() {
     accept_answer(&bob, pending, &v["sessionDescription"]);
     wait_for(&bob, Duration::from_secs(10), "30 frames", |rx| rx.frames.get(&mids[0]).copied().unwrap_or(0) >= 30).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulcast_layer_follows_preferred_rid_and_update() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    alice.lock().unwrap().simulcast = vec!["h", "l"];
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([
+        {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "l"}}
+    ]))
+    .await;
+    let mid = mid_of(&tracks[0]);
+    assert_eq!(tracks[0]["simulcast"]["preferredRid"], "l");
+    wait_for(&bob, Duration::from_secs(10), "low layer", |rx| rx.frames.get(&mid).copied().unwrap_or(0) >= 10).await;
+    assert_eq!(bob.lock().unwrap().rx.last_marker.get(&mid), Some(&b'l'));
+
+    let body = json!({"tracks": [{"location": "remote", "mid": mid.to_string(), "sessionId": pub_sid, "trackName": "cam",
+        "simulcast": {"preferredRid": "h"}}]});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{sub_sid}/tracks/update"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["tracks"][0].get("errorCode").is_none(), "{v}");
+    wait_for(&bob, Duration::from_secs(5), "high layer after update", |rx| rx.last_marker.get(&mid) == Some(&b'h')).await;
+}

@@ -85,6 +85,8 @@ pub struct Received {
     pub open_channels: Vec<ChannelId>,
     pub keyframe_requests: u64,
     pub connected: bool,
+    /// Layer marker (byte 10 of the frame) of the last video frame per mid.
+    pub last_marker: HashMap<Mid, u8>,
 }
 
 /// A str0m peer acting as a browser: one UDP socket on 127.0.0.1, full ICE.
@@ -97,6 +99,8 @@ pub struct Peer {
     pub sending: Vec<(Mid, MediaKind)>,
     /// Send a keyframe every this many video frames.
     pub keyframe_every: u64,
+    /// Simulcast RIDs to send video on (empty: no simulcast).
+    pub simulcast: Vec<&'static str>,
     next_video: Instant,
     next_audio: Instant,
     video_count: u64,
@@ -123,6 +127,7 @@ impl Peer {
             rx: Received::default(),
             sending: vec![],
             keyframe_every: 30,
+            simulcast: vec![],
             next_video: now,
             next_audio: now,
             video_count: 0,
@@ -186,6 +191,9 @@ impl Peer {
             Event::Connected => self.rx.connected = true,
             Event::MediaData(d) => {
                 *self.rx.frames.entry(d.mid).or_default() += 1;
+                if d.data.len() > 10 {
+                    self.rx.last_marker.insert(d.mid, d.data[10]);
+                }
                 if d.is_keyframe() {
                     *self.rx.keyframes.entry(d.mid).or_default() += 1;
                     self.rx.first_keyframe.entry(d.mid).or_insert_with(Instant::now);
@@ -214,9 +222,17 @@ impl Peer {
             match kind {
                 MediaKind::Video if now >= self.next_video => {
                     let key = self.force_keyframe || self.video_count % self.keyframe_every.max(1) == 0;
-                    let frame = vp8_frame(key, self.video_count);
                     let t = MediaTime::from_90khz(now.duration_since(self.start).as_micros() as u64 * 9 / 100);
-                    if let Some(w) = self.rtc.writer(mid) {
+                    let layers: Vec<Option<&str>> =
+                        if self.simulcast.is_empty() { vec![None] } else { self.simulcast.iter().map(|r| Some(*r)).collect() };
+                    for rid in layers {
+                        let mut frame = vp8_frame(key, self.video_count);
+                        frame[10] = rid.map_or(b'-', |r| r.as_bytes()[0]);
+                        let Some(w) = self.rtc.writer(mid) else { continue };
+                        let w = match rid {
+                            Some(r) => w.rid(str0m::media::Rid::from(r)),
+                            None => w,
+                        };
                         let pt = w.payload_params().find(|p| p.spec().codec == Codec::Vp8).map(|p| p.pt());
                         if let Some(pt) = pt {
                             if w.write(pt, now, t, frame).is_ok() && key {
@@ -259,11 +275,24 @@ pub fn vp8_frame(key: bool, n: u64) -> Vec<u8> {
     f
 }
 
-/// Adds send-only transceivers and makes an offer.
+/// Adds send-only transceivers (video with the peer's simulcast layers) and makes an offer.
 pub fn offer_sending(peer: &SharedPeer, kinds: &[MediaKind]) -> (SdpOffer, SdpPendingOffer, Vec<Mid>) {
     let mut p = peer.lock().unwrap();
+    let simulcast = (!p.simulcast.is_empty()).then(|| {
+        let mut s = str0m::media::Simulcast::new();
+        for r in &p.simulcast {
+            s.add_send_layer(str0m::media::SimulcastLayer::new(r));
+        }
+        s
+    });
     let mut api = p.rtc.sdp_api();
-    let mids: Vec<Mid> = kinds.iter().map(|k| api.add_media(*k, Direction::SendOnly, Some("s".into()), None, None)).collect();
+    let mids: Vec<Mid> = kinds
+        .iter()
+        .map(|k| {
+            let sim = if *k == MediaKind::Video { simulcast.clone() } else { None };
+            api.add_media(*k, Direction::SendOnly, Some("s".into()), None, sim)
+        })
+        .collect();
     let (offer, pending) = api.apply().expect("changes");
     (offer, pending, mids)
 }
