@@ -6,13 +6,16 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 use crate::process;
-use crate::run::build_app;
+use crate::run::{build_app, build_server};
 use crate::setup;
 
 /// Runs the requested benchmark (all by default) and prints its figures.
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let what = args.first().map_or("all", String::as_str);
     let route = setup::run(root)?;
+    if !matches!(what, "size" | "sfu" | "join" | "all") {
+        bail!("unknown benchmark `{what}`; expected sfu, join, size or all");
+    }
     if matches!(what, "size" | "all") {
         build_app(route)?;
         bundle_size(&root.join("dist"))?;
@@ -24,8 +27,18 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
                 .args(args.iter().skip(1)),
         )?;
     }
-    if !matches!(what, "size" | "sfu" | "all") {
-        bail!("unknown benchmark `{what}`; expected sfu, size or all");
+    if matches!(what, "join" | "all") {
+        if !matches!(what, "all") {
+            build_app(route)?;
+        }
+        let satsuma = build_server(root)?;
+        process::run(
+            Command::new("cargo")
+                .args(["run", "--quiet", "-p", "satsuma-e2e", "--example", "join_bench", "--"])
+                .args(args.iter().skip(1))
+                .env("SATSUMA_BIN", satsuma)
+                .env("SATSUMA_DIST", root.join("dist")),
+        )?;
     }
     Ok(())
 }

@@ -12,7 +12,10 @@ use crate::wasm_env::{WasmRoute, DEBIAN_TOOLCHAIN};
 const TRUNK_VERSION: &str = "0.21.14";
 
 /// Debian packages for the browser tests and wasm-opt.
-const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "binaryen", "brotli"];
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
+/// binaryen from npm: Debian's wasm-opt 108 corrupts the externref table of our bundle
+/// ("WebAssembly.Table.set(): Argument 1 is invalid"), 132 does not.
+const BINARYEN: &str = "binaryen@132.0.0";
 /// Debian packages for building std for wasm32 when rustup has no wasm32 target.
 /// `rust-web-llvm` holds the `rust-lld` link, which needs `lld-22` to resolve.
 const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
@@ -35,11 +38,31 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
         // Not --locked: its lockfile pins a webpki-roots the registry no longer serves.
         cargo_install("wasm-bindgen-cli", "wasm-bindgen", &bindgen, false)
     })?;
+    step("wasm-opt (npm binaryen)", || npm_tool(root, BINARYEN, "wasm-opt", "version 132"))?;
     step("crates for wasm32 (cargo fetch)", || {
         // trunk builds offline; build-std also needs std's own crates.io dependencies.
         process::run(route.command("cargo").args(["fetch", "--quiet", "--target", "wasm32-unknown-unknown"]))
     })?;
     Ok(route)
+}
+
+/// `npm install` into `.tools/` unless `binary --version` already contains `version`.
+fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyhow::Result<()> {
+    let bin = root.join(crate::wasm_env::TOOLS_BIN).join(binary);
+    let current = process::output(Command::new(&bin).arg("--version")).unwrap_or_default();
+    if current.contains(version) {
+        println!("    {binary} ({version}) present");
+        return Ok(());
+    }
+    let tools = root.join(".tools");
+    std::fs::create_dir_all(&tools)?;
+    process::run(
+        Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&tools)
+            .arg(package),
+    )
+    .with_context(|| format!("could not install {package} from the npm registry (needs Node.js and npm)"))
 }
 
 fn is_installed(package: &str) -> bool {

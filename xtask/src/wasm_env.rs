@@ -15,6 +15,9 @@ pub enum WasmRoute {
     DebianBuildStd,
 }
 
+/// Where `cargo xtask setup` installs npm tools (wasm-opt), relative to the repository root.
+pub const TOOLS_BIN: &str = ".tools/node_modules/.bin";
+
 /// Name of the rustup toolchain that points at Debian's `/usr` compiler.
 pub const DEBIAN_TOOLCHAIN: &str = "debian";
 
@@ -30,6 +33,13 @@ impl WasmRoute {
 
     /// Applies the variables every wasm cargo/trunk/test command needs.
     pub fn apply(self, cmd: &mut Command) -> &mut Command {
+        // Our wasm-opt (npm binaryen) comes first: trunk runs the first one on PATH.
+        let tools = std::env::current_dir().unwrap_or_default().join(TOOLS_BIN);
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let paths = std::iter::once(tools).chain(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(paths) {
+            cmd.env("PATH", joined);
+        }
         cmd.env("TRUNK_SKIP_VERSION_CHECK", "true")
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
