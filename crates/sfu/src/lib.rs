@@ -5,8 +5,9 @@
 //! the configured media address.
 //!
 //! Layers:
-//! - [`Sfu`] (modules `engine`, `negotiation`, `datachannels`, `forwarding`, `state`): the
-//!   sans-IO core. Datagrams and time go in, datagrams come out; API operations are methods.
+//! - [`Sfu`] (modules `engine`, `negotiation`, `tracks`, `track_updates`, `datachannels`,
+//!   `forwarding`, `state`): the sans-IO core. Datagrams and time go in, datagrams come out;
+//!   API operations are methods.
 //! - [`start`] / [`SfuHandle`] (module `runtime`): a tokio task owning the socket and clock.
 //! - [`http::router`]: the axum routes.
 //!
@@ -32,6 +33,8 @@ pub mod runtime;
 pub mod sdp_scan;
 pub mod session;
 pub mod state;
+pub mod track_updates;
+pub mod tracks;
 pub mod stats;
 
 pub use config::SfuConfig;

@@ -89,7 +89,7 @@ async fn bad_input_table() {
     let rows = vec![
         Row { auth: None, ..row("no bearer", "POST", format!("{base}/sessions/new"), None, 401, "unauthorized") },
         Row { auth: Some("wrong"), ..row("wrong bearer", "POST", format!("{base}/sessions/new"), None, 401, "unauthorized") },
-        row("unknown app", "POST", format!("/v1/apps/nope/sessions/new"), None, 404, "not_found"),
+        row("unknown app", "POST", "/v1/apps/nope/sessions/new".to_string(), None, 404, "not_found"),
         row("unknown endpoint", "POST", format!("{base}/sessions/{sid}/frobnicate"), Some(json!({})), 404, "not_found"),
         Row { body: Some("{not json".into()), ..row("invalid json", "POST", format!("{base}/sessions/{sid}/tracks/new"), None, 400, "decoding_error") },
         row("wrong field type", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({"tracks": "all"})), 400, "decoding_error"),

@@ -150,19 +150,11 @@ impl Peer {
 
     fn pump(&mut self) {
         let mut buf = [0u8; 2048];
-        loop {
-            match self.socket.recv_from(&mut buf) {
-                Ok((n, source)) => {
-                    let Ok(contents) = buf[..n].try_into() else { continue };
-                    let input = Input::Receive(
-                        Instant::now(),
-                        Receive { proto: Protocol::Udp, source, destination: self.addr, contents },
-                    );
-                    if self.rtc.handle_input(input).is_err() {
-                        return;
-                    }
-                }
-                Err(_) => break,
+        while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
+            let Ok(contents) = buf[..n].try_into() else { continue };
+            let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.addr, contents });
+            if self.rtc.handle_input(input).is_err() {
+                return;
             }
         }
         let now = Instant::now();
@@ -221,7 +213,7 @@ impl Peer {
         for (mid, kind) in sending {
             match kind {
                 MediaKind::Video if now >= self.next_video => {
-                    let key = self.force_keyframe || self.video_count % self.keyframe_every.max(1) == 0;
+                    let key = self.force_keyframe || self.video_count.is_multiple_of(self.keyframe_every.max(1));
                     let t = MediaTime::from_90khz(now.duration_since(self.start).as_micros() as u64 * 9 / 100);
                     let layers: Vec<Option<&str>> =
                         if self.simulcast.is_empty() { vec![None] } else { self.simulcast.iter().map(|r| Some(*r)).collect() };
