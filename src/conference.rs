@@ -188,7 +188,8 @@ impl Conference {
     }
 
     fn on_message(self, message: ServerMessage) {
-        if let ServerMessage::Welcome { token, resume_token, .. } = &message {
+        if let ServerMessage::Welcome { token, resume_token, participant_id, .. } = &message {
+            let same_person = self.view.with_untracked(|v| v.me.as_ref().is_none_or(|me| me == participant_id));
             let had_session = self.with(|e| {
                 e.token = Some(token.clone());
                 e.resume_token = Some(resume_token.clone());
@@ -197,6 +198,9 @@ impl Conference {
             self.view.update(|v| v.apply(&message));
             match had_session {
                 Some(false) => self.setup_session(),
+                // The resume failed and we are a new participant: our old session belongs to
+                // the old one, so build a fresh session under the new identity.
+                Some(true) if !same_person => self.replace_session(),
                 Some(true) => {
                     // A resumed socket: make sure the server has our tracks and flags.
                     self.announce();
@@ -502,66 +506,101 @@ impl Conference {
         }));
     }
 
+    /// Pulls with our own offer (one receive-only transceiver per track), so a join costs
+    /// three API calls whatever the room size: sessions/new, push, pull.
     async fn pull(self, refs: Vec<String>) -> Result<(), OpError> {
         let (id, client, peer, generation) = self.session_parts()?;
-        let tracks = refs
-            .iter()
-            .filter_map(|r| split_track_ref(r))
-            .map(|(session, name)| TrackObject {
+        let kinds: HashMap<String, TrackKind> =
+            self.view.with_untracked(|v| v.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect());
+        let mut wanted = Vec::new();
+        for r in &refs {
+            let (Some((session, name)), Some(kind)) = (split_track_ref(r), kinds.get(r)) else {
+                // Its publisher left meanwhile.
+                self.with(|e| e.requested.remove(r));
+                continue;
+            };
+            let media = match kind {
+                TrackKind::Mic | TrackKind::ScreenAudio => "audio",
+                TrackKind::Camera | TrackKind::Screen => "video",
+            };
+            let transceiver = peer.add_receiver(media);
+            let object = TrackObject {
                 location: Some(Location::Remote),
                 session_id: Some(session.to_owned()),
                 track_name: Some(name.to_owned()),
+                kind: Some(media.to_owned()),
                 ..TrackObject::default()
-            })
-            .collect::<Vec<_>>();
-        if tracks.is_empty() {
+            };
+            wanted.push((r.clone(), transceiver, object));
+        }
+        if wanted.is_empty() {
             return Ok(());
         }
-        let response = client
-            .tracks_new(&id, &TracksRequest { tracks: Some(tracks), ..TracksRequest::default() })
-            .await?;
+        let offer = peer.create_offer().await?;
+        let mut tracks = Vec::with_capacity(wanted.len());
+        for (r, transceiver, mut object) in wanted {
+            let mid = transceiver.mid().ok_or_else(|| PeerError("a new transceiver has no mid".into()))?;
+            object.mid = Some(mid.clone());
+            // Registered before the answer is applied: `ontrack` fires while applying it.
+            self.with(|e| {
+                if let Some(s) = e.session.as_mut() {
+                    s.mid_to_ref.insert(mid, r);
+                }
+            });
+            tracks.push(object);
+        }
+        let request = TracksRequest {
+            session_description: Some(SessionDescription::offer(offer)),
+            tracks: Some(tracks),
+            auto_discover: None,
+        };
+        let response = client.tracks_new(&id, &request).await?;
         self.still_current(generation)?;
         let mut retry = Vec::new();
         self.with(|e| {
             let Some(session) = e.session.as_mut() else { return };
+            // Results are matched by (sessionId, trackName), never by position.
+            let our_mids: HashMap<String, String> = request
+                .tracks
+                .iter()
+                .flatten()
+                .map(|t| {
+                    let key = format!("{}/{}", t.session_id.as_deref().unwrap_or_default(), t.track_name.as_deref().unwrap_or_default());
+                    (key, t.mid.clone().unwrap_or_default())
+                })
+                .collect();
             for item in response.tracks.iter().flatten() {
                 let key = format!(
                     "{}/{}",
                     item.session_id.as_deref().unwrap_or_default(),
                     item.track_name.as_deref().unwrap_or_default()
                 );
-                match (&item.error_code, item.mid.as_deref()) {
-                    (None, Some(mid)) if !mid.is_empty() => {
-                        session.mid_to_ref.insert(mid.to_owned(), key.clone());
-                        session.pulled.insert(key.clone(), mid.to_owned());
-                        e.requested.remove(&key);
-                        e.attempts.remove(&key);
-                    }
-                    _ => {
-                        // Usually the publisher is still connecting: try again shortly.
-                        let attempts = e.attempts.entry(key.clone()).or_default();
-                        *attempts += 1;
-                        if *attempts <= MAX_PULL_ATTEMPTS {
-                            retry.push((key, *attempts));
-                        } else {
-                            e.requested.remove(&key);
-                        }
-                    }
+                let Some(our_mid) = our_mids.get(&key).cloned() else { continue };
+                if item.error_code.is_none() {
+                    session.pulled.insert(key.clone(), our_mid);
+                    e.requested.remove(&key);
+                    e.attempts.remove(&key);
+                    continue;
+                }
+                // Usually the publisher is still connecting: try again shortly.
+                session.mid_to_ref.remove(&our_mid);
+                let attempts = e.attempts.entry(key.clone()).or_default();
+                *attempts += 1;
+                if *attempts <= MAX_PULL_ATTEMPTS {
+                    retry.push((key, *attempts));
+                } else {
+                    e.requested.remove(&key);
                 }
             }
         });
+        let description = response.session_description.ok_or_else(|| CallsError::Decode("no answer to our offer".into()))?;
+        peer.set_remote(false, &description.sdp).await?;
         for (key, attempt) in retry {
             spawn_local(async move {
                 gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
                 self.with(|e| e.queue.pull([key]));
                 self.pump();
             });
-        }
-        if response.requires_immediate_renegotiation == Some(true) {
-            let offer = response.session_description.ok_or_else(|| CallsError::Decode("no offer to answer".into()))?;
-            peer.set_remote(true, &offer.sdp).await?;
-            let answer = peer.create_answer().await?;
-            client.renegotiate(&id, answer).await?;
         }
         Ok(())
     }

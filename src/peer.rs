@@ -86,6 +86,13 @@ impl Peer {
         transceiver
     }
 
+    /// Adds a receive-only transceiver of `kind`, for pulling a track with our own offer.
+    pub fn add_receiver(&self, kind: &str) -> RtcRtpTransceiver {
+        let init = RtcRtpTransceiverInit::new();
+        init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+        self.pc.add_transceiver_with_str_and_init(kind, &init)
+    }
+
     /// Swaps the track a transceiver sends without renegotiating (mute, device switch).
     pub async fn replace_track(transceiver: &RtcRtpTransceiver, track: Option<&MediaStreamTrack>) -> Result<(), PeerError> {
         JsFuture::from(transceiver.sender().replace_track(track))

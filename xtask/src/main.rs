@@ -3,6 +3,7 @@
 //! Every command calls `setup` first, which installs only what is missing.
 
 mod bench;
+mod fuzz;
 mod process;
 mod run;
 mod setup;
@@ -22,6 +23,7 @@ commands:
   dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085)
   test           every test: host, browser (wasm-bindgen-test) and end-to-end
   bench [what]   benchmarks; what = sfu | join | size | all (default all)
+  fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
 ";
 
 fn main() {
@@ -41,6 +43,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("dev") => run::dev(&root),
         Some("test") => test::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -83,6 +83,11 @@ impl Browser {
     /// Opens `/room`, types `name` into the field labelled "Your name" and presses Join.
     pub async fn join(&self, room: &str, name: &str) -> anyhow::Result<()> {
         self.open(&format!("/{room}")).await?;
+        self.join_here(name).await
+    }
+
+    /// On the prejoin page already open: types `name` and presses Join.
+    pub async fn join_here(&self, name: &str) -> anyhow::Result<()> {
         let label = self
             .client
             .wait()
