@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::icon::{Icon, IconKind};
+
 /// Which device a [`MediaToggle`] controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
@@ -19,12 +21,12 @@ impl Device {
         }
     }
 
-    fn icon(self, on: bool) -> &'static str {
+    fn icon(self, on: bool) -> IconKind {
         match (self, on) {
-            (Self::Mic, true) => "🎙",
-            (Self::Mic, false) => "🔇",
-            (Self::Camera, true) => "📷",
-            (Self::Camera, false) => "🚫",
+            (Self::Mic, true) => IconKind::Mic,
+            (Self::Mic, false) => IconKind::MicOff,
+            (Self::Camera, true) => IconKind::Camera,
+            (Self::Camera, false) => IconKind::CameraOff,
         }
     }
 }
@@ -64,7 +66,7 @@ pub fn MediaToggle(
             disabled=disabled
             on:click=move |_| on_toggle.run(!on.get_untracked())
         >
-            <span aria-hidden="true">{move || device.icon(on.get())}</span>
+            {move || view! { <Icon kind=device.icon(on.get()) /> }}
         </button>
     }
 }

@@ -5,6 +5,7 @@ pub mod audio_sink;
 pub mod call;
 pub mod call_toolbar;
 pub mod device_select;
+pub mod icon;
 pub mod landing;
 pub mod media_toggle;
 pub mod mic_meter;

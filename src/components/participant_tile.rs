@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use web_sys::MediaStream;
 
 use super::audio_sink::AudioSink;
+use super::icon::{Icon, IconKind};
 use super::video_view::VideoView;
 
 /// A tile in the call grid.
@@ -44,7 +45,7 @@ pub fn ParticipantTile(
             {audio.map(|stream| view! { <AudioSink stream /> })}
             <figcaption class="tile-caption">
                 <Show when=move || !mic_on.get()>
-                    <span class="muted-icon" role="img" aria-label="Microphone muted" title="Microphone muted">"🔇"</span>
+                    <span class="muted-icon" role="img" aria-label="Microphone muted" title="Microphone muted"><Icon kind=IconKind::MicOff /></span>
                 </Show>
                 <span class="name">{label}</span>
             </figcaption>
