@@ -11,6 +11,9 @@ use crate::session::{SessionKey, TrackRole};
 
 /// Keyframe requests to one publisher track are spaced at least this far apart.
 const KEYFRAME_THROTTLE: Duration = Duration::from_millis(200);
+/// No request this soon after a keyframe: libwebrtc encoders ignore requests within ~300 ms
+/// of their last keyframe, so an early one would be wasted and delay the next.
+const KEYFRAME_QUIET: Duration = Duration::from_millis(300);
 
 impl Sfu {
     /// Forwards a frame from a publisher to every subscriber of that track.
@@ -21,6 +24,9 @@ impl Sfu {
         let kind = track.kind;
         let TrackRole::Local(publication) = &mut track.role else { return };
         publication.last_media = Some(now);
+        if kind == MediaKind::Video && data.is_keyframe() {
+            publication.last_keyframe = Some(now);
+        }
         let name = publication.name.clone();
         let pub_id = publisher.id.clone();
         if kind == MediaKind::Video && !data.contiguous {
@@ -46,12 +52,17 @@ impl Sfu {
                         Some(_) => {}
                     }
                 }
+                if !sub_connected {
+                    // str0m drops media written before the transport is up.
+                    continue;
+                }
                 if kind == MediaKind::Video && s.awaiting_keyframe {
-                    if !data.is_keyframe() || !sub_connected {
+                    if !data.is_keyframe() {
                         want_keyframe = true;
                         continue;
                     }
                     s.awaiting_keyframe = false;
+                    tracing::debug!(session = %sub.id, mid = %t.mid, track = %name, "keyframe starts the stream");
                 }
                 let Some(writer) = sub.rtc.writer(t.mid) else { continue };
                 let Some(pt) = writer.match_params(data.params) else { continue };
@@ -88,6 +99,10 @@ impl Sfu {
     /// it just connected or got new tracks, and its decoder needs a keyframe to start.
     pub(crate) fn request_keyframes_for_subscriber(&mut self, now: Instant, key: SessionKey, mids: Option<&[Mid]>) {
         let Some(sub) = self.sessions.get_mut(&key) else { return };
+        if !sub.connected {
+            // A keyframe now would arrive before the transport can carry it; `Connected` asks again.
+            return;
+        }
         let wanted: Vec<(String, String, Option<Rid>)> = sub
             .tracks
             .iter_mut()
@@ -126,7 +141,9 @@ impl Sfu {
             return;
         }
         let TrackRole::Local(p) = &mut track.role else { return };
-        if p.last_keyframe_request.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_THROTTLE) {
+        if p.last_keyframe_request.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_THROTTLE)
+            || p.last_keyframe.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_QUIET)
+        {
             return;
         }
         p.last_keyframe_request = Some(now);
@@ -138,6 +155,7 @@ impl Sfu {
         };
         match writer.request_keyframe(rid, kind) {
             Ok(()) => {
+                tracing::debug!(parent: &publisher.span, %mid, "keyframe requested");
                 self.stats.keyframe_requests += 1;
                 self.touch(key);
             }

@@ -86,6 +86,9 @@ impl Sfu {
                 return Err(ApiError::invalid_sdp(format!("answer rejected: {why}")));
             }
         }
+        if let Some(s) = self.sessions.get(&key) {
+            tracing::debug!(parent: &s.span, new_tracks = new_mids.len(), "answer accepted");
+        }
         self.request_keyframes_for_subscriber(now, key, Some(&new_mids));
         self.touch(key);
         self.drive(now);

@@ -22,6 +22,8 @@ pub struct Publication {
     pub rids: Vec<String>,
     /// Last keyframe request sent to the publisher (throttling).
     pub last_keyframe_request: Option<Instant>,
+    /// When the last keyframe arrived (encoders ignore requests shortly after one).
+    pub last_keyframe: Option<Instant>,
 }
 
 /// A pulled track (`location: remote`).

@@ -288,7 +288,7 @@ pub(crate) fn local_track(now: Instant, mid: Mid, kind: MediaKind, name: &str, r
         active: true,
         negotiated: true,
         created: now,
-        role: TrackRole::Local(Publication { name: name.to_owned(), last_media: None, rids, last_keyframe_request: None }),
+        role: TrackRole::Local(Publication { name: name.to_owned(), last_media: None, rids, last_keyframe_request: None, last_keyframe: None }),
     }
 }
 
