@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Manual Chromium smoke test of the SFU (not part of `cargo test`): four headless-Chromium
 # peer connections in one page publish, pull each other (3-way call), close a track with a
-# negotiated close, and time a late joiner's first frame. Prints the page's JSON verdict.
+# negotiated close, time a late joiner's first frame, and relay a DataChannel message
+# between two more sessions. Prints the page's JSON verdict.
 # Needs /usr/bin/chromium, chromedriver and python3. Usage: crates/sfu/browser-smoke/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
