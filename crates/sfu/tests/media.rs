@@ -137,6 +137,23 @@ async fn datachannel_message_reaches_subscriber() {
     let chans = v["dataChannels"].as_array().unwrap();
     assert!(chans.iter().any(|c| c["dataChannelName"] == "chat" && c["location"] == "remote"), "{v}");
 
+    // canReply: the subscriber's messages go back to the publisher only once granted.
+    let body = json!({"dataChannels": [{"location": "remote", "sessionId": sids[0], "dataChannelName": "chat", "canReply": true}]});
+    let (s, v) = sfu.call("PUT", &format!("sessions/{}/datachannels/update", sids[1]), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["dataChannels"][0]["id"], sub_id);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(mut ch) = bob.lock().unwrap().rtc.channel(b_chan) {
+            let _ = ch.write(false, b"reply");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if alice.lock().unwrap().rx.channel_messages.iter().any(|(id, m)| *id == a_chan && m == b"reply") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "reply never arrived: {:?}", alice.lock().unwrap().rx);
+    }
+
     let body = json!({"dataChannels": [{"id": sub_id}]});
     let (s, v) = sfu.call("PUT", &format!("sessions/{}/datachannels/close", sids[1]), Some(body)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
