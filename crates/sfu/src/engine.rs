@@ -23,8 +23,6 @@ const HOUSEKEEPING: Duration = Duration::from_millis(250);
 const DISCONNECT_GRACE: Duration = Duration::from_secs(30);
 /// A negotiated session that never connects is collected after this long.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(60);
-/// Initial send-side bandwidth estimate toward each subscriber.
-const BWE_INITIAL_MBPS: u64 = 20;
 /// An unanswered SFU offer is dropped after this long.
 const PENDING_OFFER_TTL: Duration = Duration::from_secs(30);
 
@@ -80,12 +78,11 @@ impl Sfu {
 
     /// Creates a session with a fresh ICE-lite `Rtc`; returns its key.
     pub(crate) fn create_session(&mut self, now: Instant) -> Result<SessionKey, ApiError> {
-        // TWCC feedback to publishers is on whenever it is negotiated. Send-side BWE is on too,
-        // but starts high: the SFU cannot thin a stream, so pacing below the media rate
-        // would only queue packets and add latency.
+        // TWCC feedback to publishers is on whenever the browser negotiates it (str0m enables
+        // it from the SDP); egress BWE only if configured (see `SfuConfig::egress_bwe_mbps`).
         let mut rtc = Rtc::builder()
             .set_ice_lite(true)
-            .enable_bwe(Some(str0m::bwe::Bitrate::mbps(BWE_INITIAL_MBPS)))
+            .enable_bwe(self.config.egress_bwe_mbps.map(str0m::bwe::Bitrate::mbps))
             .set_stats_interval(None)
             .build(now);
         let candidate = Candidate::host(self.config.media_addr, "udp")
