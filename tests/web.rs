@@ -66,7 +66,8 @@ async fn prejoin_shows_a_live_camera_preview() {
         view! { <Prejoin room="demo" media on_join=Callback::new(|_| {}) /> }
     });
     let mut playing = false;
-    for _ in 0..50 {
+    // Up to 15 s: generous for a loaded 2-core CI machine.
+    for _ in 0..150 {
         settle(100).await;
         if let Some(video) = root.query_selector("video").unwrap() {
             let video: web_sys::HtmlVideoElement = video.unchecked_into();
