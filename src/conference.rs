@@ -381,7 +381,7 @@ impl Conference {
     }
 
     fn pump(self) {
-        let next = self.with(|e| if e.session.is_some() && !e.left { e.queue.next() } else { None });
+        let next = self.with(|e| if e.session.is_some() && !e.left { e.queue.start_next() } else { None });
         if let Some(Some(op)) = next {
             spawn_local(async move {
                 let result = match op.clone() {

@@ -15,7 +15,7 @@ pub enum Operation {
     Close(Vec<String>),
 }
 
-/// FIFO of pending work for one session. Call [`NegotiationQueue::next`] whenever idle.
+/// FIFO of pending work for one session. Call [`NegotiationQueue::start_next`] whenever idle.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NegotiationQueue {
     busy: bool,
@@ -55,7 +55,7 @@ impl NegotiationQueue {
 
     /// The next exchange to run, marking the queue busy; `None` if busy or nothing pending.
     /// Publishing goes first (others wait for our media), then closes, then pulls.
-    pub fn next(&mut self) -> Option<Operation> {
+    pub fn start_next(&mut self) -> Option<Operation> {
         if self.busy {
             return None;
         }

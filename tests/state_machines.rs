@@ -20,15 +20,15 @@ fn refs(names: &[&str]) -> Vec<String> {
 #[test]
 fn queue_runs_one_exchange_at_a_time_and_batches_pulls() {
     let mut q = NegotiationQueue::default();
-    assert_eq!(q.next(), None);
+    assert_eq!(q.start_next(), None);
     q.publish();
     q.pull(refs(&["a/mic", "a/cam"]));
-    assert_eq!(q.next(), Some(Operation::Publish));
+    assert_eq!(q.start_next(), Some(Operation::Publish));
     assert!(q.is_busy());
     q.pull(refs(&["b/mic", "a/mic"]));
-    assert_eq!(q.next(), None, "busy: nothing else starts");
+    assert_eq!(q.start_next(), None, "busy: nothing else starts");
     q.done();
-    assert_eq!(q.next(), Some(Operation::Pull(refs(&["a/mic", "a/cam", "b/mic"]))), "one batch, deduplicated");
+    assert_eq!(q.start_next(), Some(Operation::Pull(refs(&["a/mic", "a/cam", "b/mic"]))), "one batch, deduplicated");
     q.done();
     assert!(q.is_idle());
 }
@@ -38,21 +38,21 @@ fn queue_closes_before_pulls_and_splits_big_batches() {
     let mut q = NegotiationQueue::default();
     q.pull((0..MAX_BATCH + 6).map(|i| format!("s/{i}")));
     q.close(refs(&["7", "7", "9"]));
-    assert_eq!(q.next(), Some(Operation::Close(refs(&["7", "9"]))));
+    assert_eq!(q.start_next(), Some(Operation::Close(refs(&["7", "9"]))));
     q.done();
-    match q.next() {
+    match q.start_next() {
         Some(Operation::Pull(batch)) => assert_eq!(batch.len(), MAX_BATCH),
         other => panic!("expected a pull, got {other:?}"),
     }
     q.done();
-    match q.next() {
+    match q.start_next() {
         Some(Operation::Pull(batch)) => assert_eq!(batch.len(), 6),
         other => panic!("expected a pull, got {other:?}"),
     }
     q.done();
     q.pull(refs(&["x/1"]));
     q.forget_pull("x/1");
-    assert_eq!(q.next(), None);
+    assert_eq!(q.start_next(), None);
     q.publish();
     q.reset();
     assert!(q.is_idle());
