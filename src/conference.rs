@@ -234,8 +234,10 @@ impl Conference {
             let client = CallsClient::new("/api/calls", token);
             let mut attempt = 0;
             let (id, ice) = loop {
-                let ice = client.ice_servers().await.unwrap_or_else(|_| serde_json::json!([]));
-                match client.new_session().await {
+                // Independent requests: run them side by side.
+                let (ice, session) = futures::join!(client.ice_servers(), client.new_session());
+                let ice = ice.unwrap_or_else(|_| serde_json::json!([]));
+                match session {
                     Ok(id) => break (id, ice),
                     Err(err) if err.recovery() == Recovery::GiveUp || attempt >= 6 => {
                         self.fail(&format!("Could not start the media session: {err}"));

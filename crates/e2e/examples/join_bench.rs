@@ -35,6 +35,12 @@ async fn one_join(joiner: &Browser, room: &str) -> anyhow::Result<f64> {
     joiner
         .wait_for("the first remote frame", Duration::from_secs(30), "return window.__firstFrameAt !== null;")
         .await?;
+    if std::env::var_os("JOIN_BENCH_VERBOSE").is_some() {
+        let calls = joiner
+            .eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/') && e.startTime >= window.__joinAt).map(e => [e.name.split('/api/')[1].slice(0, 60), Math.round(e.startTime - window.__joinAt), Math.round(e.duration)]);")
+            .await?;
+        println!("  api calls [path, start ms after Join, duration ms]: {calls}");
+    }
     let ms = joiner.eval("return window.__firstFrameAt - window.__joinAt;").await?;
     ms.as_f64().context("no timing")
 }
