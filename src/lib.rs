@@ -10,6 +10,7 @@ pub mod conference;
 pub mod error_class;
 pub mod local_media;
 pub mod media;
+pub mod mic_level;
 pub mod negotiation;
 pub mod peer;
 pub mod placeholder;

@@ -1,14 +1,15 @@
 //! The in-call view: a responsive grid of tiles and the toolbar.
 
 use leptos::prelude::*;
-use leptos_use::{use_event_listener, use_interval_fn, use_media_query, use_window};
+use leptos_use::{use_event_listener, use_media_query, use_window};
 use satsuma_protocol::room::{Participant, TrackKind};
 
 use super::call_toolbar::CallToolbar;
 use super::participant_tile::ParticipantTile;
-use crate::audio_level::{LevelMeter, SpeakingDetector};
+use crate::audio_level::SpeakingDetector;
 use crate::conference::{CallStatus, Conference};
 use crate::local_media::LocalMedia;
+use crate::mic_level::use_mic_level;
 
 /// Tiles per page on a normal screen; beyond that the grid paginates.
 const PAGE_SIZE: usize = 9;
@@ -128,21 +129,15 @@ fn tile(p: Participant, me: Option<String>, media: LocalMedia, conference: Confe
 
 /// Feeds our microphone level into the speaking flag others see as a ring.
 fn detect_speaking(media: LocalMedia, conference: Conference) {
-    let meter = StoredValue::new_local(None::<LevelMeter>);
+    let level = use_mic_level(media.audio_track.into(), media.mic_on.into(), 100);
     let detector = StoredValue::new(SpeakingDetector::default());
-    Effect::new(move |_| meter.set_value(media.audio_track.get().and_then(|t| LevelMeter::new(&t).ok())));
-    let _ = use_interval_fn(
-        move || {
-            let level = meter.try_update_value(|m| m.as_mut().map(LevelMeter::level)).flatten().unwrap_or(0.0);
-            let level = if media.mic_on.get_untracked() { level } else { 0.0 };
-            let now = js_sys::Date::now();
-            let speaking = detector.try_update_value(|d| d.update(level, now)).unwrap_or(false);
-            if conference.speaking.get_untracked() != speaking {
-                conference.speaking.set(speaking);
-            }
-        },
-        100,
-    );
+    Effect::new(move |_| {
+        let level = level.get();
+        let speaking = detector.try_update_value(|d| d.update(level, js_sys::Date::now())).unwrap_or(false);
+        if conference.speaking.get_untracked() != speaking {
+            conference.speaking.set(speaking);
+        }
+    });
 }
 
 /// "Joining…", "Reconnecting…" or a failure with a way out.
