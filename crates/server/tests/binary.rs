@@ -62,17 +62,7 @@ async fn serve_embedded_sfu_and_sigterm() {
     }
     let (mut ws, welcome) = join(addr, "bin", "Ada").await;
     let token = welcome["token"].as_str().unwrap();
-    let res = http
-        .post(format!("http://{addr}/api/calls/sessions/new"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let sid = res.json::<Value>().await.unwrap()["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = create_session(&http, addr, token).await;
     assert_eq!(sid.len(), 32);
     let res = http
         .get(format!("http://{addr}/api/calls/sessions/{sid}"))

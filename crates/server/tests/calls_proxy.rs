@@ -403,31 +403,11 @@ async fn embedded_sfu_serves_sessions_through_the_proxy() {
         satsuma_server::config::Secret::new(SECRET),
     );
     let dist = temp_dist();
-    let state = satsuma_server::api::ApiState::new(
-        test_limits(),
-        satsuma_server::auth_token::random_key(),
-        upstream,
-        None,
-    );
-    let addr = serve(satsuma_server::http::app_router(
-        dist.path(),
-        satsuma_server::api::router(state),
-    ))
-    .await;
+    let addr = serve_app(dist.path(), upstream, None).await;
     let (_a, wa) = join(addr, "real", "Ada").await;
     let token = wa["token"].as_str().unwrap();
     let http = reqwest::Client::new();
-    let res = http
-        .post(format!("http://{addr}/api/calls/sessions/new"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let sid = res.json::<Value>().await.unwrap()["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = create_session(&http, addr, token).await;
     let res = http
         .get(format!("http://{addr}/api/calls/sessions/{sid}"))
         .bearer_auth(token)

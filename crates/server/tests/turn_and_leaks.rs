@@ -59,17 +59,7 @@ async fn turn_returns_cloudflare_ice_servers_without_port_53() {
 #[tokio::test]
 async fn turn_without_a_key_returns_an_empty_list() {
     let dist = temp_dist();
-    let state = satsuma_server::api::ApiState::new(
-        test_limits(),
-        satsuma_server::auth_token::random_key(),
-        satsuma_server::upstream::Upstream::Unavailable("none".into()),
-        None,
-    );
-    let addr = serve(satsuma_server::http::app_router(
-        dist.path(),
-        satsuma_server::api::router(state),
-    ))
-    .await;
+    let addr = serve_app(dist.path(), satsuma_server::upstream::Upstream::Unavailable("none".into()), None).await;
     let (_a, wa) = join(addr, "noturn", "Ada").await;
     let res = reqwest::Client::new()
         .get(format!("http://{addr}/api/turn"))
@@ -274,17 +264,7 @@ async fn turn_failures_are_502_without_details() {
         token: satsuma_server::config::Secret::new("wrong-token"),
         ttl_secs: 60,
     };
-    let state = satsuma_server::api::ApiState::new(
-        test_limits(),
-        satsuma_server::auth_token::random_key(),
-        satsuma_server::upstream::Upstream::Unavailable("no SFU here".into()),
-        Some(turn),
-    );
-    let addr = serve(satsuma_server::http::app_router(
-        dist.path(),
-        satsuma_server::api::router(state),
-    ))
-    .await;
+    let addr = serve_app(dist.path(), satsuma_server::upstream::Upstream::Unavailable("no SFU here".into()), Some(turn)).await;
     let (_a, wa) = join(addr, "turnfail", "Ada").await;
     let token = wa["token"].as_str().unwrap();
     let http = reqwest::Client::new();

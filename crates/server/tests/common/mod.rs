@@ -359,3 +359,30 @@ pub async fn join(addr: SocketAddr, room: &str, name: &str) -> (Ws, Value) {
     let welcome = recv_type(&mut ws, "welcome").await;
     (ws, welcome)
 }
+
+/// Serves the whole app (`dist` plus `/api`) with the test limits and a fresh token key.
+#[allow(dead_code)]
+pub async fn serve_app(
+    dist: &Path,
+    upstream: satsuma_server::upstream::Upstream,
+    turn: Option<TurnConfig>,
+) -> SocketAddr {
+    let state = ApiState::new(test_limits(), satsuma_server::auth_token::random_key(), upstream, turn);
+    serve(http::app_router(dist, api::router(state))).await
+}
+
+/// `POST /api/calls/sessions/new` as the holder of `token`; asserts 201 and returns the id.
+#[allow(dead_code)]
+pub async fn create_session(client: &reqwest::Client, addr: SocketAddr, token: &str) -> String {
+    let res = client
+        .post(format!("http://{addr}/api/calls/sessions/new"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<serde_json::Value>().await.unwrap()["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
