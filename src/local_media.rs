@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use crate::media::{self, DeviceList, MediaError, MediaRequest};
@@ -173,14 +172,5 @@ impl LocalMedia {
         self.replace_track(self.audio_track, None);
         self.replace_track(self.video_track, None);
         self.preview.set(None);
-    }
-
-    /// The current tracks as one stream, e.g. for a peer connection.
-    pub fn tracks(self) -> Vec<MediaStreamTrack> {
-        [self.audio_track.get_untracked(), self.video_track.get_untracked()]
-            .into_iter()
-            .flatten()
-            .map(|t| t.unchecked_into())
-            .collect()
     }
 }

@@ -81,11 +81,6 @@ impl Harness {
     pub async fn browser(&self) -> anyhow::Result<Browser> {
         Browser::launch(&self.driver_url, &self.base_url).await
     }
-
-    /// True while `satsuma serve` is still running.
-    pub fn server_alive(&mut self) -> bool {
-        matches!(self.server.try_wait(), Ok(None))
-    }
 }
 
 impl Drop for Harness {
