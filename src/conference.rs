@@ -636,11 +636,7 @@ impl Conference {
                 Some((video, track.clone().or_else(|| placeholder_track(e))))
             });
             if let Some(Some((video, track))) = target {
-                spawn_local(async move {
-                    if let Err(err) = Peer::replace_track(&video, track.as_ref()).await {
-                        leptos::logging::warn!("{err}");
-                    }
-                });
+                swap_track(video, track);
             }
             self.send(ClientMessage::Update(MediaUpdate { camera: Some(camera), ..MediaUpdate::default() }));
         });
@@ -651,11 +647,7 @@ impl Conference {
             }
             let audio = self.with(|e| e.session.as_ref()?.audio.clone()).flatten();
             if let (Some(audio), Some(track)) = (audio, track) {
-                spawn_local(async move {
-                    if let Err(err) = Peer::replace_track(&audio, Some(&track)).await {
-                        leptos::logging::warn!("{err}");
-                    }
-                });
+                swap_track(audio, Some(track));
             }
         });
         Effect::new(move |previous: Option<bool>| {
@@ -709,6 +701,15 @@ impl Conference {
     pub fn on_page_hide(self) {
         self.send(ClientMessage::Leave);
     }
+}
+
+/// Swaps what a sender transmits, in the background; a failure only costs that switch.
+fn swap_track(transceiver: RtcRtpTransceiver, track: Option<MediaStreamTrack>) {
+    spawn_local(async move {
+        if let Err(err) = Peer::replace_track(&transceiver, track.as_ref()).await {
+            leptos::logging::warn!("{err}");
+        }
+    });
 }
 
 fn placeholder_track(engine: &mut Engine) -> Option<MediaStreamTrack> {
