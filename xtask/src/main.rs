@@ -5,6 +5,7 @@
 mod bench;
 mod fuzz;
 mod process;
+mod python_env;
 mod run;
 mod setup;
 mod test;

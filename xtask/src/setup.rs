@@ -39,6 +39,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
         cargo_install("wasm-bindgen-cli", "wasm-bindgen", &bindgen, false)
     })?;
     step("wasm-opt (npm binaryen)", || npm_tool(root, BINARYEN, "wasm-opt", "version 132"))?;
+    step("aiortc (python venv for the SFU interop test)", || crate::python_env::install_aiortc(root))?;
     step("crates for wasm32 (cargo fetch)", || {
         // trunk builds offline; build-std also needs std's own crates.io dependencies.
         process::run(route.command("cargo").args(["fetch", "--quiet", "--target", "wasm32-unknown-unknown"]))

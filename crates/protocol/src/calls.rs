@@ -77,6 +77,9 @@ pub enum SimulcastPolicy {
     None,
     /// `a` is the best layer, `z` the worst.
     Asciibetical,
+    /// 2025 docs, `ridUnavailableStrategy` only: the next layer down the priority order.
+    #[serde(rename = "nextPriority")]
+    NextPriority,
     /// An unknown value, kept so decoding never fails on it.
     #[serde(untagged)]
     Other(String),
@@ -92,8 +95,14 @@ pub struct Simulcast {
     /// How to rank layers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_ordering: Option<SimulcastPolicy>,
-    /// What to do when the preferred layer is missing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What to do when the preferred layer is missing. The 2025 docs call it
+    /// `ridUnavailableStrategy` (older drafts `preferredRidNotAvailable`); all three are read.
+    #[serde(
+        default,
+        alias = "ridUnavailableStrategy",
+        alias = "preferredRidNotAvailable",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rid_not_available: Option<SimulcastPolicy>,
 }
 
@@ -535,6 +544,20 @@ mod tests {
         assert_eq!(ErrorCode::NotFoundTrackError.as_str(), "not_found_track_error");
         let body = ErrorBody { error_code: "x".into(), error_description: "y".into(), error_subcode: None };
         assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"errorCode":"x","errorDescription":"y"}"#);
+    }
+
+    #[test]
+    fn simulcast_reads_2024_and_2025_names() {
+        let old: Simulcast =
+            serde_json::from_str(r#"{"preferredRid":"h","priorityOrdering":"asciibetical","ridNotAvailable":"none"}"#).unwrap();
+        assert_eq!(old.priority_ordering, Some(SimulcastPolicy::Asciibetical));
+        assert_eq!(old.rid_not_available, Some(SimulcastPolicy::None));
+        let new: Simulcast = serde_json::from_str(r#"{"preferredRid":"","ridUnavailableStrategy":"nextPriority"}"#).unwrap();
+        assert_eq!(new.preferred_rid.as_deref(), Some(""));
+        assert_eq!(new.rid_not_available, Some(SimulcastPolicy::NextPriority));
+        let draft: Simulcast = serde_json::from_str(r#"{"preferredRidNotAvailable":"asciibetical"}"#).unwrap();
+        assert_eq!(draft.rid_not_available, Some(SimulcastPolicy::Asciibetical));
+        assert_eq!(serde_json::to_string(&new).unwrap(), r#"{"preferredRid":"","ridNotAvailable":"nextPriority"}"#);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use str0m::channel::{ChannelConfig, Reliability};
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
+use crate::sdp_candidates;
 use crate::negotiation::{apply_offer, MAX_TRACKS_PER_REQUEST};
 use crate::session::{ChannelSource, DataChannel, PendingOffer};
 
@@ -55,7 +56,7 @@ impl Sfu {
                 };
                 session.pending = Some(PendingOffer { offer: pending, created: now, adds_sctp: true });
                 push_server_events(&mut session.channels, channel);
-                (SessionDescription::offer(offer.to_sdp_string()), true)
+                (SessionDescription::offer(sdp_candidates::spread_candidates(&offer.to_sdp_string())), true)
             }
         };
         self.touch(key);

@@ -209,7 +209,7 @@ impl Sfu {
                     s.connected = true;
                     s.disconnected_at = None;
                 }
-                self.request_keyframes_for_subscriber(now, key, None);
+                self.restart_video_for_subscriber(key, None);
             }
             Event::IceConnectionStateChange(state) => {
                 if let Some(s) = self.sessions.get_mut(&key) {

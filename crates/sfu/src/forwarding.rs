@@ -16,7 +16,9 @@ const KEYFRAME_THROTTLE: Duration = Duration::from_millis(200);
 const KEYFRAME_QUIET: Duration = Duration::from_millis(300);
 
 impl Sfu {
-    /// Forwards a frame from a publisher to every subscriber of that track.
+    /// Forwards a frame from a publisher to every subscriber of that track. Video goes
+    /// through each subscription's [`Selector`](crate::layers::Selector): it picks the
+    /// simulcast layer and holds frames back until a keyframe starts (or switches) the stream.
     pub(crate) fn forward_media(&mut self, now: Instant, key: SessionKey, data: MediaData) {
         self.stats.media_in += 1;
         let Some(publisher) = self.sessions.get_mut(&key) else { return };
@@ -24,49 +26,49 @@ impl Sfu {
         let kind = track.kind;
         let TrackRole::Local(publication) = &mut track.role else { return };
         publication.last_media = Some(now);
-        if kind == MediaKind::Video && data.is_keyframe() {
-            publication.last_keyframe = Some(now);
+        let video = kind == MediaKind::Video;
+        let keyframe = video && data.is_keyframe();
+        if video {
+            publication.on_video_frame(now, data.rid, keyframe);
         }
+        // The selectors need the layers while the subscriber sessions are borrowed.
+        let layers = if video && data.rid.is_some() { publication.layers.clone() } else { Vec::new() };
         let name = publication.name.clone();
         let pub_id = publisher.id.clone();
-        if kind == MediaKind::Video && !data.contiguous {
+        if video && !data.contiguous {
             self.request_keyframe(now, key, data.mid, data.rid);
         }
 
-        let mut want_keyframe = false;
+        let mut wanted_keyframes: Vec<Option<Rid>> = Vec::new();
         let mut touched = Vec::new();
         for (sub_key, sub) in self.sessions.iter_mut() {
-            if !sub.connected {
+            if !sub.connected || !sub.rtc.is_connected() {
+                // str0m drops media written before the transport is up.
                 continue;
             }
-            let sub_connected = sub.rtc.is_connected();
             for t in sub.tracks.iter_mut().filter(|t| t.active && t.negotiated) {
                 let TrackRole::Remote(s) = &mut t.role else { continue };
                 if s.session_id != pub_id || s.track_name != name {
                     continue;
                 }
-                if data.rid.is_some() {
-                    match s.rid {
-                        None => s.rid = data.rid,
-                        Some(r) if Some(r) != data.rid => continue,
-                        Some(_) => {}
+                let time = if video {
+                    let d = s.selector.on_frame(now, &layers, data.rid, keyframe);
+                    if let Some(rid) = d.keyframe_for.filter(|r| !wanted_keyframes.contains(r)) {
+                        wanted_keyframes.push(rid);
                     }
-                }
-                if !sub_connected {
-                    // str0m drops media written before the transport is up.
-                    continue;
-                }
-                if kind == MediaKind::Video && s.awaiting_keyframe {
-                    if !data.is_keyframe() {
-                        want_keyframe = true;
+                    if !d.forward {
                         continue;
                     }
-                    s.awaiting_keyframe = false;
-                    tracing::debug!(session = %sub.id, mid = %t.mid, track = %name, "keyframe starts the stream");
-                }
+                    if d.switched {
+                        tracing::debug!(session = %sub.id, mid = %t.mid, track = %name, rid = ?data.rid, "keyframe starts the stream");
+                    }
+                    s.selector.out_time(now, data.time, d.switched)
+                } else {
+                    data.time
+                };
                 let Some(writer) = sub.rtc.writer(t.mid) else { continue };
                 let Some(pt) = writer.match_params(data.params) else { continue };
-                match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                match writer.write(pt, data.network_time, time, data.data.clone()) {
                     Ok(()) => {
                         self.stats.media_forwarded += 1;
                         self.stats.bytes_forwarded += data.data.len() as u64;
@@ -79,46 +81,39 @@ impl Sfu {
         for k in touched {
             self.touch(k);
         }
-        if want_keyframe {
-            self.request_keyframe(now, key, data.mid, data.rid);
+        for rid in wanted_keyframes {
+            self.request_keyframe(now, key, data.mid, rid);
         }
     }
 
-    /// A subscriber asked for a keyframe on one of its mids: ask the publisher.
+    /// A subscriber asked for a keyframe on one of its mids: ask the publisher, for the
+    /// layer being switched to if a switch is pending (its keyframe completes the switch).
     pub(crate) fn forward_keyframe_request(&mut self, now: Instant, key: SessionKey, req: KeyframeRequest) {
         let Some(sub) = self.sessions.get_mut(&key) else { return };
         let Some(track) = sub.remote_on_mid(req.mid) else { return };
         let TrackRole::Remote(s) = &track.role else { return };
-        let (pub_id, name, rid) = (s.session_id.clone(), s.track_name.clone(), s.rid);
+        let rid = s.selector.target.or(s.selector.current);
+        let (pub_id, name) = (s.session_id.clone(), s.track_name.clone());
         if let Some((pub_key, pub_mid)) = self.find_publication(&pub_id, &name) {
             self.request_keyframe(now, pub_key, pub_mid, rid);
         }
     }
 
-    /// Asks publishers for keyframes for a subscriber's video (all of it when `mids` is `None`):
-    /// it just connected or got new tracks, and its decoder needs a keyframe to start.
-    pub(crate) fn request_keyframes_for_subscriber(&mut self, now: Instant, key: SessionKey, mids: Option<&[Mid]>) {
+    /// Makes a subscriber's video (all of it when `mids` is `None`) wait for a keyframe: it
+    /// just connected or got new tracks, and its decoder needs one to start. The next frame
+    /// from each publisher asks for it, for whichever layer the subscription picks.
+    pub(crate) fn restart_video_for_subscriber(&mut self, key: SessionKey, mids: Option<&[Mid]>) {
         let Some(sub) = self.sessions.get_mut(&key) else { return };
         if !sub.connected {
             // A keyframe now would arrive before the transport can carry it; `Connected` asks again.
             return;
         }
-        let wanted: Vec<(String, String, Option<Rid>)> = sub
-            .tracks
-            .iter_mut()
-            .filter(|t| t.active && t.negotiated && t.kind == MediaKind::Video)
-            .filter(|t| mids.is_none_or(|m| m.contains(&t.mid)))
-            .filter_map(|t| match &mut t.role {
-                TrackRole::Remote(s) => {
-                    s.awaiting_keyframe = true;
-                    Some((s.session_id.clone(), s.track_name.clone(), s.rid))
-                }
-                TrackRole::Local(_) => None,
-            })
-            .collect();
-        for (pub_id, name, rid) in wanted {
-            if let Some((pub_key, pub_mid)) = self.find_publication(&pub_id, &name) {
-                self.request_keyframe(now, pub_key, pub_mid, rid);
+        for t in sub.tracks.iter_mut().filter(|t| t.active && t.negotiated && t.kind == MediaKind::Video) {
+            if mids.is_some_and(|m| !m.contains(&t.mid)) {
+                continue;
+            }
+            if let TrackRole::Remote(s) = &mut t.role {
+                s.selector.restart();
             }
         }
     }
@@ -141,12 +136,17 @@ impl Sfu {
             return;
         }
         let TrackRole::Local(p) = &mut track.role else { return };
-        if p.last_keyframe_request.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_THROTTLE)
-            || p.last_keyframe.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_QUIET)
+        // Simulcast layers are separate encoders: each has its own keyframe timing.
+        let (last_request, last_keyframe) = match p.layers.iter_mut().find(|l| rid.is_some_and(|r| l.rid == r)) {
+            Some(l) => (&mut l.last_keyframe_request, l.last_keyframe),
+            None => (&mut p.last_keyframe_request, p.last_keyframe),
+        };
+        if last_request.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_THROTTLE)
+            || last_keyframe.is_some_and(|t| now.saturating_duration_since(t) < KEYFRAME_QUIET)
         {
             return;
         }
-        p.last_keyframe_request = Some(now);
+        *last_request = Some(now);
         let Some(mut writer) = publisher.rtc.writer(mid) else { return };
         let kind = if writer.is_request_keyframe_possible(KeyframeRequestKind::Pli) {
             KeyframeRequestKind::Pli
@@ -155,7 +155,7 @@ impl Sfu {
         };
         match writer.request_keyframe(rid, kind) {
             Ok(()) => {
-                tracing::debug!(parent: &publisher.span, %mid, "keyframe requested");
+                tracing::debug!(parent: &publisher.span, %mid, ?rid, "keyframe requested");
                 self.stats.keyframe_requests += 1;
                 self.touch(key);
             }

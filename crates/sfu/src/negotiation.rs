@@ -10,6 +10,7 @@ use str0m::media::MediaKind;
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
+use crate::sdp_candidates;
 use crate::sdp_scan::{self, SectionKind};
 use crate::session::Session;
 
@@ -89,7 +90,7 @@ impl Sfu {
         if let Some(s) = self.sessions.get(&key) {
             tracing::debug!(parent: &s.span, new_tracks = new_mids.len(), "answer accepted");
         }
-        self.request_keyframes_for_subscriber(now, key, Some(&new_mids));
+        self.restart_video_for_subscriber(key, Some(&new_mids));
         self.touch(key);
         self.drive(now);
         Ok(RenegotiateResponse::default())
@@ -115,7 +116,7 @@ pub(crate) fn apply_offer(session: &mut Session, sd: &SessionDescription) -> Res
     if sdp_scan::has_application(&sd.sdp) {
         session.sctp = true;
     }
-    Ok(SessionDescription::answer(answer.to_sdp_string()))
+    Ok(SessionDescription::answer(sdp_candidates::spread_candidates(&answer.to_sdp_string())))
 }
 
 pub(crate) fn media_kind(k: SectionKind) -> Option<MediaKind> {

@@ -8,6 +8,8 @@ use str0m::channel::ChannelId;
 use str0m::media::{MediaKind, Mid, Rid};
 use str0m::Rtc;
 
+use crate::layers::{Layer, Selector};
+
 /// Internal numeric key of a session (the API id is a hex string).
 pub type SessionKey = u64;
 
@@ -20,10 +22,32 @@ pub struct Publication {
     pub last_media: Option<Instant>,
     /// Simulcast RIDs the publisher announced.
     pub rids: Vec<String>,
-    /// Last keyframe request sent to the publisher (throttling).
+    /// Per simulcast layer: liveness and keyframe timing (announced ones first).
+    pub layers: Vec<Layer>,
+    /// Last keyframe request sent to the publisher (throttling; tracks without simulcast).
     pub last_keyframe_request: Option<Instant>,
     /// When the last keyframe arrived (encoders ignore requests shortly after one).
     pub last_keyframe: Option<Instant>,
+}
+
+impl Publication {
+    /// Records an incoming video frame on layer `rid` (a layer never announced is added).
+    pub fn on_video_frame(&mut self, now: Instant, rid: Option<Rid>, keyframe: bool) {
+        let Some(rid) = rid else {
+            if keyframe {
+                self.last_keyframe = Some(now);
+            }
+            return;
+        };
+        match self.layers.iter_mut().find(|l| l.rid == rid) {
+            Some(layer) => layer.on_frame(now, keyframe),
+            None => {
+                let mut layer = Layer::new(rid);
+                layer.on_frame(now, keyframe);
+                self.layers.push(layer);
+            }
+        }
+    }
 }
 
 /// A pulled track (`location: remote`).
@@ -35,10 +59,8 @@ pub struct Subscription {
     pub track_name: String,
     /// Requested simulcast preferences, echoed back.
     pub simulcast: Option<Simulcast>,
-    /// The simulcast layer being forwarded (`None`: the first one seen).
-    pub rid: Option<Rid>,
-    /// Video waits for a keyframe before anything is forwarded (start, layer switch, retarget).
-    pub awaiting_keyframe: bool,
+    /// Which layer is forwarded, and the keyframe gate for starts and switches (video).
+    pub selector: Selector,
 }
 
 /// What a track record is.

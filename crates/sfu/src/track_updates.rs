@@ -5,10 +5,10 @@ use std::time::Instant;
 use satsuma_protocol::calls::{
     CloseTrackObject, CloseTracksRequest, CloseTracksResponse, ErrorCode, TracksResponse, UpdateTracksRequest,
 };
-use str0m::media::Rid;
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
+use crate::layers::Preference;
 use crate::negotiation::{apply_offer, MAX_TRACKS_PER_REQUEST};
 use crate::session::TrackRole;
 use crate::tracks::{item_error, strip_status, NOT_FOUND_TRACK};
@@ -76,7 +76,6 @@ impl Sfu {
             return Err(ApiError::not_stable());
         }
         let mut results = Vec::new();
-        let mut keyframes = Vec::new();
         for t in tracks {
             let mid = t.mid.clone().unwrap_or_default();
             let current = self.sessions.get(&key).and_then(|s| {
@@ -88,7 +87,7 @@ impl Sfu {
             };
             let pub_id = t.session_id.clone().unwrap_or(sub.session_id.clone());
             let name = t.track_name.clone().unwrap_or(sub.track_name.clone());
-            let Some((pub_key, pub_mid)) = self.find_publication(&pub_id, &name) else {
+            let Some((pub_key, _)) = self.find_publication(&pub_id, &name) else {
                 results.push(item_error(t, ErrorCode::NotFoundTrackError, NOT_FOUND_TRACK));
                 continue;
             };
@@ -97,32 +96,30 @@ impl Sfu {
                 results.push(item_error(t, ErrorCode::UpdateTrackError, "The new source has another media kind"));
                 continue;
             }
-            let rids = pub_track.publication().map(|p| p.rids.clone()).unwrap_or_default();
-            let new_rid = t.simulcast.as_ref().and_then(|s| s.preferred_rid.clone());
-            if t.simulcast.is_some() && rids.is_empty() {
+            let simulcast_source = pub_track.publication().is_some_and(|p| !p.rids.is_empty() || !p.layers.is_empty());
+            if t.simulcast.is_some() && !simulcast_source {
                 results.push(item_error(t, ErrorCode::UpdateTrackError, "The track is not configured for simulcast, no updates applicable."));
                 continue;
             }
             if let Some(session) = self.sessions.get_mut(&key) {
                 if let Some(x) = session.tracks.iter_mut().find(|x| x.active && *x.mid == *mid) {
                     if let TrackRole::Remote(s) = &mut x.role {
+                        if s.session_id != pub_id || s.track_name != name {
+                            // Another source: its stream must start at one of its keyframes.
+                            s.selector.restart();
+                        }
                         s.session_id = pub_id;
                         s.track_name = name;
-                        if let Some(r) = &new_rid {
-                            s.rid = Some(Rid::from(r.as_str()));
-                        }
                         if t.simulcast.is_some() {
+                            // A new layer choice switches at the next keyframe of that layer
+                            // (asked for by the next frame); the old layer flows until then.
+                            s.selector.pref = Preference::from_api(t.simulcast.as_ref());
                             s.simulcast = t.simulcast.clone();
                         }
-                        s.awaiting_keyframe = true;
                     }
                 }
             }
-            keyframes.push((pub_key, pub_mid, new_rid.as_deref().map(Rid::from)));
             results.push(strip_status(t));
-        }
-        for (k, m, rid) in keyframes {
-            self.request_keyframe(now, k, m, rid);
         }
         self.drive(now);
         Ok(TracksResponse { requires_immediate_renegotiation: Some(false), tracks: Some(results), ..Default::default() })

@@ -3,10 +3,12 @@
 use std::time::Instant;
 
 use satsuma_protocol::calls::{ErrorCode, Location, SessionDescription, TrackObject, TracksRequest, TracksResponse};
-use str0m::media::{Direction, MediaKind, Mid, Rid};
+use str0m::media::{Direction, MediaKind, Mid};
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
+use crate::layers::{self, Preference, Selector};
+use crate::sdp_candidates;
 use crate::negotiation::{apply_offer, kind_str, media_kind, parse_kind, MAX_TRACKS_PER_REQUEST};
 use crate::sdp_scan;
 use crate::session::{PendingOffer, Publication, SessionKey, Subscription, Track, TrackRole};
@@ -156,7 +158,7 @@ impl Sfu {
             results.push(TrackObject { mid: Some(sec.mid.clone()), ..strip_status(t) });
         }
         if session.connected && !new_subscriptions.is_empty() {
-            self.request_keyframes_for_subscriber(now, key, Some(&new_subscriptions));
+            self.restart_video_for_subscriber(key, Some(&new_subscriptions));
         }
         Ok(TracksResponse {
             requires_immediate_renegotiation: Some(false),
@@ -190,7 +192,7 @@ impl Sfu {
         }
         let offer = api.apply().map(|(offer, pending)| {
             session.pending = Some(PendingOffer { offer: pending, created: now, adds_sctp: false });
-            SessionDescription::offer(offer.to_sdp_string())
+            SessionDescription::offer(sdp_candidates::spread_candidates(&offer.to_sdp_string()))
         });
         Ok(TracksResponse {
             requires_immediate_renegotiation: Some(offer.is_some()),
@@ -251,10 +253,10 @@ impl Sfu {
         }
         let offer = api.apply().map(|(offer, pending)| {
             session.pending = Some(PendingOffer { offer: pending, created: now, adds_sctp: false });
-            SessionDescription::offer(offer.to_sdp_string())
+            SessionDescription::offer(sdp_candidates::spread_candidates(&offer.to_sdp_string()))
         });
         if !reused.is_empty() {
-            self.request_keyframes_for_subscriber(now, key, Some(&reused));
+            self.restart_video_for_subscriber(key, Some(&reused));
         }
         Ok(TracksResponse {
             requires_immediate_renegotiation: Some(offer.is_some()),
@@ -288,12 +290,18 @@ pub(crate) fn local_track(now: Instant, mid: Mid, kind: MediaKind, name: &str, r
         active: true,
         negotiated: true,
         created: now,
-        role: TrackRole::Local(Publication { name: name.to_owned(), last_media: None, rids, last_keyframe_request: None, last_keyframe: None }),
+        role: TrackRole::Local(Publication {
+            name: name.to_owned(),
+            last_media: None,
+            layers: layers::layers_for(&rids),
+            rids,
+            last_keyframe_request: None,
+            last_keyframe: None,
+        }),
     }
 }
 
 pub(crate) fn remote_track(now: Instant, mid: Mid, kind: MediaKind, t: &TrackObject, negotiated: bool) -> Track {
-    let rid = t.simulcast.as_ref().and_then(|s| s.preferred_rid.as_deref()).map(Rid::from);
     Track {
         mid,
         kind,
@@ -304,8 +312,7 @@ pub(crate) fn remote_track(now: Instant, mid: Mid, kind: MediaKind, t: &TrackObj
             session_id: t.session_id.clone().unwrap_or_default(),
             track_name: t.track_name.clone().unwrap_or_default(),
             simulcast: t.simulcast.clone(),
-            rid,
-            awaiting_keyframe: true,
+            selector: Selector::new(Preference::from_api(t.simulcast.as_ref())),
         }),
     }
 }
