@@ -87,6 +87,18 @@ pub struct Received {
     pub connected: bool,
     /// Layer marker (byte 10 of the frame) of the last video frame per mid.
     pub last_marker: HashMap<Mid, u8>,
+    /// Every video frame received, in order.
+    pub seen: Vec<Seen>,
+}
+
+/// One received video frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen {
+    pub mid: Mid,
+    /// Layer marker: the RID's first letter, `-` without simulcast.
+    pub marker: u8,
+    pub keyframe: bool,
+    pub at: Instant,
 }
 
 /// A str0m peer acting as a browser: one UDP socket on 127.0.0.1, full ICE.
@@ -185,6 +197,8 @@ impl Peer {
                 *self.rx.frames.entry(d.mid).or_default() += 1;
                 if d.data.len() > 10 {
                     self.rx.last_marker.insert(d.mid, d.data[10]);
+                    let seen = Seen { mid: d.mid, marker: d.data[10], keyframe: d.is_keyframe(), at: Instant::now() };
+                    self.rx.seen.push(seen);
                 }
                 if d.is_keyframe() {
                     *self.rx.keyframes.entry(d.mid).or_default() += 1;
