@@ -11,6 +11,17 @@
 //! - [`start`] / [`SfuHandle`] (module `runtime`): a tokio task owning the socket and clock.
 //! - [`http::router`]: the axum routes.
 //!
+//! Mids: the client's own mids are kept (browsers use "0", "1", …), but m-sections the SFU
+//! creates (pulls, SFU-offered pushes) get str0m's mids, three random characters such as
+//! `DkL`, where Cloudflare uses the next decimal number. str0m 0.25 cannot be told which
+//! mid to use: `SdpApi::add_media` always draws a random one and has no mid parameter, and
+//! rewriting mids in the SDP text alone would not do, since str0m also writes its mid into
+//! the RTP header extension the receiver demultiplexes by. Clients must (and official ones
+//! do) take the mid from the `tracks` result instead of guessing it.
+//!
+//! Every SDP handed to a client goes through [`sdp_candidates::spread_candidates`], so each
+//! bundled m-section lists the SFU's ICE candidates (str0m writes them in the first only).
+//!
 //! Embedding (what `satsuma serve` and `satsuma sfu` do):
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

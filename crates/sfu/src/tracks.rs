@@ -247,6 +247,7 @@ impl Sfu {
             // track part is sanitised because trackName is free text and lands in the SDP.
             let stream = t.session_id.clone();
             let msid_track = t.track_name.as_deref().map(msid_token).filter(|s| !s.is_empty());
+            // str0m picks the mid (random, not Cloudflare's decimal; see the crate docs).
             let mid = api.add_media(kind, Direction::SendOnly, stream, msid_track, None);
             session.tracks.push(remote_track(now, mid, kind, &t, false));
             results.push(TrackObject { mid: Some(mid.to_string()), ..strip_status(t) });
