@@ -106,7 +106,9 @@ impl Peer {
                 continue;
             }
             let mut data = match kind {
-                MediaKind::Video if self.force_key || self.frames.is_multiple_of(90) => vec![0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02],
+                MediaKind::Video if self.force_key || self.frames.is_multiple_of(90) => {
+                    vec![0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02]
+                }
                 MediaKind::Video => vec![0x51, 0x02, 0x00, 0, 0, 0, 0, 0],
                 MediaKind::Audio => vec![0xf8, 0xff, 0xfe, 0, 0, 0, 0, 0],
             };

@@ -3,15 +3,15 @@
 use std::time::Instant;
 
 use satsuma_protocol::calls::{
-    DataChannelObject, DataChannelsRequest, DataChannelsResponse, ErrorCode, EstablishDataChannelRequest,
-    EstablishDataChannelResponse, Location, SessionDescription,
+    DataChannelObject, DataChannelsRequest, DataChannelsResponse, ErrorCode, EstablishDataChannelRequest, EstablishDataChannelResponse,
+    Location, SessionDescription,
 };
 use str0m::channel::{ChannelConfig, Reliability};
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
-use crate::sdp_candidates;
 use crate::negotiation::{apply_offer, MAX_TRACKS_PER_REQUEST};
+use crate::sdp_candidates;
 use crate::session::{ChannelSource, DataChannel, PendingOffer};
 
 /// The only channel `establish` accepts; it always gets stream id 0.
@@ -97,9 +97,9 @@ impl Sfu {
             .map(|d| {
                 let Some(sid) = &d.session_id else { return false };
                 let Ok(k) = self.session_key(sid) else { return false };
-                self.sessions.get(&k).is_some_and(|s| {
-                    s.channels.iter().any(|c| c.active && !c.remote && Some(&c.name) == d.data_channel_name.as_ref())
-                })
+                self.sessions
+                    .get(&k)
+                    .is_some_and(|s| s.channels.iter().any(|c| c.active && !c.remote && Some(&c.name) == d.data_channel_name.as_ref()))
             })
             .collect();
         let session = self.sessions.get_mut(&key).ok_or_else(ApiError::session_gone)?;
@@ -204,7 +204,12 @@ impl Sfu {
     }
 
     /// `PUT datachannels/close`: close channels by their id on this session.
-    pub fn datachannels_close(&mut self, now: Instant, session_id: &str, req: DataChannelsRequest) -> Result<DataChannelsResponse, ApiError> {
+    pub fn datachannels_close(
+        &mut self,
+        now: Instant,
+        session_id: &str,
+        req: DataChannelsRequest,
+    ) -> Result<DataChannelsResponse, ApiError> {
         let key = self.session_key(session_id)?;
         let items = check_batch(req)?;
         let session = self.sessions.get_mut(&key).ok_or_else(ApiError::session_gone)?;
@@ -244,22 +249,9 @@ fn check_batch(req: DataChannelsRequest) -> Result<Vec<DataChannelObject>, ApiEr
 }
 
 fn push_server_events(channels: &mut Vec<DataChannel>, channel: str0m::channel::ChannelId) {
-    channels.push(DataChannel {
-        name: SERVER_EVENTS.into(),
-        stream_id: 0,
-        channel,
-        source: None,
-        remote: true,
-        open: false,
-        active: true,
-    });
+    channels.push(DataChannel { name: SERVER_EVENTS.into(), stream_id: 0, channel, source: None, remote: true, open: false, active: true });
 }
 
 fn dc_error(d: DataChannelObject, code: ErrorCode, description: &str) -> DataChannelObject {
-    DataChannelObject {
-        error_code: Some(code.as_str().into()),
-        error_description: Some(description.into()),
-        status: None,
-        ..d
-    }
+    DataChannelObject { error_code: Some(code.as_str().into()), error_description: Some(description.into()), status: None, ..d }
 }

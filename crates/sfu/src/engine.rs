@@ -85,8 +85,8 @@ impl Sfu {
             .enable_bwe(self.config.egress_bwe_mbps.map(str0m::bwe::Bitrate::mbps))
             .set_stats_interval(None)
             .build(now);
-        let candidate = Candidate::host(self.config.media_addr, "udp")
-            .map_err(|e| ApiError::internal(format!("bad media address: {e}")))?;
+        let candidate =
+            Candidate::host(self.config.media_addr, "udp").map_err(|e| ApiError::internal(format!("bad media address: {e}")))?;
         rtc.add_local_candidate(candidate);
         let id = new_session_id();
         let key = self.next_key;
@@ -120,9 +120,7 @@ impl Sfu {
         self.stats.datagrams_in += 1;
         let Ok(contents) = data.try_into() else { return };
         let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination, contents });
-        let cached = self.by_source.get(&source).copied().filter(|k| {
-            self.sessions.get(k).is_some_and(|s| s.rtc.accepts(&input))
-        });
+        let cached = self.by_source.get(&source).copied().filter(|k| self.sessions.get(k).is_some_and(|s| s.rtc.accepts(&input)));
         let key = cached.or_else(|| self.sessions.iter().find(|(_, s)| s.rtc.accepts(&input)).map(|(k, _)| *k));
         let Some(key) = key else {
             tracing::trace!(%source, "datagram for no session");
@@ -138,8 +136,7 @@ impl Sfu {
 
     /// Advances time: str0m timers, housekeeping.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<SessionKey> =
-            self.sessions.iter().filter(|(_, s)| s.next_timeout <= now).map(|(k, _)| *k).collect();
+        let due: Vec<SessionKey> = self.sessions.iter().filter(|(_, s)| s.next_timeout <= now).map(|(k, _)| *k).collect();
         for key in due {
             if let Some(s) = self.sessions.get_mut(&key) {
                 feed(s, Input::Timeout(now));

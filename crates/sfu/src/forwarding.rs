@@ -148,11 +148,8 @@ impl Sfu {
         }
         *last_request = Some(now);
         let Some(mut writer) = publisher.rtc.writer(mid) else { return };
-        let kind = if writer.is_request_keyframe_possible(KeyframeRequestKind::Pli) {
-            KeyframeRequestKind::Pli
-        } else {
-            KeyframeRequestKind::Fir
-        };
+        let kind =
+            if writer.is_request_keyframe_possible(KeyframeRequestKind::Pli) { KeyframeRequestKind::Pli } else { KeyframeRequestKind::Fir };
         match writer.request_keyframe(rid, kind) {
             Ok(()) => {
                 tracing::debug!(parent: &publisher.span, %mid, ?rid, "keyframe requested");

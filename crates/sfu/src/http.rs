@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use satsuma_protocol::calls::{
-    CloseTracksRequest, DataChannelsRequest, EstablishDataChannelRequest, NewSessionRequest, RenegotiateRequest,
-    TracksRequest, UpdateTracksRequest,
+    CloseTracksRequest, DataChannelsRequest, EstablishDataChannelRequest, NewSessionRequest, RenegotiateRequest, TracksRequest,
+    UpdateTracksRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -109,10 +109,7 @@ fn reply<T: Serialize>(status: StatusCode, r: Result<T, ApiError>) -> Response {
 /// Reads and decodes a JSON body whatever its Content-Type; an empty body decodes as `{}`.
 async fn decode<T: DeserializeOwned>(h: &SfuHandle, headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
     let limit = h.config().max_body_bytes;
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::payload_too_large(limit));
     }

@@ -46,9 +46,9 @@ pub mod sdp_candidates;
 pub mod sdp_scan;
 pub mod session;
 pub mod state;
+pub mod stats;
 pub mod track_updates;
 pub mod tracks;
-pub mod stats;
 
 pub use config::SfuConfig;
 pub use engine::Sfu;

@@ -19,11 +19,7 @@ pub const MAX_TRACKS_PER_REQUEST: usize = 64;
 
 impl Sfu {
     /// `POST sessions/new`: a new session, answering `offer` if given.
-    pub fn new_session(
-        &mut self,
-        now: Instant,
-        offer: Option<SessionDescription>,
-    ) -> Result<NewSessionResponse, ApiError> {
+    pub fn new_session(&mut self, now: Instant, offer: Option<SessionDescription>) -> Result<NewSessionResponse, ApiError> {
         if let Some(sd) = &offer {
             if sd.kind != SdpType::Offer {
                 return Err(ApiError::invalid_sdp("sessions/new takes an offer"));
@@ -47,7 +43,6 @@ impl Sfu {
         self.drive(now);
         Ok(NewSessionResponse { session_id: Some(id), session_description: answer, ..Default::default() })
     }
-
 
     /// `PUT renegotiate`: the client's answer to the pending SFU offer.
     pub fn renegotiate(&mut self, now: Instant, session_id: &str, req: RenegotiateRequest) -> Result<RenegotiateResponse, ApiError> {
@@ -95,7 +90,6 @@ impl Sfu {
         self.drive(now);
         Ok(RenegotiateResponse::default())
     }
-
 }
 
 /// Applies a client offer to a session; returns the answer.

@@ -69,9 +69,7 @@ pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
     if config.media_addr.ip().is_unspecified() {
         return Err(SfuError::Unspecified(config.media_addr));
     }
-    let socket = UdpSocket::bind(config.media_addr)
-        .await
-        .map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
+    let socket = UdpSocket::bind(config.media_addr).await.map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
     config.media_addr = socket.local_addr().map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
     tracing::info!(media = %config.media_addr, app_id = %config.app_id, "SFU media socket bound");
     let (jobs, rx) = mpsc::unbounded_channel();

@@ -22,10 +22,8 @@ pub fn spread_candidates(sdp: &str) -> String {
     if candidates.is_empty() {
         return sdp.to_owned();
     }
-    let bundle: Option<Vec<&str>> = lines
-        .iter()
-        .find_map(|l| l.strip_prefix("a=group:BUNDLE"))
-        .map(|mids| mids.split_whitespace().collect());
+    let bundle: Option<Vec<&str>> =
+        lines.iter().find_map(|l| l.strip_prefix("a=group:BUNDLE")).map(|mids| mids.split_whitespace().collect());
 
     let mut out: Vec<&str> = Vec::with_capacity(lines.len() + candidates.len() * 4);
     let mut start = 0;

@@ -217,16 +217,13 @@ impl Session {
 
     /// The active, negotiated remote track on `mid`.
     pub fn remote_on_mid(&mut self, mid: Mid) -> Option<&mut Track> {
-        self.tracks
-            .iter_mut()
-            .find(|t| t.active && t.negotiated && t.mid == mid && matches!(t.role, TrackRole::Remote(_)))
+        self.tracks.iter_mut().find(|t| t.active && t.negotiated && t.mid == mid && matches!(t.role, TrackRole::Remote(_)))
     }
 
     /// The next free SCTP stream id for a negotiated DataChannel (0 is `server-events`).
     pub fn next_stream_id(&mut self) -> Option<u16> {
         (1..u16::MAX).find(|id| {
-            !self.channels.iter().any(|c| c.stream_id == *id)
-                && self.rtc.direct_api().channel_id_by_sctp_stream_id(*id).is_none()
+            !self.channels.iter().any(|c| c.stream_id == *id) && self.rtc.direct_api().channel_id_by_sctp_stream_id(*id).is_none()
         })
     }
 }

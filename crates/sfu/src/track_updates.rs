@@ -2,9 +2,7 @@
 
 use std::time::Instant;
 
-use satsuma_protocol::calls::{
-    CloseTrackObject, CloseTracksRequest, CloseTracksResponse, ErrorCode, TracksResponse, UpdateTracksRequest,
-};
+use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest, CloseTracksResponse, ErrorCode, TracksResponse, UpdateTracksRequest};
 
 use crate::engine::Sfu;
 use crate::error::ApiError;
@@ -98,7 +96,11 @@ impl Sfu {
             }
             let simulcast_source = pub_track.publication().is_some_and(|p| !p.rids.is_empty() || !p.layers.is_empty());
             if t.simulcast.is_some() && !simulcast_source {
-                results.push(item_error(t, ErrorCode::UpdateTrackError, "The track is not configured for simulcast, no updates applicable."));
+                results.push(item_error(
+                    t,
+                    ErrorCode::UpdateTrackError,
+                    "The track is not configured for simulcast, no updates applicable.",
+                ));
                 continue;
             }
             if let Some(session) = self.sessions.get_mut(&key) {

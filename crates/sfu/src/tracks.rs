@@ -8,8 +8,8 @@ use str0m::media::{Direction, MediaKind, Mid};
 use crate::engine::Sfu;
 use crate::error::ApiError;
 use crate::layers::{self, Preference, Selector};
-use crate::sdp_candidates;
 use crate::negotiation::{apply_offer, kind_str, media_kind, parse_kind, MAX_TRACKS_PER_REQUEST};
+use crate::sdp_candidates;
 use crate::sdp_scan;
 use crate::session::{PendingOffer, Publication, SessionKey, Subscription, Track, TrackRole};
 
@@ -23,11 +23,7 @@ impl Sfu {
         tracks.iter().filter(|t| t.location == Some(Location::Remote)).any(|t| {
             let (Some(sid), Some(name)) = (&t.session_id, &t.track_name) else { return false };
             let Ok(key) = self.session_key(sid) else { return false };
-            self.sessions
-                .get(&key)
-                .and_then(|s| s.publication(name))
-                .and_then(|t| t.publication())
-                .is_some_and(|p| p.last_media.is_none())
+            self.sessions.get(&key).and_then(|s| s.publication(name)).and_then(|t| t.publication()).is_some_and(|p| p.last_media.is_none())
         })
     }
 
@@ -214,11 +210,7 @@ impl Sfu {
             .map(|(t, res)| {
                 let own = t.mid.as_deref()?.strip_prefix('#')?;
                 let kind = res.as_ref().ok()?.0;
-                let mid = session
-                    .tracks
-                    .iter()
-                    .find(|x| x.active && x.kind == kind && x.publication().is_some_and(|p| p.name == own))?
-                    .mid;
+                let mid = session.tracks.iter().find(|x| x.active && x.kind == kind && x.publication().is_some_and(|p| p.name == own))?.mid;
                 session.rtc.writer(mid).is_some().then_some(mid)
             })
             .collect();
@@ -281,7 +273,6 @@ impl Sfu {
             _ => Err(not_found()),
         }
     }
-
 }
 
 pub(crate) fn local_track(now: Instant, mid: Mid, kind: MediaKind, name: &str, rids: Vec<String>) -> Track {

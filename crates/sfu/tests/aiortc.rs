@@ -20,19 +20,12 @@ fn python_with_aiortc() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let venv = root.join(".tools/venv/bin/python");
     let python = if venv.exists() { venv } else { PathBuf::from("python3") };
-    let importable = Command::new(&python)
-        .args(["-c", "import aiortc"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let importable = Command::new(&python).args(["-c", "import aiortc"]).output().is_ok_and(|o| o.status.success());
     if importable {
         return Some(python);
     }
     let required = std::env::var("SATSUMA_REQUIRE_AIORTC").is_ok_and(|v| !v.is_empty() && v != "0");
-    assert!(
-        !required,
-        "SATSUMA_REQUIRE_AIORTC is set but `{} -c 'import aiortc'` fails: run `cargo xtask setup`",
-        python.display()
-    );
+    assert!(!required, "SATSUMA_REQUIRE_AIORTC is set but `{} -c 'import aiortc'` fails: run `cargo xtask setup`", python.display());
     eprintln!(
         "SKIPPED aiortc interop test: aiortc is not importable with {} \
          (run `cargo xtask setup`, or set SATSUMA_REQUIRE_AIORTC=1 to fail instead)",
@@ -60,10 +53,8 @@ async fn aiortc_push_pull_renegotiate_and_forced_close() {
         .arg(SECRET)
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(90), run)
-        .await
-        .expect("the aiortc script finished within 90 s")
-        .expect("python starts");
+    let out =
+        tokio::time::timeout(Duration::from_secs(90), run).await.expect("the aiortc script finished within 90 s").expect("python starts");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprintln!("aiortc script ({:?}): {stdout}", started.elapsed());

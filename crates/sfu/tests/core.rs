@@ -125,7 +125,8 @@ fn published_tracks_answer_on_client_mids_close_and_collect() {
         TrackObject { location: Some(Location::Local), mid: Some(mids[1].clone()), track_name: Some("cam".into()), ..Default::default() },
         TrackObject { location: Some(Location::Local), mid: Some("zzz".into()), track_name: Some("bad".into()), ..Default::default() },
     ];
-    let r = sfu.tracks_new(t0, &id, TracksRequest { session_description: Some(offer), tracks: Some(tracks), ..Default::default() }).unwrap();
+    let r =
+        sfu.tracks_new(t0, &id, TracksRequest { session_description: Some(offer), tracks: Some(tracks), ..Default::default() }).unwrap();
     assert_eq!(r.session_description.unwrap().kind, SdpType::Answer);
     assert_eq!(r.requires_immediate_renegotiation, Some(false));
     let results = r.tracks.unwrap();
@@ -134,7 +135,11 @@ fn published_tracks_answer_on_client_mids_close_and_collect() {
     assert!(results[2].error_code.is_some(), "a mid missing from the offer is an item error");
 
     // Force-close one: inactive in GET; closing again is close_track_error.
-    let close = |mid: &str| CloseTracksRequest { tracks: Some(vec![CloseTrackObject { mid: mid.into(), ..Default::default() }]), force: Some(true), ..Default::default() };
+    let close = |mid: &str| CloseTracksRequest {
+        tracks: Some(vec![CloseTrackObject { mid: mid.into(), ..Default::default() }]),
+        force: Some(true),
+        ..Default::default()
+    };
     let r = sfu.tracks_close(t0, &id, close(&mids[0])).unwrap();
     assert!(r.tracks.unwrap()[0].error_code.is_none());
     let r = sfu.tracks_close(t0, &id, close(&mids[0])).unwrap();
@@ -153,13 +158,21 @@ fn request_level_validation() {
     let t0 = Instant::now();
     let mut sfu = sfu(t0);
     let id = sfu.new_session(t0, None).unwrap().session_id.unwrap();
-    let remote = |n: usize| TrackObject { location: Some(Location::Remote), session_id: Some(id.clone()), track_name: Some(format!("t{n}")), ..Default::default() };
+    let remote = |n: usize| TrackObject {
+        location: Some(Location::Remote),
+        session_id: Some(id.clone()),
+        track_name: Some(format!("t{n}")),
+        ..Default::default()
+    };
     let cases: Vec<(TracksRequest, &str)> = vec![
         (TracksRequest { tracks: Some((0..65).map(remote).collect()), ..Default::default() }, "invalid_params"),
         (TracksRequest { tracks: Some(vec![remote(0), local("audio", "x")]), ..Default::default() }, "invalid_params"),
         (TracksRequest::default(), "invalid_params"),
         (TracksRequest { auto_discover: Some(true), ..Default::default() }, "invalid_params"),
-        (TracksRequest { tracks: Some(vec![TrackObject { kind: Some("smell".into()), ..local("audio", "x") }]), ..Default::default() }, "invalid_params"),
+        (
+            TracksRequest { tracks: Some(vec![TrackObject { kind: Some("smell".into()), ..local("audio", "x") }]), ..Default::default() },
+            "invalid_params",
+        ),
     ];
     for (req, code) in cases {
         let e = sfu.tracks_new(t0, &id, req.clone()).unwrap_err();
@@ -217,7 +230,12 @@ fn mangled_offers_are_rejected_without_panicking() {
     variants.push(offer.sdp.repeat(3));
     for sdp in variants {
         let id = sfu.new_session(t0, None).unwrap().session_id.unwrap();
-        let tracks = vec![TrackObject { location: Some(Location::Local), mid: Some(mids[0].clone()), track_name: Some("a".into()), ..Default::default() }];
+        let tracks = vec![TrackObject {
+            location: Some(Location::Local),
+            mid: Some(mids[0].clone()),
+            track_name: Some("a".into()),
+            ..Default::default()
+        }];
         let req = TracksRequest { session_description: Some(SessionDescription::offer(sdp)), tracks: Some(tracks), ..Default::default() };
         if let Err(e) = sfu.tracks_new(t0, &id, req) {
             assert_eq!(e.status, 406, "{e}");

@@ -59,10 +59,14 @@ async fn bad_input_table() {
     let publisher = sfu.new_session().await;
     let (pub_offer, pub_mids) = offer(&[MediaKind::Video], false);
     let (s, v) = sfu
-        .call("POST", &format!("sessions/{publisher}/tracks/new"), Some(json!({
-            "sessionDescription": {"type": "offer", "sdp": pub_offer},
-            "tracks": [{"location": "local", "mid": pub_mids[0], "trackName": "silent"}]
-        })))
+        .call(
+            "POST",
+            &format!("sessions/{publisher}/tracks/new"),
+            Some(json!({
+                "sessionDescription": {"type": "offer", "sdp": pub_offer},
+                "tracks": [{"location": "local", "mid": pub_mids[0], "trackName": "silent"}]
+            })),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
@@ -76,7 +80,11 @@ async fn bad_input_table() {
     // A session with a pending SFU offer (DataChannel establish, never answered).
     let pending = sfu.new_session().await;
     let (s, v) = sfu
-        .call("POST", &format!("sessions/{pending}/datachannels/establish"), Some(json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}})))
+        .call(
+            "POST",
+            &format!("sessions/{pending}/datachannels/establish"),
+            Some(json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["requiresImmediateRenegotiation"], true);
@@ -91,30 +99,141 @@ async fn bad_input_table() {
         Row { auth: Some("wrong"), ..row("wrong bearer", "POST", format!("{base}/sessions/new"), None, 401, "unauthorized") },
         row("unknown app", "POST", "/v1/apps/nope/sessions/new".to_string(), None, 404, "not_found"),
         row("unknown endpoint", "POST", format!("{base}/sessions/{sid}/frobnicate"), Some(json!({})), 404, "not_found"),
-        Row { body: Some("{not json".into()), ..row("invalid json", "POST", format!("{base}/sessions/{sid}/tracks/new"), None, 400, "decoding_error") },
+        Row {
+            body: Some("{not json".into()),
+            ..row("invalid json", "POST", format!("{base}/sessions/{sid}/tracks/new"), None, 400, "decoding_error")
+        },
         row("wrong field type", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({"tracks": "all"})), 400, "decoding_error"),
-        row("establish twice", "POST", format!("{base}/sessions/{dc_sid}/datachannels/establish"), Some(json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}})), 400, "decoding_error"),
-        row("mixed locations", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({"tracks": [
-            {"location": "local", "mid": "0", "trackName": "a"}, {"location": "remote", "sessionId": sid, "trackName": "b"}]})), 406, "invalid_params"),
+        row(
+            "establish twice",
+            "POST",
+            format!("{base}/sessions/{dc_sid}/datachannels/establish"),
+            Some(json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}})),
+            400,
+            "decoding_error",
+        ),
+        row(
+            "mixed locations",
+            "POST",
+            format!("{base}/sessions/{sid}/tracks/new"),
+            Some(json!({"tracks": [
+            {"location": "local", "mid": "0", "trackName": "a"}, {"location": "remote", "sessionId": sid, "trackName": "b"}]})),
+            406,
+            "invalid_params",
+        ),
         row("65 tracks", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({"tracks": many})), 406, "invalid_params"),
-        row("no location", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({"tracks": [{"trackName": "a"}]})), 406, "invalid_params"),
-        row("local without mid", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({
-            "sessionDescription": {"type": "offer", "sdp": good_offer}, "tracks": [{"location": "local", "trackName": "a"}]})), 406, "invalid_params"),
-        row("close without force", "PUT", format!("{base}/sessions/{sid}/tracks/close"), Some(json!({"tracks": [{"mid": "0"}]})), 406, "invalid_params"),
-        row("negotiated close without offer", "PUT", format!("{base}/sessions/{sid}/tracks/close"), Some(json!({"tracks": [{"mid": "0"}], "force": false})), 406, "invalid_params"),
-        row("datachannels without transport", "POST", format!("{base}/sessions/{sid}/datachannels/new"), Some(json!({"dataChannels": [{"location": "local", "dataChannelName": "c"}]})), 406, "invalid_params"),
-        row("malformed sdp", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({
-            "sessionDescription": {"type": "offer", "sdp": "v=0\r\nm=video garbage\r\n\u{0}"}, "tracks": [{"location": "local", "mid": "0", "trackName": "a"}]})), 406, "invalid_session_description"),
-        row("malformed sdp on sessions/new", "POST", format!("{base}/sessions/new"), Some(json!({"sessionDescription": {"type": "offer", "sdp": "nonsense"}})), 406, "invalid_session_description"),
-        row("answer where an offer belongs", "POST", format!("{base}/sessions/{sid}/tracks/new"), Some(json!({
-            "sessionDescription": {"type": "answer", "sdp": good_offer}, "tracks": [{"location": "local", "mid": good_mids[0], "trackName": "a"}]})), 406, "invalid_session_description"),
-        row("renegotiate without offer", "PUT", format!("{base}/sessions/{sid}/renegotiate"), Some(json!({"sessionDescription": {"type": "answer", "sdp": "v=0"}})), 406, "invalid_session_description"),
-        row("mutation while SFU offer pending", "POST", format!("{base}/sessions/{pending}/tracks/new"), Some(json!({"tracks": [{"location": "remote", "sessionId": sid, "trackName": "x"}]})), 406, "invalid_session_description"),
-        row("garbage answer", "PUT", format!("{base}/sessions/{pending}/renegotiate"), Some(json!({"sessionDescription": {"type": "answer", "sdp": "garbage"}})), 406, "invalid_session_description"),
+        row(
+            "no location",
+            "POST",
+            format!("{base}/sessions/{sid}/tracks/new"),
+            Some(json!({"tracks": [{"trackName": "a"}]})),
+            406,
+            "invalid_params",
+        ),
+        row(
+            "local without mid",
+            "POST",
+            format!("{base}/sessions/{sid}/tracks/new"),
+            Some(json!({
+            "sessionDescription": {"type": "offer", "sdp": good_offer}, "tracks": [{"location": "local", "trackName": "a"}]})),
+            406,
+            "invalid_params",
+        ),
+        row(
+            "close without force",
+            "PUT",
+            format!("{base}/sessions/{sid}/tracks/close"),
+            Some(json!({"tracks": [{"mid": "0"}]})),
+            406,
+            "invalid_params",
+        ),
+        row(
+            "negotiated close without offer",
+            "PUT",
+            format!("{base}/sessions/{sid}/tracks/close"),
+            Some(json!({"tracks": [{"mid": "0"}], "force": false})),
+            406,
+            "invalid_params",
+        ),
+        row(
+            "datachannels without transport",
+            "POST",
+            format!("{base}/sessions/{sid}/datachannels/new"),
+            Some(json!({"dataChannels": [{"location": "local", "dataChannelName": "c"}]})),
+            406,
+            "invalid_params",
+        ),
+        row(
+            "malformed sdp",
+            "POST",
+            format!("{base}/sessions/{sid}/tracks/new"),
+            Some(json!({
+            "sessionDescription": {"type": "offer", "sdp": "v=0\r\nm=video garbage\r\n\u{0}"}, "tracks": [{"location": "local", "mid": "0", "trackName": "a"}]})),
+            406,
+            "invalid_session_description",
+        ),
+        row(
+            "malformed sdp on sessions/new",
+            "POST",
+            format!("{base}/sessions/new"),
+            Some(json!({"sessionDescription": {"type": "offer", "sdp": "nonsense"}})),
+            406,
+            "invalid_session_description",
+        ),
+        row(
+            "answer where an offer belongs",
+            "POST",
+            format!("{base}/sessions/{sid}/tracks/new"),
+            Some(json!({
+            "sessionDescription": {"type": "answer", "sdp": good_offer}, "tracks": [{"location": "local", "mid": good_mids[0], "trackName": "a"}]})),
+            406,
+            "invalid_session_description",
+        ),
+        row(
+            "renegotiate without offer",
+            "PUT",
+            format!("{base}/sessions/{sid}/renegotiate"),
+            Some(json!({"sessionDescription": {"type": "answer", "sdp": "v=0"}})),
+            406,
+            "invalid_session_description",
+        ),
+        row(
+            "mutation while SFU offer pending",
+            "POST",
+            format!("{base}/sessions/{pending}/tracks/new"),
+            Some(json!({"tracks": [{"location": "remote", "sessionId": sid, "trackName": "x"}]})),
+            406,
+            "invalid_session_description",
+        ),
+        row(
+            "garbage answer",
+            "PUT",
+            format!("{base}/sessions/{pending}/renegotiate"),
+            Some(json!({"sessionDescription": {"type": "answer", "sdp": "garbage"}})),
+            406,
+            "invalid_session_description",
+        ),
         row("unknown session", "GET", format!("{base}/sessions/0123456789abcdef0123456789abcdef"), None, 410, "session_error"),
-        row("expired session", "POST", format!("{base}/sessions/{expired}/tracks/new"), Some(json!({"tracks": [{"location": "remote", "sessionId": sid, "trackName": "x"}]})), 410, "session_error"),
-        row("not connected yet", "POST", format!("{base}/sessions/{dc_sid}/datachannels/new"), Some(json!({"dataChannels": [{"location": "local", "dataChannelName": "c"}]})), 425, "session_error"),
-        Row { body: Some(format!("{{\"tracks\":[],\"pad\":\"{big}\"}}")), ..row("body too large", "POST", format!("{base}/sessions/{sid}/tracks/new"), None, 413, "payload_too_large") },
+        row(
+            "expired session",
+            "POST",
+            format!("{base}/sessions/{expired}/tracks/new"),
+            Some(json!({"tracks": [{"location": "remote", "sessionId": sid, "trackName": "x"}]})),
+            410,
+            "session_error",
+        ),
+        row(
+            "not connected yet",
+            "POST",
+            format!("{base}/sessions/{dc_sid}/datachannels/new"),
+            Some(json!({"dataChannels": [{"location": "local", "dataChannelName": "c"}]})),
+            425,
+            "session_error",
+        ),
+        Row {
+            body: Some(format!("{{\"tracks\":[],\"pad\":\"{big}\"}}")),
+            ..row("body too large", "POST", format!("{base}/sessions/{sid}/tracks/new"), None, 413, "payload_too_large")
+        },
     ];
 
     for r in rows {
@@ -135,10 +254,14 @@ async fn bad_input_table() {
     // Item-level: pulling an unknown track, and a track whose publisher never sends (after a short wait).
     let started = Instant::now();
     let (s, v) = sfu
-        .call("POST", &format!("sessions/{sid}/tracks/new?correlationId=abc&streamDebug"), Some(json!({"tracks": [
-            {"location": "remote", "sessionId": sid, "trackName": "ghost"},
-            {"location": "remote", "sessionId": publisher, "trackName": "silent"},
-        ]})))
+        .call(
+            "POST",
+            &format!("sessions/{sid}/tracks/new?correlationId=abc&streamDebug"),
+            Some(json!({"tracks": [
+                {"location": "remote", "sessionId": sid, "trackName": "ghost"},
+                {"location": "remote", "sessionId": publisher, "trackName": "silent"},
+            ]})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert!(started.elapsed() >= Duration::from_millis(300), "waited for the connecting publisher");
@@ -191,8 +314,12 @@ async fn simulcast_update_on_plain_track_is_an_item_error() {
     let sfu = TestSfu::start().await;
     let sid = sfu.new_session().await;
     let (s, v) = sfu
-        .call("PUT", &format!("sessions/{sid}/tracks/update"), Some(json!({"tracks": [
-            {"location": "remote", "mid": "7", "sessionId": sid, "trackName": "x", "simulcast": {"preferredRid": "h"}}]})))
+        .call(
+            "PUT",
+            &format!("sessions/{sid}/tracks/update"),
+            Some(json!({"tracks": [
+            {"location": "remote", "mid": "7", "sessionId": sid, "trackName": "x", "simulcast": {"preferredRid": "h"}}]})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["tracks"][0]["errorCode"], "update_track_error");

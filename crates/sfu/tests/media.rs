@@ -18,10 +18,15 @@ async fn pulled_tracks_flow_and_stop_after_close() {
     let bob = Peer::spawn();
     let sub_sid = sfu.new_session().await;
     let pulled_at = Instant::now();
-    let tracks = pull(&sfu, &bob, &sub_sid, json!([
-        {"location": "remote", "sessionId": pub_sid, "trackName": "mic"},
-        {"location": "remote", "sessionId": pub_sid, "trackName": "cam"},
-    ]))
+    let tracks = pull(
+        &sfu,
+        &bob,
+        &sub_sid,
+        json!([
+            {"location": "remote", "sessionId": pub_sid, "trackName": "mic"},
+            {"location": "remote", "sessionId": pub_sid, "trackName": "cam"},
+        ]),
+    )
     .await;
     assert_eq!(tracks.len(), 2);
     assert!(tracks.iter().all(|t| t.get("errorCode").is_none()), "{tracks:?}");
@@ -169,11 +174,16 @@ async fn third_participant_pulls_two_publishers_in_one_batch() {
     let b_sid = publish(&sfu, &b, ["b-mic", "b-cam"]).await;
     let c = Peer::spawn();
     let c_sid = publish(&sfu, &c, ["c-mic", "c-cam"]).await;
-    let tracks = pull(&sfu, &c, &c_sid, json!([
-        {"location": "remote", "sessionId": a_sid, "trackName": "a-cam"},
-        {"location": "remote", "sessionId": b_sid, "trackName": "b-cam"},
-        {"location": "remote", "sessionId": b_sid, "trackName": "nope"},
-    ]))
+    let tracks = pull(
+        &sfu,
+        &c,
+        &c_sid,
+        json!([
+            {"location": "remote", "sessionId": a_sid, "trackName": "a-cam"},
+            {"location": "remote", "sessionId": b_sid, "trackName": "b-cam"},
+            {"location": "remote", "sessionId": b_sid, "trackName": "nope"},
+        ]),
+    )
     .await;
     assert_eq!(tracks[2]["errorCode"], "not_found_track_error");
     assert_eq!(tracks[2]["mid"], "");
@@ -253,9 +263,14 @@ async fn simulcast_layer_follows_preferred_rid_and_update() {
     let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
     let bob = Peer::spawn();
     let sub_sid = sfu.new_session().await;
-    let tracks = pull(&sfu, &bob, &sub_sid, json!([
-        {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "l"}}
-    ]))
+    let tracks = pull(
+        &sfu,
+        &bob,
+        &sub_sid,
+        json!([
+            {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "l"}}
+        ]),
+    )
     .await;
     let mid = mid_of(&tracks[0]);
     assert_eq!(tracks[0]["simulcast"]["preferredRid"], "l");

@@ -54,9 +54,14 @@ async fn empty_preferred_rid_after_b_resumes_the_automatic_choice() {
     let (_alice, pub_sid) = simulcast_publisher(&sfu).await;
     let bob = Peer::spawn();
     let sub_sid = sfu.new_session().await;
-    let tracks = pull(&sfu, &bob, &sub_sid, json!([
-        {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "b"}}
-    ]))
+    let tracks = pull(
+        &sfu,
+        &bob,
+        &sub_sid,
+        json!([
+            {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "b"}}
+        ]),
+    )
     .await;
     let mid = mid_of(&tracks[0]);
     wait_for(&bob, Duration::from_secs(10), "20 frames of layer b", |rx| frames_of(rx, mid, b'b') >= 20).await;

@@ -248,7 +248,10 @@ impl Peer {
                     }
                 }
                 MediaKind::Audio if now >= self.next_audio => {
-                    let t = MediaTime::new(now.duration_since(self.start).as_micros() as u64 * 48 / 1000, str0m::media::Frequency::FORTY_EIGHT_KHZ);
+                    let t = MediaTime::new(
+                        now.duration_since(self.start).as_micros() as u64 * 48 / 1000,
+                        str0m::media::Frequency::FORTY_EIGHT_KHZ,
+                    );
                     if let Some(w) = self.rtc.writer(mid) {
                         let pt = w.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt());
                         if let Some(pt) = pt {
@@ -272,11 +275,7 @@ impl Peer {
 
 /// A minimal VP8 frame: a keyframe header (with start code and size) or an interframe.
 pub fn vp8_frame(key: bool, n: u64) -> Vec<u8> {
-    let mut f = if key {
-        vec![0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]
-    } else {
-        vec![0x51, 0x02, 0x00]
-    };
+    let mut f = if key { vec![0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01] } else { vec![0x51, 0x02, 0x00] };
     f.extend(std::iter::repeat_n((n % 251) as u8, 600));
     f
 }
