@@ -245,3 +245,62 @@ fn mangled_offers_are_rejected_without_panicking() {
     let _ = std::panic::take_hook();
     assert_eq!(panics.load(std::sync::atomic::Ordering::SeqCst), 0, "str0m panicked on a mangled offer");
 }
+
+/// (port 0, candidate lines, end-of-candidates) per m-section.
+fn candidate_layout(sdp: &str) -> Vec<(bool, usize, bool)> {
+    let mut v: Vec<(bool, usize, bool)> = Vec::new();
+    for l in sdp.lines() {
+        if let Some(m) = l.strip_prefix("m=") {
+            v.push((m.split_whitespace().nth(1) == Some("0"), 0, false));
+        } else if let Some(s) = v.last_mut() {
+            s.1 += usize::from(l.starts_with("a=candidate:"));
+            s.2 |= l == "a=end-of-candidates";
+        }
+    }
+    v
+}
+
+#[test]
+fn every_bundled_section_gets_candidates_and_a_rejected_one_none() {
+    let t0 = Instant::now();
+    let mut sfu = sfu(t0);
+    let id = sfu.new_session(t0, None).unwrap().session_id.unwrap();
+    let mut client = Rtc::new(t0);
+    client.add_local_candidate(str0m::Candidate::host("127.0.0.1:9".parse().unwrap(), "udp").unwrap());
+    let mut api = client.sdp_api();
+    let mids: Vec<_> = [MediaKind::Video, MediaKind::Audio, MediaKind::Video]
+        .iter()
+        .map(|k| api.add_media(*k, Direction::SendOnly, None, None, None))
+        .collect();
+    let (offer, pending) = api.apply().unwrap();
+    let tracks = mids
+        .iter()
+        .enumerate()
+        .map(|(i, m)| TrackObject {
+            location: Some(Location::Local),
+            mid: Some(m.to_string()),
+            track_name: Some(format!("t{i}")),
+            ..Default::default()
+        })
+        .collect();
+    let req = TracksRequest {
+        session_description: Some(SessionDescription::offer(offer.to_sdp_string())),
+        tracks: Some(tracks),
+        ..Default::default()
+    };
+    let answer = sfu.tracks_new(t0, &id, req).unwrap().session_description.unwrap();
+    assert_eq!(candidate_layout(&answer.sdp), vec![(false, 1, true); 3], "{}", answer.sdp);
+    client.sdp_api().accept_answer(pending, str0m::change::SdpAnswer::from_sdp_string(&answer.sdp).unwrap()).unwrap();
+
+    // A negotiated close of the first transceiver: its section is rejected (port 0).
+    let mut api = client.sdp_api();
+    api.stop_media(mids[0]);
+    let (offer, _) = api.apply().unwrap();
+    let req = CloseTracksRequest {
+        tracks: Some(vec![CloseTrackObject { mid: mids[0].to_string(), ..Default::default() }]),
+        force: Some(false),
+        session_description: Some(SessionDescription::offer(offer.to_sdp_string())),
+    };
+    let answer = sfu.tracks_close(t0, &id, req).unwrap().session_description.unwrap();
+    assert_eq!(candidate_layout(&answer.sdp), vec![(true, 0, false), (false, 1, true), (false, 1, true)], "{}", answer.sdp);
+}
