@@ -6,17 +6,16 @@
 
 use serde::{Deserialize, Serialize};
 
-/// `type` of a [`SessionDescription`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SdpType {
-    /// An SDP offer.
-    Offer,
-    /// An SDP answer.
-    Answer,
-    /// Anything else (`pranswer`, `rollback`, …), kept so decoding never fails on it.
-    #[serde(untagged)]
-    Other(String),
+use crate::wire_enum::wire_enum;
+
+wire_enum! {
+    /// `type` of a [`SessionDescription`].
+    pub enum SdpType {
+        /// An SDP offer.
+        Offer = "offer",
+        /// An SDP answer.
+        Answer = "answer",
+    }
 }
 
 /// An SDP offer or answer: `{type, sdp}`.
@@ -41,48 +40,38 @@ impl SessionDescription {
     }
 }
 
-/// Whether a track or DataChannel is sent by this session (`local`) or pulled from another (`remote`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Location {
-    /// Published by this session.
-    Local,
-    /// Pulled from another session.
-    Remote,
-    /// An unknown value, kept so decoding never fails on it.
-    #[serde(untagged)]
-    Other(String),
+wire_enum! {
+    /// Whether a track or DataChannel is sent by this session (`local`) or pulled from another (`remote`).
+    pub enum Location {
+        /// Published by this session.
+        Local = "local",
+        /// Pulled from another session.
+        Remote = "remote",
+    }
 }
 
-/// Status of a track or DataChannel in `GET /sessions/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResourceStatus {
-    /// Open and usable.
-    Active,
-    /// Closed or collected; kept for inspection.
-    Inactive,
-    /// DataChannels only: not open yet.
-    Initializing,
-    /// An unknown value, kept so decoding never fails on it.
-    #[serde(untagged)]
-    Other(String),
+wire_enum! {
+    /// Status of a track or DataChannel in `GET /sessions/{id}`.
+    pub enum ResourceStatus {
+        /// Open and usable.
+        Active = "active",
+        /// Closed or collected; kept for inspection.
+        Inactive = "inactive",
+        /// DataChannels only: not open yet.
+        Initializing = "initializing",
+    }
 }
 
-/// Simulcast layer policy used by `simulcast.priorityOrdering` and `simulcast.ridNotAvailable`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SimulcastPolicy {
-    /// No automatic choice.
-    None,
-    /// `a` is the best layer, `z` the worst.
-    Asciibetical,
-    /// 2025 docs, `ridUnavailableStrategy` only: the next layer down the priority order.
-    #[serde(rename = "nextPriority")]
-    NextPriority,
-    /// An unknown value, kept so decoding never fails on it.
-    #[serde(untagged)]
-    Other(String),
+wire_enum! {
+    /// Simulcast layer policy used by `simulcast.priorityOrdering` and `simulcast.ridNotAvailable`.
+    pub enum SimulcastPolicy {
+        /// No automatic choice.
+        None = "none",
+        /// `a` is the best layer, `z` the worst.
+        Asciibetical = "asciibetical",
+        /// 2025 docs, `ridUnavailableStrategy` only: the next layer down the priority order.
+        NextPriority = "nextPriority",
+    }
 }
 
 /// Simulcast preferences of a pulled track.
@@ -424,84 +413,43 @@ pub struct ErrorBody {
     pub error_subcode: Option<String>,
 }
 
-/// Error codes of the Realtime API (spec §3.2).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// Wrong or missing app secret (401).
-    Unauthorized,
-    /// Unknown app id (404).
-    NotFound,
-    /// Undecodable JSON or field types (400).
-    DecodingError,
-    /// Bad field, combination or limit (406).
-    InvalidParams,
-    /// Request body too large (413).
-    PayloadTooLarge,
-    /// Session gone (410) or not connected yet (425).
-    SessionError,
-    /// SDP unacceptable or out of order (406).
-    InvalidSessionDescription,
-    /// Item: publication or DataChannel not found.
-    NotFoundTrackError,
-    /// Item: no source media in time.
-    EmptyTrackError,
-    /// Item: duplicate publication or DataChannel.
-    RepeatedLocalTrackError,
-    /// Item: the track cannot take the requested update.
-    UpdateTrackError,
-    /// Item: track absent or already closed.
-    CloseTrackError,
-    /// Retry with backoff.
-    RetryableTransientError,
-    /// Wait, reconcile, retry.
-    TemporarilyUnavailableError,
-    /// Media transport setup failed.
-    TransportUnavailableError,
-    /// Could not obtain or supply a result.
-    BackendError,
-    /// Unclassified.
-    InternalError,
-    /// A code this version does not know.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl ErrorCode {
-    /// The wire spelling, e.g. `"session_error"`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unauthorized => "unauthorized",
-            Self::NotFound => "not_found",
-            Self::DecodingError => "decoding_error",
-            Self::InvalidParams => "invalid_params",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::SessionError => "session_error",
-            Self::InvalidSessionDescription => "invalid_session_description",
-            Self::NotFoundTrackError => "not_found_track_error",
-            Self::EmptyTrackError => "empty_track_error",
-            Self::RepeatedLocalTrackError => "repeated_local_track_error",
-            Self::UpdateTrackError => "update_track_error",
-            Self::CloseTrackError => "close_track_error",
-            Self::RetryableTransientError => "retryable_transient_error",
-            Self::TemporarilyUnavailableError => "temporarily_unavailable_error",
-            Self::TransportUnavailableError => "transport_unavailable_error",
-            Self::BackendError => "backend_error",
-            Self::InternalError => "internal_error",
-            Self::Other(s) => s,
-        }
-    }
-
-    /// Parses a wire spelling; unknown codes become [`ErrorCode::Other`].
-    pub fn parse(s: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .unwrap_or_else(|_| Self::Other(s.to_owned()))
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// Error codes of the Realtime API (spec §3.2).
+    pub enum ErrorCode {
+        /// Wrong or missing app secret (401).
+        Unauthorized = "unauthorized",
+        /// Unknown app id (404).
+        NotFound = "not_found",
+        /// Undecodable JSON or field types (400).
+        DecodingError = "decoding_error",
+        /// Bad field, combination or limit (406).
+        InvalidParams = "invalid_params",
+        /// Request body too large (413).
+        PayloadTooLarge = "payload_too_large",
+        /// Session gone (410) or not connected yet (425).
+        SessionError = "session_error",
+        /// SDP unacceptable or out of order (406).
+        InvalidSessionDescription = "invalid_session_description",
+        /// Item: publication or DataChannel not found.
+        NotFoundTrackError = "not_found_track_error",
+        /// Item: no source media in time.
+        EmptyTrackError = "empty_track_error",
+        /// Item: duplicate publication or DataChannel.
+        RepeatedLocalTrackError = "repeated_local_track_error",
+        /// Item: the track cannot take the requested update.
+        UpdateTrackError = "update_track_error",
+        /// Item: track absent or already closed.
+        CloseTrackError = "close_track_error",
+        /// Retry with backoff.
+        RetryableTransientError = "retryable_transient_error",
+        /// Wait, reconcile, retry.
+        TemporarilyUnavailableError = "temporarily_unavailable_error",
+        /// Media transport setup failed.
+        TransportUnavailableError = "transport_unavailable_error",
+        /// Could not obtain or supply a result.
+        BackendError = "backend_error",
+        /// Unclassified.
+        InternalError = "internal_error",
     }
 }
 
@@ -541,6 +489,11 @@ mod tests {
     fn error_codes_round_trip() {
         assert_eq!(ErrorCode::parse("session_error"), ErrorCode::SessionError);
         assert_eq!(ErrorCode::parse("brand_new"), ErrorCode::Other("brand_new".into()));
+        for code in [ErrorCode::InternalError, ErrorCode::SessionError, ErrorCode::Other("new_code".into())] {
+            let wire = serde_json::to_string(&code).unwrap();
+            assert_eq!(wire, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&wire).unwrap(), code);
+        }
         assert_eq!(ErrorCode::NotFoundTrackError.as_str(), "not_found_track_error");
         let body = ErrorBody { error_code: "x".into(), error_description: "y".into(), error_subcode: None };
         assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"errorCode":"x","errorDescription":"y"}"#);

@@ -5,3 +5,5 @@
 
 pub mod calls;
 pub mod room;
+pub mod text;
+mod wire_enum;

@@ -176,60 +176,124 @@ pub enum ClientMessage {
     Leave,
 }
 
-/// Messages from the server to the browser.
+/// Messages from the server to the browser. Each variant's body is a struct of its own, so
+/// a decoder that can read `type` first (the browser's, see [`ServerMessage::from_tagged`])
+/// decodes the body directly, without buffering the whole frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ServerMessage {
     /// Answer to `join`: who you are and the room as it is now.
-    #[serde(rename_all = "camelCase")]
-    Welcome {
-        /// Your participant id.
-        participant_id: ParticipantId,
-        /// Send it in the next `join` after a reconnect to stay the same participant.
-        resume_token: String,
-        /// Bearer token for `/api/calls/*` and `/api/turn`.
-        token: String,
-        /// Full room snapshot, you included.
-        state: RoomState,
-    },
+    Welcome(Welcome),
     /// Full room snapshot; replaces the client's view (not sent by the current server,
     /// which puts the snapshot in `welcome`; handle it anyway).
-    State {
-        /// The snapshot.
-        state: RoomState,
-    },
+    State(StateFrame),
     /// Someone entered (or came back after a reconnect).
-    ParticipantJoined {
-        /// The newcomer.
-        participant: Participant,
-    },
+    ParticipantJoined(ParticipantFrame),
     /// Someone's tracks or flags changed; the full record replaces the old one.
-    ParticipantUpdated {
-        /// The new record.
-        participant: Participant,
-    },
+    ParticipantUpdated(ParticipantFrame),
     /// Someone left, closed their socket or timed out.
-    #[serde(rename_all = "camelCase")]
-    ParticipantLeft {
-        /// Who left.
-        participant_id: ParticipantId,
-        /// Why: `"left"`, `"closed"`, `"timeout"`.
-        reason: LeaveReason,
-    },
+    ParticipantLeft(ParticipantLeft),
     /// A chat message (also echoed to its sender).
-    Chat {
-        /// The message.
-        message: ChatMessage,
-    },
+    Chat(ChatFrame),
     /// Something went wrong with a request; the socket stays open unless a close follows.
-    Error {
-        /// Stable machine-readable code, see [`ErrorCode`].
-        code: ErrorCode,
-        /// Human-readable detail (not stable).
-        message: String,
-    },
+    Error(ErrorFrame),
     /// Answer to `ping`.
     Pong,
+}
+
+/// Body of `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Welcome {
+    /// Your participant id.
+    pub participant_id: ParticipantId,
+    /// Send it in the next `join` after a reconnect to stay the same participant.
+    pub resume_token: String,
+    /// Bearer token for `/api/calls/*` and `/api/turn`.
+    pub token: String,
+    /// Full room snapshot, you included.
+    pub state: RoomState,
+}
+
+/// Body of `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateFrame {
+    /// The snapshot.
+    pub state: RoomState,
+}
+
+/// Body of `participantJoined` and `participantUpdated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantFrame {
+    /// The full record.
+    pub participant: Participant,
+}
+
+/// Body of `participantLeft`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantLeft {
+    /// Who left.
+    pub participant_id: ParticipantId,
+    /// Why: `"left"`, `"closed"`, `"timeout"`.
+    pub reason: LeaveReason,
+}
+
+/// Body of `chat`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatFrame {
+    /// The message.
+    pub message: ChatMessage,
+}
+
+/// Body of `error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    /// Stable machine-readable code, see [`ErrorCode`].
+    pub code: ErrorCode,
+    /// Human-readable detail (not stable).
+    pub message: String,
+}
+
+/// Decodes the body of a frame whose `type` is already known.
+pub trait BodyDecoder {
+    /// The decoder's error.
+    type Error;
+    /// Reads the body as a `T`.
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, Self::Error>;
+}
+
+impl ServerMessage {
+    /// The wire `type` of this message.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Self::Welcome(_) => "welcome",
+            Self::State(_) => "state",
+            Self::ParticipantJoined(_) => "participantJoined",
+            Self::ParticipantUpdated(_) => "participantUpdated",
+            Self::ParticipantLeft(_) => "participantLeft",
+            Self::Chat(_) => "chat",
+            Self::Error(_) => "error",
+            Self::Pong => "pong",
+        }
+    }
+
+    /// Builds the message of type `tag` from its body; `Ok(None)` for a type this version
+    /// does not know. The same wire format as the derived `Deserialize`, for decoders that
+    /// read `type` first.
+    pub fn from_tagged<D: BodyDecoder>(tag: &str, body: D) -> Result<Option<Self>, D::Error> {
+        Ok(Some(match tag {
+            "welcome" => Self::Welcome(body.decode()?),
+            "state" => Self::State(body.decode()?),
+            "participantJoined" => Self::ParticipantJoined(body.decode()?),
+            "participantUpdated" => Self::ParticipantUpdated(body.decode()?),
+            "participantLeft" => Self::ParticipantLeft(body.decode()?),
+            "chat" => Self::Chat(body.decode()?),
+            "error" => Self::Error(body.decode()?),
+            "pong" => Self::Pong,
+            _ => return Ok(None),
+        }))
+    }
 }
 
 /// Why a participant left.
@@ -368,23 +432,63 @@ mod tests {
 
     #[test]
     fn server_messages_are_camel_case() {
-        let msg = ServerMessage::ParticipantLeft {
+        let msg = ServerMessage::ParticipantLeft(ParticipantLeft {
             participant_id: "p1".into(),
             reason: LeaveReason::Timeout,
-        };
+        });
         assert_eq!(
             serde_json::to_string(&msg).unwrap(),
             r#"{"type":"participantLeft","participantId":"p1","reason":"timeout"}"#
         );
-        let err = ServerMessage::Error {
+        let err = ServerMessage::Error(ErrorFrame {
             code: ErrorCode::RoomFull,
             message: "full".into(),
-        };
+        });
         assert_eq!(
             serde_json::to_string(&err).unwrap(),
             r#"{"type":"error","code":"room_full","message":"full"}"#
         );
         assert_eq!(ErrorCode::RoomFull.as_str(), "room_full");
+    }
+
+    /// Decodes a body through serde_json, as the browser does through its own JSON.
+    struct JsonBody(serde_json::Value);
+
+    impl BodyDecoder for JsonBody {
+        type Error = serde_json::Error;
+        fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, Self::Error> {
+            serde_json::from_value(self.0)
+        }
+    }
+
+    #[test]
+    fn tag_first_decoding_matches_the_derived_format() {
+        let participant: Participant = serde_json::from_str(r#"{"id":"p1","name":"Ada","mic":true}"#).unwrap();
+        let chat = ChatMessage { from: "p1".into(), name: "Ada".into(), text: "hi".into(), at: 7 };
+        let state = RoomState { room: "r".into(), participants: vec![participant.clone()], chat: vec![chat.clone()] };
+        let messages = [
+            ServerMessage::Welcome(Welcome {
+                participant_id: "p1".into(),
+                resume_token: "r".into(),
+                token: "t".into(),
+                state: state.clone(),
+            }),
+            ServerMessage::State(StateFrame { state }),
+            ServerMessage::ParticipantJoined(ParticipantFrame { participant: participant.clone() }),
+            ServerMessage::ParticipantUpdated(ParticipantFrame { participant }),
+            ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "p1".into(), reason: LeaveReason::Left }),
+            ServerMessage::Chat(ChatFrame { message: chat }),
+            ServerMessage::Error(ErrorFrame { code: ErrorCode::BadName, message: "no".into() }),
+            ServerMessage::Pong,
+        ];
+        for message in messages {
+            let json = serde_json::to_value(&message).unwrap();
+            assert_eq!(json["type"], message.tag(), "{json}");
+            let decoded = ServerMessage::from_tagged(message.tag(), JsonBody(json.clone())).unwrap();
+            assert_eq!(decoded.as_ref(), Some(&message), "{json}");
+            assert_eq!(serde_json::from_value::<ServerMessage>(json).unwrap(), message);
+        }
+        assert!(ServerMessage::from_tagged("brandNew", JsonBody(serde_json::json!({}))).unwrap().is_none());
     }
 
     #[test]

@@ -9,8 +9,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ChatMessage, ClientMessage, ErrorCode, LeaveReason, MediaUpdate,
-    Participant, ParticipantId, PublishedTrack, RoomState, ServerMessage,
+    close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason,
+    MediaUpdate, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState,
+    ServerMessage,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -46,7 +47,7 @@ impl Default for RoomConfig {
     fn default() -> Self {
         RoomConfig {
             max_participants: 16,
-            max_name_chars: 64,
+            max_name_chars: satsuma_protocol::text::MAX_NAME_CHARS,
             max_tracks: 8,
             max_chat_chars: 2000,
             chat_history: 100,
@@ -141,10 +142,10 @@ pub struct Room {
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
     Effect::Send {
         conn,
-        msg: ServerMessage::Error {
+        msg: ServerMessage::Error(ErrorFrame {
             code,
             message: message.into(),
-        },
+        }),
     }
 }
 
@@ -387,7 +388,7 @@ impl Room {
                 if renamed {
                     let p = self.members[idx].participant.clone();
                     self.broadcast(
-                        &ServerMessage::ParticipantUpdated { participant: p },
+                        &ServerMessage::ParticipantUpdated(ParticipantFrame { participant: p }),
                         Some(conn),
                         &mut effects,
                     );
@@ -467,7 +468,7 @@ impl Room {
         });
         effects.push(self.welcome(conn, self.members.len() - 1));
         self.broadcast(
-            &ServerMessage::ParticipantJoined { participant },
+            &ServerMessage::ParticipantJoined(ParticipantFrame { participant }),
             Some(conn),
             &mut effects,
         );
@@ -491,10 +492,10 @@ impl Room {
         };
         let m = self.members.remove(idx);
         let mut effects = Vec::new();
-        let msg = ServerMessage::ParticipantLeft {
+        let msg = ServerMessage::ParticipantLeft(ParticipantLeft {
             participant_id: m.participant.id.clone(),
             reason,
-        };
+        });
         self.broadcast(&msg, None, &mut effects);
         if reason == LeaveReason::Left {
             effects.push(Effect::Gone {
@@ -606,9 +607,9 @@ impl Room {
     fn updated(&self, pid: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         if let Some(m) = self.members.iter().find(|m| m.participant.id == pid) {
-            let msg = ServerMessage::ParticipantUpdated {
+            let msg = ServerMessage::ParticipantUpdated(ParticipantFrame {
                 participant: m.participant.clone(),
-            };
+            });
             self.broadcast(&msg, None, &mut effects);
         }
         effects
@@ -635,7 +636,7 @@ impl Room {
             self.chat.push_back(message.clone());
         }
         let mut effects = Vec::new();
-        self.broadcast(&ServerMessage::Chat { message }, None, &mut effects);
+        self.broadcast(&ServerMessage::Chat(ChatFrame { message }), None, &mut effects);
         effects
     }
 }
@@ -712,7 +713,7 @@ mod tests {
         sends_to(eff, conn)
             .into_iter()
             .filter_map(|m| match m {
-                ServerMessage::Error { code, .. } => Some(*code),
+                ServerMessage::Error(ErrorFrame { code, .. }) => Some(*code),
                 _ => None,
             })
             .collect()
@@ -734,7 +735,7 @@ mod tests {
         assert_eq!(state.participants[1].name, "Bob");
         let to_a = sends_to(&eff, 1);
         assert!(
-            matches!(to_a[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.id == b)
+            matches!(to_a[..], [ServerMessage::ParticipantJoined(ParticipantFrame { ref participant })] if participant.id == b)
         );
         assert!(
             sends_to(&eff, 2).is_empty(),
@@ -854,10 +855,10 @@ mod tests {
         let eff = r.disconnected(1, 2);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft {
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
                 participant_id: a.clone(),
                 reason: LeaveReason::Closed
-            }]
+            })]
         );
         assert!(!r.has_track(&track.track));
         assert!(r.knows(&a));
@@ -885,7 +886,7 @@ mod tests {
         assert!(r.has_track(&track.track));
         let to_b = sends_to(&eff, 2);
         assert!(
-            matches!(to_b[..], [ServerMessage::ParticipantJoined { ref participant }] if participant.tracks == vec![track.clone()])
+            matches!(to_b[..], [ServerMessage::ParticipantJoined(ParticipantFrame { ref participant })] if participant.tracks == vec![track.clone()])
         );
     }
 
@@ -961,10 +962,10 @@ mod tests {
         }));
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft {
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
                 participant_id: a.clone(),
                 reason: LeaveReason::Left
-            }]
+            })]
         );
         assert!(!r.knows(&a));
         r.connect(3, 2);
@@ -991,10 +992,10 @@ mod tests {
         let eff = r.tick(12_000);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft {
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
                 participant_id: a.clone(),
                 reason: LeaveReason::Timeout
-            }]
+            })]
         );
         assert!(eff.contains(&Effect::Close {
             conn: 1,

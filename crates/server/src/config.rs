@@ -195,7 +195,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SATSUMA_MAX_NAME_CHARS",
-        default_value_t = 64,
+        default_value_t = satsuma_protocol::text::MAX_NAME_CHARS,
         help_heading = "Rooms"
     )]
     pub max_name_chars: usize,

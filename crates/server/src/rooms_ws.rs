@@ -13,7 +13,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use satsuma_protocol::room::{
-    close_code, ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION,
+    close_code, ClientMessage, ErrorCode, ErrorFrame, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 use satsuma_room::limits::{valid_room_name, TokenBucket};
 use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
@@ -83,10 +83,10 @@ fn frame(msg: &ServerMessage) -> String {
 }
 
 fn error_frame(code: ErrorCode, message: impl Into<String>) -> String {
-    frame(&ServerMessage::Error {
+    frame(&ServerMessage::Error(ErrorFrame {
         code,
         message: message.into(),
-    })
+    }))
 }
 
 /// Carries out effects of the room `name` (lock held by the caller).
@@ -101,12 +101,12 @@ fn dispatch(inner: &Inner, name: &str, entry: &mut RoomEntry, effects: Vec<Effec
                 state,
             } => {
                 let token = inner.tokens.sign(name, &participant_id, now_ms() / 1000);
-                let msg = ServerMessage::Welcome {
+                let msg = ServerMessage::Welcome(Welcome {
                     participant_id,
                     resume_token,
                     token,
                     state,
-                };
+                });
                 push(entry, conn, Outgoing::Text(frame(&msg)));
             }
             Effect::Close { conn, code, reason } => {
