@@ -1,4 +1,4 @@
-//! Serving trunk's `dist/`: SPA fallback, compression and cache headers.
+//! Serving trunk's `dist/`: SPA fallback, precompressed assets and cache headers.
 
 use std::path::Path;
 
@@ -20,7 +20,10 @@ const SHORT: &str = "public, max-age=3600";
 /// A router that serves `dist` with every unknown path falling back to `index.html`.
 pub fn router(dist: &Path) -> Router {
     let index = dist.join("index.html");
+    // The build writes `.br` and `.gz` beside hashed assets; others are compressed per request.
     let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(index));
     Router::new()
