@@ -3,10 +3,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use crate::process;
-use crate::run::{build_app, build_server};
+use crate::run::{build_app, build_server, target_dir};
+use crate::size;
 use crate::setup;
 
 /// Runs the requested benchmark (all by default) and prints its figures.
@@ -18,7 +19,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     }
     if matches!(what, "size" | "all") {
         build_app(route)?;
-        bundle_size(&root.join("dist"))?;
+        bundle_size(root)?;
     }
     if matches!(what, "sfu" | "all") {
         process::run(
@@ -43,34 +44,18 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints raw, gzip and brotli sizes of everything in `dist/`.
-pub fn bundle_size(dist: &Path) -> anyhow::Result<()> {
-    println!("\n  bundle in {} (bytes)", dist.display());
-    println!("  {:<44} {:>10} {:>10} {:>10}", "file", "raw", "gzip -9", "brotli");
-    let mut total = [0u64; 3];
-    let mut entries: Vec<_> = std::fs::read_dir(dist).context("dist/ is missing")?.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        if !path.is_file() {
-            continue;
-        }
-        let raw = entry.metadata()?.len();
-        let gz = compressed_len("gzip", &["-9", "-c"], &path)?;
-        let br = compressed_len("brotli", &["-q", "11", "-c"], &path)?;
-        for (t, v) in total.iter_mut().zip([raw, gz, br]) {
-            *t += v;
-        }
-        println!("  {:<44} {raw:>10} {gz:>10} {br:>10}", entry.file_name().to_string_lossy());
-    }
-    println!("  {:<44} {:>10} {:>10} {:>10}", "total", total[0], total[1], total[2]);
+/// Prints every file's raw, gzip and brotli size, the gate's verdict, and where the wasm's
+/// bytes go (by section, crate and function group).
+pub fn bundle_size(root: &Path) -> anyhow::Result<()> {
+    let dist = root.join("dist");
+    let (text, gated) = size::table(&size::measure(&dist)?);
+    println!("\n  bundle in {} (bytes)\n{text}", dist.display());
+    let headroom = size::BUDGET_GZIP as i64 - gated as i64;
+    println!("  budget {} B gzip: {headroom} B headroom\n", size::BUDGET_GZIP);
+    let raw = size::raw_wasm(&target_dir(root));
+    println!("  {} (uncompressed, before wasm-bindgen and wasm-opt):", raw.display());
+    // SATSUMA_SIZE_TOP=N lists more of each table.
+    let top = std::env::var("SATSUMA_SIZE_TOP").ok().and_then(|n| n.parse().ok()).unwrap_or(25);
+    print!("{}", size::analyze(&raw)?.report(top));
     Ok(())
-}
-
-fn compressed_len(tool: &str, args: &[&str], path: &Path) -> anyhow::Result<u64> {
-    let out = Command::new(tool).args(args).arg(path).output().with_context(|| format!("{tool} is missing"))?;
-    if !out.status.success() {
-        bail!("{tool} failed on {}", path.display());
-    }
-    Ok(out.stdout.len() as u64)
 }

@@ -15,9 +15,38 @@ use crate::wasm_env::WasmRoute;
 /// Address `satsuma serve` listens on.
 pub const LISTEN: &str = "127.0.0.1:8080";
 
-/// Builds the release bundle into `dist/`.
+/// Builds the release bundle into `dist/`, then writes brotli and gzip copies of its hashed
+/// assets so that `satsuma serve` sends them as they are instead of compressing per request.
 pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
-    step("app (trunk build --release)", || process::run(route.command("trunk").args(["build", "--release"])))
+    step("app (trunk build --release)", || {
+        let mut trunk = route.command("trunk");
+        trunk.args(["build", "--release"]);
+        if route == WasmRoute::DebianBuildStd {
+            // Panics abort at once, without formatting a message: no panic machinery in the
+            // bundle. Only on the build-std route (std must be built with the same strategy),
+            // and only here: tests keep their panic messages.
+            trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_RELEASE_RUSTFLAGS);
+        }
+        process::run(&mut trunk)
+    })?;
+    step("precompressed assets (brotli, gzip)", || precompress(Path::new("dist")))
+}
+
+/// rustc flags for the shipped bundle on the build-std route.
+pub const WASM_RELEASE_RUSTFLAGS: &str = "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none";
+
+/// Writes `<file>.br` and `<file>.gz` beside every hashed `.wasm`, `.js` and `.css`.
+fn precompress(dist: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dist).context("dist/ is missing")?.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !["wasm", "js", "css"].iter().any(|ext| name.ends_with(&format!(".{ext}"))) {
+            continue;
+        }
+        process::run(Command::new("brotli").args(["-q", "11", "-f", "-k"]).arg(&path))?;
+        process::run(Command::new("gzip").args(["-9", "-n", "-f", "-k"]).arg(&path))?;
+    }
+    Ok(())
 }
 
 /// Builds the `satsuma` binary and returns its path.

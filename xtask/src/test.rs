@@ -7,11 +7,12 @@ use std::time::Instant;
 use anyhow::bail;
 
 use crate::process;
-use crate::run::{build_app, build_server};
+use crate::run::{build_app, build_server, target_dir};
+use crate::size;
 use crate::setup;
 
 /// Which suites `cargo xtask test [suite…]` can run.
-const SUITES: &[&str] = &["host", "browser", "e2e"];
+const SUITES: &[&str] = &["host", "browser", "size", "e2e"];
 
 /// Runs the requested suites (all by default) and fails if any failed.
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
@@ -42,6 +43,11 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     suite("browser", &mut || {
         // wasm-bindgen-test-runner drives headless Chromium with the flags in webdriver.json.
         process::run(route.command("cargo").args(["test", "--target", "wasm32-unknown-unknown", "-p", "satsuma-app"]))
+    });
+    suite("size", &mut || {
+        // Size is deterministic, so the budget is a test: the release bundle, as shipped.
+        build_app(route)?;
+        size::gate(&root.join("dist"), Some(&size::raw_wasm(&target_dir(root))))
     });
     suite("e2e", &mut || {
         if !has_e2e {
