@@ -99,6 +99,7 @@ impl Browser {
         let input = self.client.find(Locator::Id(&id)).await?;
         input.clear().await?;
         input.send_keys(name).await?;
+        self.eval(crate::scripts::INSTRUMENT).await?;
         self.button("Join").await?.click().await?;
         Ok(())
     }
@@ -112,6 +113,16 @@ impl Browser {
             .for_element(Locator::XPath(&xpath))
             .await
             .with_context(|| format!("no button named {name:?}"))
+    }
+
+    /// Fails when the page saw an API error or an unhandled promise rejection since Join.
+    pub async fn assert_no_page_errors(&self, who: &str) -> anyhow::Result<()> {
+        let errors = self.eval(crate::scripts::PAGE_ERRORS).await?;
+        let errors = errors.as_str().unwrap_or("[]");
+        if errors != "[]" {
+            bail!("{who}'s page saw errors: {errors}");
+        }
+        Ok(())
     }
 
     /// Saves a PNG screenshot.

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod processes;
+pub mod scripts;
 
 pub use browser::Browser;
 pub use processes::Harness;

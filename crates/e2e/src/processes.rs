@@ -46,6 +46,11 @@ async fn wait_for_http(url: &str, what: &str, child: &mut Child) -> anyhow::Resu
 impl Harness {
     /// Starts both processes on free ports and waits until they accept connections.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Harness::start`], with extra `satsuma serve` options (e.g. lower limits).
+    pub async fn start_with(server_args: &[&str]) -> anyhow::Result<Self> {
         let bin = env_path("SATSUMA_BIN")?;
         let dist = env_path("SATSUMA_DIST")?;
         if !dist.join("index.html").is_file() {
@@ -55,6 +60,7 @@ impl Harness {
         let mut server = Command::new(&bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dist"])
             .arg(&dist)
+            .args(server_args)
             .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .env_remove("CALLS_APP_ID")
             .env_remove("CALLS_APP_SECRET")

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use anyhow::ensure;
+use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting};
 use satsuma_e2e::{Browser, Harness};
 
 const ROOM: &str = "e2e-room";
@@ -15,17 +16,6 @@ fn tiles_are(names: &[&str]) -> String {
         "const names = [...document.querySelectorAll('figure.participant')].map(f => f.dataset.name).sort();
          return JSON.stringify(names) === '{}';",
         serde_json::to_string(&sorted).unwrap_or_default()
-    )
-}
-
-/// True once `n` remote videos have frames and their playback clock moves.
-fn remote_videos_playing(n: usize) -> String {
-    format!(
-        "const vs = [...document.querySelectorAll('figure.participant video:not(.mirrored)')];
-         const prev = window.__satsumaTimes || new Map();
-         const now = new Map(vs.map(v => [v, v.currentTime]));
-         window.__satsumaTimes = now;
-         return vs.filter(v => v.videoWidth > 0 && v.currentTime > 0 && prev.has(v) && prev.get(v) < v.currentTime).length >= {n};"
     )
 }
 
@@ -57,7 +47,8 @@ async fn three_browsers_see_hear_mute_leave_and_rejoin() -> anyhow::Result<()> {
 
     for (who, browser) in [("Alice", &alice), ("Bob", &bob), ("Carol", &carol)] {
         browser.wait_for(&format!("{who} to see three named tiles"), WAIT, &tiles_are(&everyone)).await?;
-        browser.wait_for(&format!("{who} to see two remote videos playing"), WAIT, &remote_videos_playing(2)).await?;
+        browser.wait_for(&format!("{who} to see two remote videos presenting frames"), WAIT, &remote_videos_presenting(2)).await?;
+        browser.wait_for(&format!("{who} to receive audio from both others"), WAIT, &remote_audio_flowing(2)).await?;
     }
     if let Some(dir) = std::env::var_os("SATSUMA_SCREENSHOTS") {
         bob.screenshot(&std::path::Path::new(&dir).join("call-3.png")).await?;
@@ -78,14 +69,24 @@ async fn three_browsers_see_hear_mute_leave_and_rejoin() -> anyhow::Result<()> {
     let (for_bob, for_carol) = (for_bob?, for_carol?);
     println!("leave reached Bob in {for_bob:?} and Carol in {for_carol:?}");
     ensure!(for_bob.max(for_carol) <= Duration::from_secs(1), "Alice's tile lingered: {for_bob:?} / {for_carol:?}");
+    // Her leave closed her tracks while the room still knew her (no 403), and no play()
+    // promise was left unhandled on any page.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for (who, browser) in [("Alice", &alice), ("Bob", &bob), ("Carol", &carol)] {
+        browser.assert_no_page_errors(who).await?;
+    }
 
     bob.reload().await?;
     bob.join(ROOM, "Bob").await?;
     bob.wait_for("Bob to see Carol again after a reload", WAIT, &tiles_are(&["Bob", "Carol"])).await?;
-    bob.wait_for("Carol's video to play for Bob", WAIT, &remote_videos_playing(1)).await?;
+    bob.wait_for("Carol's video to play for Bob", WAIT, &remote_videos_presenting(1)).await?;
+    bob.wait_for("Carol's audio to reach Bob", WAIT, &remote_audio_flowing(1)).await?;
     carol.wait_for("Carol to see Bob again", WAIT, &tiles_are(&["Bob", "Carol"])).await?;
-    carol.wait_for("Bob's video to play for Carol", WAIT, &remote_videos_playing(1)).await?;
+    carol.wait_for("Bob's video to play for Carol", WAIT, &remote_videos_presenting(1)).await?;
 
+    for (who, browser) in [("Bob", &bob), ("Carol", &carol)] {
+        browser.assert_no_page_errors(who).await?;
+    }
     for browser in [alice, bob, carol] {
         browser.close().await?;
     }

@@ -23,7 +23,7 @@ async fn prejoin_shows_name_field_join_button_and_live_camera() -> anyhow::Resul
         .wait_for(
             "the camera preview to play",
             Duration::from_secs(20),
-            "const v = document.querySelector('video'); return !!(v && v.videoWidth > 0 && v.currentTime > 0);",
+            &satsuma_e2e::scripts::videos_presenting("video", 1),
         )
         .await?;
     if let Some(dir) = std::env::var_os("SATSUMA_SCREENSHOTS") {
