@@ -20,7 +20,7 @@ pub struct LevelMeter {
 impl LevelMeter {
     /// Starts analysing `track`. The track itself is not consumed or altered.
     pub fn new(track: &MediaStreamTrack) -> Result<Self, LevelError> {
-        let err = |e: wasm_bindgen::JsValue| LevelError::Unavailable(format!("{e:?}"));
+        let err = |e: wasm_bindgen::JsValue| LevelError::Unavailable(crate::json::js_message(&e));
         let context = AudioContext::new().map_err(err)?;
         let tracks = js_sys::Array::of1(track);
         let stream = MediaStream::new_with_tracks(&tracks).map_err(err)?;

@@ -8,7 +8,10 @@ use satsuma_protocol::calls::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use wasm_bindgen::JsValue;
+
 use crate::error_class::{classify, Recovery};
+use crate::json;
 
 /// A failed Realtime API call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,13 +64,15 @@ impl CallsClient {
         builder.header("Authorization", &format!("Bearer {}", self.token))
     }
 
-    async fn send<Res: DeserializeOwned>(&self, request: Result<Request, gloo_net::Error>) -> Result<Res, CallsError> {
-        let request = request.map_err(|e| CallsError::Network(e.to_string()))?;
-        let response = request.send().await.map_err(|e| CallsError::Network(e.to_string()))?;
+    /// Sends `request` and returns the body of a successful answer. Not generic, so the
+    /// async machinery exists once; decoding is a separate, synchronous step.
+    async fn send(&self, request: Result<Request, CallsError>) -> Result<String, CallsError> {
+        let request = request?;
+        let response = request.send().await.map_err(network)?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| CallsError::Network(e.to_string()))?;
+        let text = response.text().await.map_err(network)?;
         // Errors may come as non-2xx or inside a 2xx body: check both.
-        if let Ok(err) = serde_json::from_str::<ErrorBody>(&text) {
+        if let Ok(err) = json::from_str::<ErrorBody>(&text) {
             if !err.error_code.is_empty() || !(200..300).contains(&status) {
                 return Err(CallsError::Api {
                     status,
@@ -79,33 +84,33 @@ impl CallsClient {
         } else if !(200..300).contains(&status) {
             return Err(CallsError::Api { status, code: String::new(), description: text, subcode: None });
         }
-        serde_json::from_str(if text.is_empty() { "{}" } else { &text }).map_err(|e| CallsError::Decode(e.to_string()))
+        Ok(text)
     }
 
-    fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Request, gloo_net::Error> {
-        self.authorize(Request::post(&format!("{}/{path}", self.base))).json(body)
+    fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<Request, CallsError> {
+        with_json(self.authorize(Request::post(&format!("{}/{path}", self.base))), body)
     }
 
-    fn put<B: Serialize>(&self, path: &str, body: &B) -> Result<Request, gloo_net::Error> {
-        self.authorize(Request::put(&format!("{}/{path}", self.base))).json(body)
+    fn put<B: Serialize>(&self, path: &str, body: &B) -> Result<Request, CallsError> {
+        with_json(self.authorize(Request::put(&format!("{}/{path}", self.base))), body)
     }
 
     /// `POST sessions/new` without a body: returns the new session id.
     pub async fn new_session(&self) -> Result<String, CallsError> {
-        let request = self.authorize(Request::post(&format!("{}/sessions/new", self.base))).build();
-        let res: NewSessionResponse = self.send(request).await?;
+        let request = self.authorize(Request::post(&format!("{}/sessions/new", self.base))).build().map_err(network);
+        let res: NewSessionResponse = decode(&self.send(request).await?)?;
         res.session_id.filter(|s| !s.is_empty()).ok_or_else(|| CallsError::Decode("no sessionId".into()))
     }
 
     /// `POST sessions/{id}/tracks/new`.
     pub async fn tracks_new(&self, session: &str, body: &TracksRequest) -> Result<TracksResponse, CallsError> {
-        self.send(self.post(&format!("sessions/{session}/tracks/new"), body)).await
+        decode(&self.send(self.post(&format!("sessions/{session}/tracks/new"), body)).await?)
     }
 
     /// `PUT sessions/{id}/renegotiate` with our answer to the SFU's offer.
     pub async fn renegotiate(&self, session: &str, answer_sdp: String) -> Result<(), CallsError> {
         let body = RenegotiateRequest { session_description: Some(SessionDescription::answer(answer_sdp)) };
-        let _: serde_json::Value = self.send(self.put(&format!("sessions/{session}/renegotiate"), &body)).await?;
+        self.send(self.put(&format!("sessions/{session}/renegotiate"), &body)).await?;
         Ok(())
     }
 
@@ -116,13 +121,34 @@ impl CallsClient {
             force: Some(true),
             session_description: None,
         };
-        self.send(self.put(&format!("sessions/{session}/tracks/close"), &body)).await
+        decode(&self.send(self.put(&format!("sessions/{session}/tracks/close"), &body)).await?)
     }
 
-    /// `GET /api/turn`: the ICE servers to use, as the JSON array the browser takes.
-    pub async fn ice_servers(&self) -> Result<serde_json::Value, CallsError> {
-        let request = self.authorize(Request::get("/api/turn")).build();
-        let body: serde_json::Value = self.send(request).await?;
-        Ok(body.get("iceServers").cloned().unwrap_or(serde_json::Value::Array(vec![])))
+    /// `GET /api/turn`: the ICE servers to use, as the array `RTCConfiguration` takes.
+    pub async fn ice_servers(&self) -> Result<JsValue, CallsError> {
+        let request = self.authorize(Request::get("/api/turn")).build().map_err(network)?;
+        let response = request.send().await.map_err(network)?;
+        let text = response.text().await.map_err(network)?;
+        if !response.ok() {
+            return Err(CallsError::Api { status: response.status(), code: String::new(), description: text, subcode: None });
+        }
+        let body = json::parse(&text).map_err(|e| CallsError::Decode(e.0))?;
+        let servers = js_sys::Reflect::get(&body, &"iceServers".into()).unwrap_or(JsValue::UNDEFINED);
+        Ok(if js_sys::Array::is_array(&servers) { servers } else { js_sys::Array::new().into() })
     }
+}
+
+/// A successful answer's body as a `T` (an empty body reads as `{}`).
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, CallsError> {
+    json::from_str(if text.is_empty() { "{}" } else { text }).map_err(|e| CallsError::Decode(e.0))
+}
+
+fn network(err: gloo_net::Error) -> CallsError {
+    CallsError::Network(err.to_string())
+}
+
+/// `builder` with `body` as its JSON payload.
+fn with_json<B: Serialize>(builder: RequestBuilder, body: &B) -> Result<Request, CallsError> {
+    let text = json::to_string(body).map_err(|e| CallsError::Decode(e.0))?;
+    builder.header("Content-Type", "application/json").body(text).map_err(network)
 }

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use satsuma_protocol::calls::{Location, SessionDescription, TrackObject, TracksRequest};
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ClientMessage, MediaUpdate, PublishedTrack, ServerMessage, TrackKind,
+    close_code, split_track_ref, ClientMessage, ErrorCode as RoomErrorCode, ErrorFrame, MediaUpdate, PublishedTrack,
+    ServerMessage, Welcome,
+    TrackKind,
 };
 use web_sys::{MediaStream, MediaStreamTrack, RtcRtpTransceiver};
 
@@ -40,6 +42,8 @@ pub enum CallStatus {
 
 /// How often a failing pull is retried before giving up on that track.
 const MAX_PULL_ATTEMPTS: u32 = 10;
+/// How long a leave waits for `tracks/close` before it tells the room anyway.
+const LEAVE_CLOSE_BUDGET_MS: u32 = 400;
 /// How long the media connection may stay disconnected before the session is replaced.
 const DISCONNECTED_GRACE_MS: u32 = 7_000;
 
@@ -57,7 +61,8 @@ struct Session {
     id: String,
     client: CallsClient,
     peer: Rc<Peer>,
-    audio: Option<RtcRtpTransceiver>,
+    /// Always present, even before the microphone opens: its track is swapped in later.
+    audio: RtcRtpTransceiver,
     video: RtcRtpTransceiver,
     published: Vec<PublishedTrack>,
     /// Receiving mid → `sessionId/trackName`.
@@ -179,8 +184,12 @@ impl Conference {
                     return;
                 }
                 match code {
-                    close_code::ROOM_FULL => self.fail("This room is full."),
-                    close_code::BAD_REQUEST => self.fail("This room name is not accepted by the server."),
+                    close_code::ROOM_FULL => self.fail("This room is full. Try again later, or start a new room."),
+                    close_code::BAD_REQUEST => {
+                        self.fail("The server did not accept this room. Reload the page, or start a new room.")
+                    }
+                    close_code::TOO_MANY_ROOMS => self.fail("The server is at its limit of open rooms. Try again in a few minutes."),
+                    close_code::REPLACED => self.fail("You joined this call from another tab or window, so this one has left."),
                     _ => self.reconnect_socket_later(),
                 }
             }
@@ -188,7 +197,7 @@ impl Conference {
     }
 
     fn on_message(self, message: ServerMessage) {
-        if let ServerMessage::Welcome { token, resume_token, participant_id, .. } = &message {
+        if let ServerMessage::Welcome(Welcome { token, resume_token, participant_id, .. }) = &message {
             let same_person = self.view.with_untracked(|v| v.me.as_ref().is_none_or(|me| me == participant_id));
             let had_session = self.with(|e| {
                 e.token = Some(token.clone());
@@ -208,8 +217,14 @@ impl Conference {
                 }
                 None => {}
             }
-        } else if let ServerMessage::Error { code, message: text } = &message {
+        } else if let ServerMessage::Error(ErrorFrame { code, message: text }) = &message {
             leptos::logging::warn!("room error {}: {text}", code.as_str());
+            let joined = self.view.with_untracked(|v| v.me.is_some());
+            if let Some(why) = refusal(*code).filter(|_| !joined) {
+                // Nothing else will come for this join: never sit on "Joining…".
+                self.fail(why);
+                self.with(|e| e.socket.take());
+            }
         } else {
             self.view.update(|v| v.apply(&message));
         }
@@ -236,7 +251,7 @@ impl Conference {
             let (id, ice) = loop {
                 // Independent requests: run them side by side.
                 let (ice, session) = futures::join!(client.ice_servers(), client.new_session());
-                let ice = ice.unwrap_or_else(|_| serde_json::json!([]));
+                let ice = ice.unwrap_or_else(|_| js_sys::Array::new().into());
                 match session {
                     Ok(id) => break (id, ice),
                     Err(err) if err.recovery() == Recovery::GiveUp || attempt >= 6 => {
@@ -262,7 +277,10 @@ impl Conference {
                 Ok(peer) => Rc::new(peer),
                 Err(err) => return self.fail(&err.to_string()),
             };
-            let audio = self.media.audio_track.get_untracked().map(|t| peer.add_sender("audio", Some(&t)));
+            // The microphone may still be opening (a quick Join on a first visit): its
+            // transceiver is created now all the same, and the track is swapped in when it comes.
+            let mic = self.media.audio_track.get_untracked();
+            let audio = peer.add_sender("audio", mic.as_ref());
             let camera = self.media.video_track.get_untracked();
             let video = self.with(|e| {
                 let track = camera.or_else(|| placeholder_track(e));
@@ -406,7 +424,7 @@ impl Conference {
             OpError::Peer(_) => Recovery::ReplaceSession,
             OpError::Stale => return,
         };
-        leptos::logging::warn!("{op:?} failed: {err} → {recovery:?}");
+        leptos::logging::warn!("{} failed: {err}", op.name());
         let delay = match recovery {
             Recovery::ReplaceSession => return self.replace_session(),
             Recovery::GiveUp => {
@@ -455,7 +473,7 @@ impl Conference {
         let offer = peer.create_offer().await?;
         let mids = self.with(|e| {
             let s = e.session.as_ref()?;
-            Some((s.audio.as_ref().and_then(RtcRtpTransceiver::mid), s.video.mid()))
+            Some((s.audio.mid(), s.video.mid()))
         });
         let Some(Some((audio_mid, video_mid))) = mids else { return Err(OpError::Stale) };
         let local = |mid: String, name: &str| TrackObject {
@@ -484,7 +502,8 @@ impl Conference {
         let answer = response.session_description.ok_or_else(|| CallsError::Decode("no answer to our offer".into()))?;
         peer.set_remote(false, &answer.sdp).await?;
         if let Some(failed) = response.tracks.iter().flatten().find(|t| t.error_code.is_some()) {
-            leptos::logging::warn!("publishing {:?} failed: {:?}", failed.track_name, failed.error_description);
+            let name = failed.track_name.as_deref().unwrap_or("a track");
+            leptos::logging::warn!("publishing {name} failed: {}", failed.error_description.as_deref().unwrap_or("no reason given"));
         }
         self.with(|e| {
             if let Some(s) = e.session.as_mut() {
@@ -645,10 +664,12 @@ impl Conference {
             if previous.is_none() {
                 return;
             }
-            let audio = self.with(|e| e.session.as_ref()?.audio.clone()).flatten();
-            if let (Some(audio), Some(track)) = (audio, track) {
-                swap_track(audio, Some(track));
+            let has_mic = track.is_some();
+            if let Some(Some(audio)) = self.with(|e| e.session.as_ref().map(|s| s.audio.clone())) {
+                swap_track(audio, track);
             }
+            let mic = has_mic && media.mic_on.get_untracked();
+            self.send(ClientMessage::Update(MediaUpdate { mic: Some(mic), ..MediaUpdate::default() }));
         });
         Effect::new(move |previous: Option<bool>| {
             let speaking = self.speaking.get();
@@ -661,45 +682,60 @@ impl Conference {
 
     // ---- leaving ------------------------------------------------------------------------------
 
-    /// Leaves: closes our tracks on the SFU, the peer connection and the room socket.
+    /// Leaves: stops media at once, closes our tracks on the SFU while the room still knows
+    /// us as their owner, then says `leave` and closes the room socket.
     pub fn leave(self) {
-        let Some(session) = self.with(|e| {
+        let Some(Some((session, socket))) = self.with(|e| {
             if e.left {
                 return None;
             }
             e.left = true;
             e.queue.reset();
-            Some(e.session.take())
+            e.placeholder = None;
+            Some((e.session.take(), e.socket.take()))
         }) else {
             return;
         };
-        self.send(ClientMessage::Leave);
-        self.with(|e| {
-            if let Some(socket) = e.socket.take() {
-                socket.close();
-            }
-            e.placeholder = None;
-        });
-        if let Some(Some(session)) = session {
-            let mids: Vec<String> = [session.audio.as_ref().and_then(RtcRtpTransceiver::mid), session.video.mid()]
-                .into_iter()
-                .flatten()
-                .collect();
-            session.peer.close();
-            if !mids.is_empty() {
-                let (client, id) = (session.client.clone(), session.id.clone());
-                spawn_local(async move {
-                    let _ = client.close_tracks(&id, &mids).await;
-                });
-            }
-        }
         self.remote.try_update(HashMap::clear);
         self.status.try_set(CallStatus::Left);
+        // Runs on after the call's view (and this engine) are gone: it owns what it needs.
+        spawn_local(async move {
+            if let Some(session) = session {
+                session.peer.close();
+                let mids: Vec<String> = [session.audio.mid(), session.video.mid()].into_iter().flatten().collect();
+                if !mids.is_empty() {
+                    // After `leave` the proxy no longer knows the session's owner (403), so
+                    // close first, but never hold the leave back for long.
+                    let close = std::pin::pin!(session.client.close_tracks(&session.id, &mids));
+                    let deadline = gloo_timers::future::TimeoutFuture::new(LEAVE_CLOSE_BUDGET_MS);
+                    let _ = futures::future::select(close, deadline).await;
+                }
+            }
+            if let Some(socket) = socket.filter(RoomSocket::is_open) {
+                if let Err(err) = socket.send(&ClientMessage::Leave) {
+                    leptos::logging::warn!("{err}");
+                }
+                socket.close();
+            }
+        });
     }
 
     /// Best effort on tab close: tell the room right away (the server also sees the socket close).
     pub fn on_page_hide(self) {
         self.send(ClientMessage::Leave);
+    }
+}
+
+/// The words for a room refusal that ends a join, with a way forward; `None` for errors
+/// that only cost one message.
+fn refusal(code: RoomErrorCode) -> Option<&'static str> {
+    match code {
+        RoomErrorCode::BadName => Some("The server did not accept that name. Go back and choose another one."),
+        RoomErrorCode::RoomFull => Some("This room is full. Try again later, or start a new room."),
+        RoomErrorCode::BadRoom => Some("The server did not accept this room. Reload the page, or start a new room."),
+        RoomErrorCode::BadVersion => Some("This page is out of date. Reload it to join."),
+        RoomErrorCode::TooManyRooms => Some("The server is at its limit of open rooms. Try again in a few minutes."),
+        _ => None,
     }
 }
 

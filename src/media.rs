@@ -39,7 +39,7 @@ impl MediaError {
             "OverconstrainedError" | "ConstraintNotSatisfiedError" => Self::Overconstrained,
             _ => {
                 let message = Reflect::get(value, &"message".into()).ok().and_then(|v| v.as_string());
-                Self::Other(message.filter(|m| !m.is_empty()).unwrap_or_else(|| format!("{value:?}")))
+                Self::Other(message.filter(|m| !m.is_empty()).unwrap_or_else(|| crate::json::js_message(value)))
             }
         }
     }
@@ -150,7 +150,7 @@ pub async fn get_user_media(request: &MediaRequest) -> Result<MediaStream, Media
         .get_user_media_with_constraints(&constraints)
         .map_err(|e| MediaError::from_js(&e))?;
     let stream = JsFuture::from(promise).await.map_err(|e| MediaError::from_js(&e))?;
-    stream.dyn_into::<MediaStream>().map_err(|v| MediaError::Other(format!("not a MediaStream: {v:?}")))
+    stream.dyn_into::<MediaStream>().map_err(|v| MediaError::Other(format!("not a MediaStream: {}", crate::json::js_message(&v))))
 }
 
 /// Opens what it can of the request: when both kinds fail together, each is retried alone,

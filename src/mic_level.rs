@@ -2,7 +2,6 @@
 //! call's speaking detection.
 
 use leptos::prelude::*;
-use leptos_use::use_interval_fn;
 use web_sys::MediaStreamTrack;
 
 use crate::audio_level::LevelMeter;
@@ -17,12 +16,12 @@ pub fn use_mic_level(
     let meter = StoredValue::new_local(None::<LevelMeter>);
     let (level, set_level) = signal(0.0_f32);
     Effect::new(move |_| meter.set_value(track.get().and_then(|t| LevelMeter::new(&t).ok())));
-    let _ = use_interval_fn(
-        move || {
-            let value = meter.try_update_value(|m| m.as_mut().map(LevelMeter::level)).flatten().unwrap_or(0.0);
-            set_level.set(if on.get_untracked() { value } else { 0.0 });
-        },
-        period_ms,
-    );
+    let sample = move || {
+        let value = meter.try_update_value(|m| m.as_mut().map(LevelMeter::level)).flatten().unwrap_or(0.0);
+        set_level.set(if on.get_untracked() { value } else { 0.0 });
+    };
+    if let Ok(interval) = set_interval_with_handle(sample, std::time::Duration::from_millis(period_ms)) {
+        on_cleanup(move || interval.clear());
+    }
     level
 }

@@ -15,6 +15,17 @@ pub enum Operation {
     Close(Vec<String>),
 }
 
+impl Operation {
+    /// The API call it stands for, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Publish => "publish",
+            Self::Pull(_) => "pull",
+            Self::Close(_) => "close",
+        }
+    }
+}
+
 /// FIFO of pending work for one session. Call [`NegotiationQueue::start_next`] whenever idle.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NegotiationQueue {

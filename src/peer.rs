@@ -17,8 +17,7 @@ pub struct PeerError(pub String);
 
 impl PeerError {
     fn from_js(context: &str, value: JsValue) -> Self {
-        let message = Reflect::get(&value, &"message".into()).ok().and_then(|m| m.as_string());
-        Self(format!("{context}: {}", message.unwrap_or_else(|| format!("{value:?}"))))
+        Self(format!("{context}: {}", crate::json::js_message(&value)))
     }
 }
 
@@ -45,14 +44,13 @@ pub struct Peer {
 impl Peer {
     /// Creates the connection. `on_track` gets `(mid, track)` for every incoming track.
     pub fn new(
-        ice_servers: &serde_json::Value,
+        ice_servers: &JsValue,
         mut on_track: impl FnMut(String, MediaStreamTrack) + 'static,
         mut on_state: impl FnMut(PeerState) + 'static,
     ) -> Result<Self, PeerError> {
         let config = RtcConfiguration::new();
         config.set_bundle_policy(RtcBundlePolicy::MaxBundle);
-        let servers = js_sys::JSON::parse(&ice_servers.to_string()).map_err(|e| PeerError::from_js("iceServers", e))?;
-        config.set_ice_servers(&servers);
+        config.set_ice_servers(ice_servers);
         let pc = RtcPeerConnection::new_with_configuration(&config).map_err(|e| PeerError::from_js("create", e))?;
 
         let on_track = Closure::<dyn FnMut(RtcTrackEvent)>::new(move |event: RtcTrackEvent| {

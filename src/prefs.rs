@@ -19,25 +19,10 @@ pub fn save_name(name: &str) {
 }
 
 /// Longest display name, in characters; the server enforces the same limit.
-pub const MAX_NAME_CHARS: usize = 64;
+pub use satsuma_protocol::text::MAX_NAME_CHARS;
 
-/// Cleans a typed display name: trimmed, control characters removed, length-capped.
-/// `None` when nothing is left.
+/// Cleans a typed display name by the protocol's rule (trimmed, control and bidi characters
+/// dropped, length-capped), so the server accepts what we send. `None` when nothing is left.
 pub fn clean_name(input: &str) -> Option<String> {
-    let cleaned: String = input.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
-    let cleaned = cleaned.trim();
-    (!cleaned.is_empty()).then(|| cleaned.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cleans_names() {
-        assert_eq!(clean_name("  Ada  ").as_deref(), Some("Ada"));
-        assert_eq!(clean_name("A\u{0}d\na").as_deref(), Some("Ada"));
-        assert_eq!(clean_name("   "), None);
-        assert_eq!(clean_name(&"é".repeat(100)).map(|n| n.chars().count()), Some(MAX_NAME_CHARS));
-    }
+    satsuma_protocol::text::clean_name(input, MAX_NAME_CHARS)
 }

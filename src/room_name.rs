@@ -1,7 +1,7 @@
 //! Room names: generation of readable random names and validation of typed ones.
 
 /// Longest room name the server accepts.
-pub const MAX_LEN: usize = 64;
+pub use satsuma_protocol::text::MAX_ROOM_NAME as MAX_LEN;
 
 const ADJECTIVES: &[&str] = &[
     "amber", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "golden", "happy",
@@ -45,11 +45,7 @@ pub fn normalize(input: &str) -> Option<String> {
 }
 
 /// True when `name` is already a valid room name (`[a-z0-9-]{1,64}`).
-pub fn is_valid(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_LEN
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use satsuma_protocol::text::valid_room_name as is_valid;
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,11 @@
 //! The room WebSocket (`/api/rooms/{room}/ws?v=1`) with typed messages.
 
-use satsuma_protocol::room::{ClientMessage, ServerMessage, PROTOCOL_VERSION};
+use satsuma_protocol::room::{BodyDecoder, ClientMessage, ServerMessage, PROTOCOL_VERSION};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use crate::json::JsonError;
 
 /// A WebSocket failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +31,24 @@ pub enum SocketEvent {
     Closed(u16),
 }
 
+/// A frame's body, decoded from the browser's parsed JSON.
+struct JsBody(JsValue);
+
+impl BodyDecoder for JsBody {
+    type Error = JsonError;
+    fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, JsonError> {
+        Ok(serde_wasm_bindgen::from_value(self.0)?)
+    }
+}
+
+/// Reads `type` first, then only that variant's body: no buffering of the whole frame.
+fn decode(text: &str) -> Result<ServerMessage, JsonError> {
+    let value = crate::json::parse(text)?;
+    let tag = js_sys::Reflect::get(&value, &"type".into()).ok().and_then(|t| t.as_string());
+    let tag = tag.ok_or_else(|| JsonError("no `type`".into()))?;
+    ServerMessage::from_tagged(&tag, JsBody(value))?.ok_or_else(|| JsonError(format!("unknown type `{tag}`")))
+}
+
 /// One WebSocket connection to a room. Dropping it closes the socket.
 pub struct RoomSocket {
     ws: WebSocket,
@@ -49,7 +69,7 @@ pub fn room_url(room: &str) -> String {
 impl RoomSocket {
     /// Connects to `url`; every event goes to `on_event`.
     pub fn connect(url: &str, on_event: impl FnMut(SocketEvent) + 'static) -> Result<Self, SocketError> {
-        let ws = WebSocket::new(url).map_err(|e| SocketError::Open(format!("{e:?}")))?;
+        let ws = WebSocket::new(url).map_err(|e| SocketError::Open(crate::json::js_message(&e)))?;
         let on_event = std::rc::Rc::new(std::cell::RefCell::new(on_event));
 
         let handler = on_event.clone();
@@ -57,7 +77,7 @@ impl RoomSocket {
         let handler = on_event.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let event = match event.data().as_string() {
-                Some(text) => match serde_json::from_str::<ServerMessage>(&text) {
+                Some(text) => match decode(&text) {
                     Ok(message) => SocketEvent::Message(message),
                     Err(err) => SocketEvent::Malformed(format!("{err}: {text}")),
                 },
@@ -77,8 +97,8 @@ impl RoomSocket {
 
     /// Sends one message.
     pub fn send(&self, message: &ClientMessage) -> Result<(), SocketError> {
-        let text = serde_json::to_string(message).map_err(|e| SocketError::Send(e.to_string()))?;
-        self.ws.send_with_str(&text).map_err(|e| SocketError::Send(format!("{e:?}")))
+        let text = crate::json::to_string(message).map_err(|e| SocketError::Send(e.0))?;
+        self.ws.send_with_str(&text).map_err(|e| SocketError::Send(crate::json::js_message(&e)))
     }
 
     /// Whether the socket is open.

@@ -1,6 +1,9 @@
 //! The room as this client sees it: a reducer over the server's room messages.
 
-use satsuma_protocol::room::{ChatMessage, Participant, ParticipantId, PublishedTrack, RoomState, ServerMessage};
+use satsuma_protocol::room::{
+    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack,
+    RoomState, ServerMessage, StateFrame, Welcome,
+};
 
 /// How many chat messages the client keeps.
 pub const CHAT_HISTORY: usize = 200;
@@ -20,23 +23,23 @@ impl RoomView {
     /// Applies one server message.
     pub fn apply(&mut self, message: &ServerMessage) {
         match message {
-            ServerMessage::Welcome { participant_id, state, .. } => {
+            ServerMessage::Welcome(Welcome { participant_id, state, .. }) => {
                 self.me = Some(participant_id.clone());
                 self.replace(state);
             }
-            ServerMessage::State { state } => self.replace(state),
-            ServerMessage::ParticipantJoined { participant } | ServerMessage::ParticipantUpdated { participant } => {
+            ServerMessage::State(StateFrame { state }) => self.replace(state),
+            ServerMessage::ParticipantJoined(ParticipantFrame { participant }) | ServerMessage::ParticipantUpdated(ParticipantFrame { participant }) => {
                 self.upsert(participant.clone());
             }
-            ServerMessage::ParticipantLeft { participant_id, .. } => {
+            ServerMessage::ParticipantLeft(ParticipantLeft { participant_id, .. }) => {
                 self.participants.retain(|p| &p.id != participant_id);
             }
-            ServerMessage::Chat { message } => {
+            ServerMessage::Chat(ChatFrame { message }) => {
                 self.chat.push(message.clone());
                 let excess = self.chat.len().saturating_sub(CHAT_HISTORY);
                 self.chat.drain(..excess);
             }
-            ServerMessage::Error { .. } | ServerMessage::Pong => {}
+            ServerMessage::Error(ErrorFrame { .. }) | ServerMessage::Pong => {}
         }
     }
 

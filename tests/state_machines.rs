@@ -5,7 +5,8 @@ use satsuma_app::error_class::{backoff_ms, classify, Recovery};
 use satsuma_app::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
 use satsuma_app::room_state::{RoomView, CHAT_HISTORY};
 use satsuma_protocol::room::{
-    ChatMessage, LeaveReason, Participant, PublishedTrack, RoomState, ServerMessage, TrackKind,
+    ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState,
+    ServerMessage, TrackKind, Welcome,
 };
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -74,7 +75,7 @@ fn participant(id: &str, name: &str, tracks: &[&str]) -> Participant {
 #[test]
 fn reducer_follows_joins_updates_and_leaves() {
     let mut view = RoomView::default();
-    view.apply(&ServerMessage::Welcome {
+    view.apply(&ServerMessage::Welcome(Welcome {
         participant_id: "p1".into(),
         resume_token: "r".into(),
         token: "t".into(),
@@ -83,21 +84,21 @@ fn reducer_follows_joins_updates_and_leaves() {
             participants: vec![participant("p0", "Ada", &["s0/cam"]), participant("p1", "Me", &["s1/cam"])],
             chat: vec![],
         },
-    });
+    }));
     assert_eq!(view.myself().map(|p| p.name.as_str()), Some("Me"));
     assert_eq!(view.remote_tracks().iter().map(|t| t.track.as_str()).collect::<Vec<_>>(), ["s0/cam"]);
 
-    view.apply(&ServerMessage::ParticipantJoined { participant: participant("p2", "Bob", &[]) });
+    view.apply(&ServerMessage::ParticipantJoined(ParticipantFrame { participant: participant("p2", "Bob", &[]) }));
     let mut bob = participant("p2", "Bob", &["s2/cam"]);
     bob.camera = false;
-    view.apply(&ServerMessage::ParticipantUpdated { participant: bob });
+    view.apply(&ServerMessage::ParticipantUpdated(ParticipantFrame { participant: bob }));
     assert_eq!(view.participants.len(), 3);
     assert!(!view.participants[2].camera);
     assert_eq!(view.remote_tracks().len(), 2);
 
-    view.apply(&ServerMessage::ParticipantLeft { participant_id: "p0".into(), reason: LeaveReason::Closed });
+    view.apply(&ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "p0".into(), reason: LeaveReason::Closed }));
     assert_eq!(view.others().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
-    view.apply(&ServerMessage::ParticipantLeft { participant_id: "nobody".into(), reason: LeaveReason::Left });
+    view.apply(&ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "nobody".into(), reason: LeaveReason::Left }));
     assert_eq!(view.participants.len(), 2, "an unknown leave changes nothing");
 }
 
@@ -105,9 +106,9 @@ fn reducer_follows_joins_updates_and_leaves() {
 fn reducer_bounds_chat_history() {
     let mut view = RoomView::default();
     for i in 0..CHAT_HISTORY + 10 {
-        view.apply(&ServerMessage::Chat {
+        view.apply(&ServerMessage::Chat(ChatFrame {
             message: ChatMessage { from: "p".into(), name: "P".into(), text: i.to_string(), at: i as u64 },
-        });
+        }));
     }
     assert_eq!(view.chat.len(), CHAT_HISTORY);
     assert_eq!(view.chat[0].text, "10");

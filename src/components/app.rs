@@ -1,22 +1,22 @@
-//! The root component: routes.
+//! The root component: the page for the current path.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use super::landing::Landing;
 use super::not_found::NotFound;
-use super::room_page::RoomRoute;
+use super::room_page::RoomPage;
+use crate::route::Route;
+use crate::use_location::provide_location;
 
 /// The whole app: `/` is the landing page, `/{room}` the room (prejoin, then call).
 #[component]
 pub fn App() -> impl IntoView {
-    view! {
-        <Router>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=Landing />
-                <Route path=path!("/:room") view=RoomRoute />
-            </Routes>
-        </Router>
+    let location = provide_location();
+    // A memo, so the page is rebuilt only when the route changes, not on every navigation.
+    let route = Memo::new(move |_| Route::parse(&location.path.read()));
+    move || match route.get() {
+        Route::Landing => view! { <Landing /> }.into_any(),
+        Route::Room(room) => view! { <RoomPage room /> }.into_any(),
+        Route::NotFound => view! { <NotFound /> }.into_any(),
     }
 }

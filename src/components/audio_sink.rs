@@ -4,6 +4,8 @@ use leptos::html::Audio;
 use leptos::prelude::*;
 use web_sys::MediaStream;
 
+use crate::media_element::show_stream;
+
 /// An invisible `<audio>` element playing `stream`. Kept apart from the video so audio
 /// continues while the camera is off.
 #[component]
@@ -14,12 +16,9 @@ pub fn AudioSink(
 ) -> impl IntoView {
     let audio = NodeRef::<Audio>::new();
     Effect::new(move |_| {
+        let current = stream.get();
         if let Some(el) = audio.get() {
-            let current = stream.get();
-            el.set_src_object(current.as_ref());
-            if current.is_some() {
-                let _ = el.play();
-            }
+            show_stream(&el, current.as_ref());
         }
     });
     view! { <audio node_ref=audio autoplay=true class="audio-sink"></audio> }

@@ -1,7 +1,6 @@
 //! The in-call view: a responsive grid of tiles and the toolbar.
 
 use leptos::prelude::*;
-use leptos_use::{use_event_listener, use_media_query, use_window};
 use satsuma_protocol::room::{Participant, TrackKind};
 
 use super::call_toolbar::CallToolbar;
@@ -10,6 +9,7 @@ use crate::audio_level::SpeakingDetector;
 use crate::conference::{CallStatus, Conference};
 use crate::local_media::LocalMedia;
 use crate::mic_level::use_mic_level;
+use crate::use_media_query::use_media_query;
 
 /// Tiles per page on a normal screen; beyond that the grid paginates.
 const PAGE_SIZE: usize = 9;
@@ -41,7 +41,8 @@ pub fn Call(
 ) -> impl IntoView {
     let conference = Conference::start(room.clone(), name.clone(), media);
     on_cleanup(move || conference.leave());
-    let _ = use_event_listener(use_window(), leptos::ev::pagehide, move |_| conference.on_page_hide());
+    let page_hide = window_event_listener(leptos::ev::pagehide, move |_| conference.on_page_hide());
+    on_cleanup(move || page_hide.remove());
     detect_speaking(media, conference);
 
     let leave = Callback::new(move |()| {

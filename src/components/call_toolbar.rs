@@ -1,7 +1,6 @@
 //! The call's toolbar: microphone, camera, copy link, Leave; with keyboard shortcuts.
 
 use leptos::prelude::*;
-use leptos_use::{use_event_listener, use_window};
 
 use super::media_toggle::{Device, MediaToggle};
 use crate::local_media::LocalMedia;
@@ -17,7 +16,7 @@ pub fn CallToolbar(
     #[prop(into)]
     participants: Signal<usize>,
 ) -> impl IntoView {
-    let _ = use_event_listener(use_window(), leptos::ev::keydown, move |ev| {
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         if !(ev.ctrl_key() || ev.meta_key()) {
             return;
         }
@@ -33,6 +32,7 @@ pub fn CallToolbar(
             _ => {}
         }
     });
+    on_cleanup(move || keys.remove());
     let copied = RwSignal::new(false);
     let copy_link = move |_| {
         if let Some(window) = web_sys::window() {

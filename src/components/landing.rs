@@ -2,25 +2,20 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::room_name;
+use crate::route::Route;
+use crate::use_location::use_location;
 
 /// `/`: creates a room with a random readable name, or opens a named one.
 #[component]
 pub fn Landing() -> impl IntoView {
-    let navigate = use_navigate();
+    let location = use_location();
     let (typed, set_typed) = signal(String::new());
     let normalized = Memo::new(move |_| room_name::normalize(&typed.read()));
 
-    let go = {
-        let navigate = navigate.clone();
-        move |room: String| navigate(&format!("/{room}"), Default::default())
-    };
-    let new_meeting = {
-        let go = go.clone();
-        move |_| go(room_name::random())
-    };
+    let go = move |room: String| location.navigate(&Route::Room(room).path());
+    let new_meeting = move |_| go(room_name::random());
     let join = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let Some(room) = normalized.get_untracked() {

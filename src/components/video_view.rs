@@ -4,6 +4,8 @@ use leptos::html::Video;
 use leptos::prelude::*;
 use web_sys::MediaStream;
 
+use crate::media_element::show_stream;
+
 /// Plays `stream`; `mirrored` flips it like a mirror (for your own camera), `muted` keeps
 /// local audio from echoing.
 #[component]
@@ -23,21 +25,9 @@ pub fn VideoView(
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     Effect::new(move |_| {
+        let current = stream.get();
         if let Some(el) = video.get() {
-            let current = stream.get();
-            // Re-assigning the same stream restarts playback: only set a different one.
-            let same = match (el.src_object(), current.as_ref()) {
-                (Some(a), Some(b)) => js_sys::Object::is(&a, b),
-                (None, None) => true,
-                _ => false,
-            };
-            if !same {
-                el.set_src_object(current.as_ref());
-            }
-            if current.is_some() {
-                // Autoplay can be refused (no user gesture yet); the next render retries.
-                let _ = el.play();
-            }
+            show_stream(&el, current.as_ref());
         }
     });
     view! {
