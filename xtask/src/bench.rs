@@ -7,8 +7,8 @@ use anyhow::bail;
 
 use crate::process;
 use crate::run::{build_app, build_server, target_dir};
-use crate::size;
 use crate::setup;
+use crate::size;
 
 /// Runs the requested benchmark (all by default) and prints its figures.
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
@@ -50,8 +50,13 @@ pub fn bundle_size(root: &Path) -> anyhow::Result<()> {
     let dist = root.join("dist");
     let (text, gated) = size::table(&size::measure(&dist)?);
     println!("\n  bundle in {} (bytes)\n{text}", dist.display());
-    let headroom = size::BUDGET_GZIP as i64 - gated as i64;
-    println!("  budget {} B gzip: {headroom} B headroom\n", size::BUDGET_GZIP);
+    let headroom = size::CEILING_GZIP as i64 - gated as i64;
+    let to_budget = gated as i64 - size::BUDGET_GZIP as i64;
+    println!(
+        "  gate ceiling {} B gzip: {headroom} B headroom; {to_budget} B above the {} B budget\n",
+        size::CEILING_GZIP,
+        size::BUDGET_GZIP
+    );
     let raw = size::raw_wasm(&target_dir(root));
     println!("  {} (uncompressed, before wasm-bindgen and wasm-opt):", raw.display());
     // SATSUMA_SIZE_TOP=N lists more of each table.
