@@ -89,7 +89,6 @@ impl SpeakingDetector {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

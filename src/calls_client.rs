@@ -2,8 +2,8 @@
 
 use gloo_net::http::{Request, RequestBuilder};
 use satsuma_protocol::calls::{
-    CloseTrackObject, CloseTracksRequest, CloseTracksResponse, ErrorBody, NewSessionResponse, RenegotiateRequest,
-    SessionDescription, TracksRequest, TracksResponse,
+    CloseTrackObject, CloseTracksRequest, CloseTracksResponse, ErrorBody, NewSessionResponse, RenegotiateRequest, SessionDescription,
+    TracksRequest, TracksResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -10,9 +10,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use satsuma_protocol::calls::{Location, SessionDescription, TrackObject, TracksRequest};
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ClientMessage, ErrorCode as RoomErrorCode, ErrorFrame, MediaUpdate, PublishedTrack,
-    ServerMessage, Welcome,
-    TrackKind,
+    close_code, split_track_ref, ClientMessage, ErrorCode as RoomErrorCode, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage,
+    TrackKind, Welcome,
 };
 use web_sys::{MediaStream, MediaStreamTrack, RtcRtpTransceiver};
 
@@ -185,9 +184,7 @@ impl Conference {
                 }
                 match code {
                     close_code::ROOM_FULL => self.fail("This room is full. Try again later, or start a new room."),
-                    close_code::BAD_REQUEST => {
-                        self.fail("The server did not accept this room. Reload the page, or start a new room.")
-                    }
+                    close_code::BAD_REQUEST => self.fail("The server did not accept this room. Reload the page, or start a new room."),
                     close_code::TOO_MANY_ROOMS => self.fail("The server is at its limit of open rooms. Try again in a few minutes."),
                     close_code::REPLACED => self.fail("You joined this call from another tab or window, so this one has left."),
                     _ => self.reconnect_socket_later(),
@@ -366,19 +363,12 @@ impl Conference {
         let wanted: HashSet<String> = self.view.with_untracked(|v| v.remote_tracks().into_iter().map(|t| t.track).collect());
         let gone = self.with(|e| {
             let Some(session) = e.session.as_mut() else { return Vec::new() };
-            let new: Vec<String> = wanted
-                .iter()
-                .filter(|r| !session.pulled.contains_key(*r) && !e.requested.contains(*r))
-                .cloned()
-                .collect();
+            let new: Vec<String> =
+                wanted.iter().filter(|r| !session.pulled.contains_key(*r) && !e.requested.contains(*r)).cloned().collect();
             e.requested.extend(new.iter().cloned());
             e.queue.pull(new);
-            let gone: Vec<(String, String)> = session
-                .pulled
-                .iter()
-                .filter(|(r, _)| !wanted.contains(*r))
-                .map(|(r, m)| (r.clone(), m.clone()))
-                .collect();
+            let gone: Vec<(String, String)> =
+                session.pulled.iter().filter(|(r, _)| !wanted.contains(*r)).map(|(r, m)| (r.clone(), m.clone())).collect();
             for (r, mid) in &gone {
                 session.pulled.remove(r);
                 session.mid_to_ref.remove(mid);
@@ -492,11 +482,8 @@ impl Conference {
             tracks.push(local(mid, "camera"));
             published.push(PublishedTrack { track: format!("{id}/camera"), kind: TrackKind::Camera });
         }
-        let request = TracksRequest {
-            session_description: Some(SessionDescription::offer(offer)),
-            tracks: Some(tracks),
-            auto_discover: None,
-        };
+        let request =
+            TracksRequest { session_description: Some(SessionDescription::offer(offer)), tracks: Some(tracks), auto_discover: None };
         let response = client.tracks_new(&id, &request).await?;
         self.still_current(generation)?;
         let answer = response.session_description.ok_or_else(|| CallsError::Decode("no answer to our offer".into()))?;
@@ -570,11 +557,8 @@ impl Conference {
             });
             tracks.push(object);
         }
-        let request = TracksRequest {
-            session_description: Some(SessionDescription::offer(offer)),
-            tracks: Some(tracks),
-            auto_discover: None,
-        };
+        let request =
+            TracksRequest { session_description: Some(SessionDescription::offer(offer)), tracks: Some(tracks), auto_discover: None };
         let response = client.tracks_new(&id, &request).await?;
         self.still_current(generation)?;
         let mut retry = Vec::new();
@@ -591,11 +575,7 @@ impl Conference {
                 })
                 .collect();
             for item in response.tracks.iter().flatten() {
-                let key = format!(
-                    "{}/{}",
-                    item.session_id.as_deref().unwrap_or_default(),
-                    item.track_name.as_deref().unwrap_or_default()
-                );
+                let key = format!("{}/{}", item.session_id.as_deref().unwrap_or_default(), item.track_name.as_deref().unwrap_or_default());
                 let Some(our_mid) = our_mids.get(&key).cloned() else { continue };
                 if item.error_code.is_none() {
                     session.pulled.insert(key.clone(), our_mid);

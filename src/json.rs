@@ -22,10 +22,7 @@ pub fn js_message(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
         return text;
     }
-    js_sys::Reflect::get(value, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
+    js_sys::Reflect::get(value, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// Parses `text` into a JS value.

@@ -68,12 +68,8 @@ impl LocalMedia {
         if !audio && !video {
             return;
         }
-        let request = MediaRequest {
-            audio,
-            video,
-            audio_device: self.mic_device.get_untracked(),
-            video_device: self.camera_device.get_untracked(),
-        };
+        let request =
+            MediaRequest { audio, video, audio_device: self.mic_device.get_untracked(), video_device: self.camera_device.get_untracked() };
         self.busy.set(true);
         spawn_local(async move {
             let opened = media::open_local_media(&request).await;
@@ -120,11 +116,7 @@ impl LocalMedia {
         for track in [self.video_track.get_untracked(), self.audio_track.get_untracked()].into_iter().flatten() {
             tracks.push(&track);
         }
-        let stream = if tracks.length() == 0 {
-            None
-        } else {
-            MediaStream::new_with_tracks(&tracks).ok()
-        };
+        let stream = if tracks.length() == 0 { None } else { MediaStream::new_with_tracks(&tracks).ok() };
         self.preview.set(stream);
     }
 

@@ -146,9 +146,7 @@ pub async fn get_user_media(request: &MediaRequest) -> Result<MediaStream, Media
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&kind_constraint(request.audio, request.audio_device.as_deref(), false));
     constraints.set_video(&kind_constraint(request.video, request.video_device.as_deref(), true));
-    let promise = devices
-        .get_user_media_with_constraints(&constraints)
-        .map_err(|e| MediaError::from_js(&e))?;
+    let promise = devices.get_user_media_with_constraints(&constraints).map_err(|e| MediaError::from_js(&e))?;
     let stream = JsFuture::from(promise).await.map_err(|e| MediaError::from_js(&e))?;
     stream.dyn_into::<MediaStream>().map_err(|v| MediaError::Other(format!("not a MediaStream: {}", crate::json::js_message(&v))))
 }
@@ -161,16 +159,12 @@ pub async fn open_local_media(request: &MediaRequest) -> LocalMedia {
     }
     match get_user_media(request).await {
         Ok(stream) => LocalMedia { stream: Some(stream), audio_error: None, video_error: None },
-        Err(err) if !(request.audio && request.video) => LocalMedia {
-            stream: None,
-            audio_error: request.audio.then(|| err.clone()),
-            video_error: request.video.then_some(err),
-        },
-        Err(MediaError::Unsupported) => LocalMedia {
-            stream: None,
-            audio_error: Some(MediaError::Unsupported),
-            video_error: Some(MediaError::Unsupported),
-        },
+        Err(err) if !(request.audio && request.video) => {
+            LocalMedia { stream: None, audio_error: request.audio.then(|| err.clone()), video_error: request.video.then_some(err) }
+        }
+        Err(MediaError::Unsupported) => {
+            LocalMedia { stream: None, audio_error: Some(MediaError::Unsupported), video_error: Some(MediaError::Unsupported) }
+        }
         Err(_) => {
             let audio = get_user_media(&MediaRequest { video: false, ..request.clone() }).await;
             let video = get_user_media(&MediaRequest { audio: false, ..request.clone() }).await;

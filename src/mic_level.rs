@@ -8,11 +8,7 @@ use crate::audio_level::LevelMeter;
 
 /// The RMS level of `track` (0.0 while muted or absent), sampled every `period_ms`.
 /// Follows track changes (device switch) and stops with the owning component.
-pub fn use_mic_level(
-    track: Signal<Option<MediaStreamTrack>, LocalStorage>,
-    on: Signal<bool>,
-    period_ms: u64,
-) -> ReadSignal<f32> {
+pub fn use_mic_level(track: Signal<Option<MediaStreamTrack>, LocalStorage>, on: Signal<bool>, period_ms: u64) -> ReadSignal<f32> {
     let meter = StoredValue::new_local(None::<LevelMeter>);
     let (level, set_level) = signal(0.0_f32);
     Effect::new(move |_| meter.set_value(track.get().and_then(|t| LevelMeter::new(&t).ok())));

@@ -5,9 +5,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionState,
-    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
-    RtcTrackEvent,
+    MediaStreamTrack, RtcBundlePolicy, RtcConfiguration, RtcPeerConnection, RtcPeerConnectionState, RtcRtpTransceiver,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 /// A failed peer-connection operation, with the browser's message.
@@ -93,10 +92,7 @@ impl Peer {
 
     /// Swaps the track a transceiver sends without renegotiating (mute, device switch).
     pub async fn replace_track(transceiver: &RtcRtpTransceiver, track: Option<&MediaStreamTrack>) -> Result<(), PeerError> {
-        JsFuture::from(transceiver.sender().replace_track(track))
-            .await
-            .map(drop)
-            .map_err(|e| PeerError::from_js("replaceTrack", e))
+        JsFuture::from(transceiver.sender().replace_track(track)).await.map(drop).map_err(|e| PeerError::from_js("replaceTrack", e))
     }
 
     /// createOffer + setLocalDescription; returns the offer's SDP.
@@ -114,9 +110,7 @@ impl Peer {
     async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<String, PeerError> {
         let init = RtcSessionDescriptionInit::new(kind);
         init.set_sdp(sdp);
-        JsFuture::from(self.pc.set_local_description(&init))
-            .await
-            .map_err(|e| PeerError::from_js("setLocalDescription", e))?;
+        JsFuture::from(self.pc.set_local_description(&init)).await.map_err(|e| PeerError::from_js("setLocalDescription", e))?;
         Ok(self.pc.local_description().map(|d| d.sdp()).unwrap_or_else(|| sdp.to_owned()))
     }
 
@@ -124,10 +118,7 @@ impl Peer {
     pub async fn set_remote(&self, offer: bool, sdp: &str) -> Result<(), PeerError> {
         let init = RtcSessionDescriptionInit::new(if offer { RtcSdpType::Offer } else { RtcSdpType::Answer });
         init.set_sdp(sdp);
-        JsFuture::from(self.pc.set_remote_description(&init))
-            .await
-            .map(drop)
-            .map_err(|e| PeerError::from_js("setRemoteDescription", e))
+        JsFuture::from(self.pc.set_remote_description(&init)).await.map(drop).map_err(|e| PeerError::from_js("setRemoteDescription", e))
     }
 
     /// Closes the connection; callbacks stop.
@@ -145,8 +136,5 @@ impl Drop for Peer {
 }
 
 fn sdp_of(description: &JsValue) -> Result<String, PeerError> {
-    Reflect::get(description, &"sdp".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .ok_or_else(|| PeerError("description without sdp".into()))
+    Reflect::get(description, &"sdp".into()).ok().and_then(|v| v.as_string()).ok_or_else(|| PeerError("description without sdp".into()))
 }

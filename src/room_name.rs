@@ -4,15 +4,14 @@
 pub use satsuma_protocol::text::MAX_ROOM_NAME as MAX_LEN;
 
 const ADJECTIVES: &[&str] = &[
-    "amber", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "golden", "happy",
-    "jolly", "keen", "lively", "lucky", "merry", "mellow", "nimble", "proud", "quiet", "rapid",
-    "shiny", "silver", "sunny", "swift", "tidy", "vivid", "warm", "witty", "zesty", "bright",
+    "amber", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "golden", "happy", "jolly", "keen", "lively", "lucky",
+    "merry", "mellow", "nimble", "proud", "quiet", "rapid", "shiny", "silver", "sunny", "swift", "tidy", "vivid", "warm", "witty", "zesty",
+    "bright",
 ];
 const NOUNS: &[&str] = &[
-    "otter", "falcon", "maple", "river", "comet", "harbor", "meadow", "canyon", "lantern",
-    "pebble", "orchid", "tiger", "willow", "badger", "cedar", "dolphin", "ember", "fjord",
-    "glacier", "heron", "island", "juniper", "koala", "lagoon", "mango", "nebula", "panda",
-    "quartz", "robin", "satsuma",
+    "otter", "falcon", "maple", "river", "comet", "harbor", "meadow", "canyon", "lantern", "pebble", "orchid", "tiger", "willow", "badger",
+    "cedar", "dolphin", "ember", "fjord", "glacier", "heron", "island", "juniper", "koala", "lagoon", "mango", "nebula", "panda", "quartz",
+    "robin", "satsuma",
 ];
 
 /// A readable random name such as `swift-otter-4821`, from the given random source.

@@ -1,8 +1,8 @@
 //! The room as this client sees it: a reducer over the server's room messages.
 
 use satsuma_protocol::room::{
-    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack,
-    RoomState, ServerMessage, StateFrame, Welcome,
+    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState,
+    ServerMessage, StateFrame, Welcome,
 };
 
 /// How many chat messages the client keeps.
@@ -28,7 +28,8 @@ impl RoomView {
                 self.replace(state);
             }
             ServerMessage::State(StateFrame { state }) => self.replace(state),
-            ServerMessage::ParticipantJoined(ParticipantFrame { participant }) | ServerMessage::ParticipantUpdated(ParticipantFrame { participant }) => {
+            ServerMessage::ParticipantJoined(ParticipantFrame { participant })
+            | ServerMessage::ParticipantUpdated(ParticipantFrame { participant }) => {
                 self.upsert(participant.clone());
             }
             ServerMessage::ParticipantLeft(ParticipantLeft { participant_id, .. }) => {

@@ -5,8 +5,8 @@ use satsuma_app::error_class::{backoff_ms, classify, Recovery};
 use satsuma_app::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
 use satsuma_app::room_state::{RoomView, CHAT_HISTORY};
 use satsuma_protocol::room::{
-    ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState,
-    ServerMessage, TrackKind, Welcome,
+    ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
+    TrackKind, Welcome,
 };
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -117,10 +117,7 @@ fn reducer_bounds_chat_history() {
 #[test]
 fn errors_are_classified_as_the_spec_says() {
     assert_eq!(classify(406, "invalid_session_description", None), Recovery::RetryNegotiation);
-    assert_eq!(
-        classify(406, "invalid_session_description", Some("signaling_state_not_stable")),
-        Recovery::RetryNegotiation
-    );
+    assert_eq!(classify(406, "invalid_session_description", Some("signaling_state_not_stable")), Recovery::RetryNegotiation);
     assert_eq!(classify(406, "invalid_session_description", Some("bad_sdp")), Recovery::GiveUp);
     assert_eq!(classify(406, "invalid_params", None), Recovery::GiveUp);
     assert_eq!(classify(425, "session_error", None), Recovery::WaitForConnection);

@@ -38,16 +38,9 @@ async fn prejoin_has_a_labelled_name_field_and_a_join_button() {
 
     let label = root.query_selector("label[for]").unwrap().expect("a label");
     assert_eq!(label.text_content().unwrap().trim(), "Your name");
-    let input: HtmlInputElement = root
-        .query_selector(&format!("#{}", label.get_attribute("for").unwrap()))
-        .unwrap()
-        .expect("the labelled input")
-        .unchecked_into();
-    let join: HtmlElement = root
-        .query_selector("button[type=submit]")
-        .unwrap()
-        .expect("a submit button")
-        .unchecked_into();
+    let input: HtmlInputElement =
+        root.query_selector(&format!("#{}", label.get_attribute("for").unwrap())).unwrap().expect("the labelled input").unchecked_into();
+    let join: HtmlElement = root.query_selector("button[type=submit]").unwrap().expect("a submit button").unchecked_into();
     assert_eq!(join.text_content().unwrap().trim(), "Join");
 
     input.set_value("Ada Lovelace");
@@ -95,11 +88,7 @@ async fn get_user_media_gives_live_audio_and_video_tracks() {
 
 #[wasm_bindgen_test]
 async fn a_missing_device_is_a_typed_error() {
-    let request = MediaRequest {
-        video: true,
-        video_device: Some("no-such-camera".into()),
-        ..Default::default()
-    };
+    let request = MediaRequest { video: true, video_device: Some("no-such-camera".into()), ..Default::default() };
     let err = media::get_user_media(&request).await.expect_err("no such device");
     assert_eq!(err, media::MediaError::Overconstrained);
 }

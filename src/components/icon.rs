@@ -22,14 +22,12 @@ pub fn Icon(
     kind: IconKind,
 ) -> impl IntoView {
     let (body, slash) = match kind {
-        IconKind::Mic | IconKind::MicOff => (
-            "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3",
-            kind == IconKind::MicOff,
-        ),
-        IconKind::Camera | IconKind::CameraOff => (
-            "M3 7h12a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zM16 11l5-3v8l-5-3",
-            kind == IconKind::CameraOff,
-        ),
+        IconKind::Mic | IconKind::MicOff => {
+            ("M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3", kind == IconKind::MicOff)
+        }
+        IconKind::Camera | IconKind::CameraOff => {
+            ("M3 7h12a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zM16 11l5-3v8l-5-3", kind == IconKind::CameraOff)
+        }
     };
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none"

@@ -30,30 +30,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     };
     for target in &targets {
         let corpus = root.join("fuzz/corpus").join(target);
-        std::fs::create_dir_all(&corpus)
-            .with_context(|| format!("cannot create {}", corpus.display()))?;
+        std::fs::create_dir_all(&corpus).with_context(|| format!("cannot create {}", corpus.display()))?;
         let seeds = root.join("fuzz/seeds").join(target);
         let mut cmd = Command::new("cargo");
-        cmd.current_dir(&root)
-            .args(["+nightly", "fuzz", "run", "--fuzz-dir"])
-            .arg(root.join("fuzz"))
-            .arg(target)
-            .arg(&corpus);
+        cmd.current_dir(&root).args(["+nightly", "fuzz", "run", "--fuzz-dir"]).arg(root.join("fuzz")).arg(target).arg(&corpus);
         if seeds.is_dir() {
             cmd.arg(&seeds);
         }
-        cmd.args([
-            "--",
-            &format!("-max_total_time={secs}"),
-            "-max_len=4096",
-            "-rss_limit_mb=2048",
-            "-timeout=10",
-            "-print_final_stats=1",
-        ]);
+        cmd.args(["--", &format!("-max_total_time={secs}"), "-max_len=4096", "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"]);
         println!("==> fuzz {target} for {secs} s");
-        echo_and_run(&mut cmd).with_context(|| {
-            format!("fuzz target `{target}` failed (a crashing input is saved under fuzz/artifacts/{target}/)")
-        })?;
+        echo_and_run(&mut cmd)
+            .with_context(|| format!("fuzz target `{target}` failed (a crashing input is saved under fuzz/artifacts/{target}/)"))?;
         println!("    fuzz {target}: ok, no crash in {secs} s");
     }
     Ok(())
@@ -67,14 +54,10 @@ fn parse_args(args: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
         match arg.as_str() {
             "--secs" => {
                 let v = it.next().context("--secs needs a number")?;
-                secs = v
-                    .parse()
-                    .with_context(|| format!("--secs {v}: not a number"))?;
+                secs = v.parse().with_context(|| format!("--secs {v}: not a number"))?;
             }
             s if s.starts_with("--secs=") => {
-                secs = s["--secs=".len()..]
-                    .parse()
-                    .with_context(|| format!("{s}: not a number"))?;
+                secs = s["--secs=".len()..].parse().with_context(|| format!("{s}: not a number"))?;
             }
             s if s.starts_with('-') => {
                 bail!("unknown option `{s}`; usage: cargo xtask fuzz [--secs N] [target…]")
@@ -102,9 +85,7 @@ fn targets(fuzz_dir: &Path) -> anyhow::Result<Vec<String>> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let p = e.path();
-            (p.extension().is_some_and(|x| x == "rs"))
-                .then(|| p.file_stem()?.to_str().map(str::to_owned))
-                .flatten()
+            (p.extension().is_some_and(|x| x == "rs")).then(|| p.file_stem()?.to_str().map(str::to_owned)).flatten()
         })
         .collect();
     names.sort();
@@ -115,24 +96,14 @@ fn targets(fuzz_dir: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 fn succeeds(cmd: &mut Command) -> bool {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
 fn ensure_nightly() -> anyhow::Result<()> {
     if succeeds(Command::new("cargo").args(["+nightly", "--version"])) {
         return Ok(());
     }
-    echo_and_run(Command::new("rustup").args([
-        "toolchain",
-        "install",
-        "nightly",
-        "--profile",
-        "minimal",
-    ]))
+    echo_and_run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))
 }
 
 fn ensure_cargo_fuzz() -> anyhow::Result<()> {
@@ -143,15 +114,10 @@ fn ensure_cargo_fuzz() -> anyhow::Result<()> {
 }
 
 fn echo_and_run(cmd: &mut Command) -> anyhow::Result<()> {
-    let line: Vec<String> = std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
+    let line: Vec<String> = std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(|s| s.to_string_lossy().into_owned()).collect();
     let line = line.join(" ");
     println!("  $ {line}");
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot start `{line}`"))?;
+    let status = cmd.status().with_context(|| format!("cannot start `{line}`"))?;
     if !status.success() {
         bail!("`{line}` failed ({status})");
     }
@@ -165,10 +131,7 @@ mod tests {
     #[test]
     fn args() {
         assert_eq!(parse_args(&[]).unwrap(), (DEFAULT_SECS, vec![]));
-        let a: Vec<String> = ["--secs", "5", "ws_message"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let a: Vec<String> = ["--secs", "5", "ws_message"].iter().map(|s| s.to_string()).collect();
         assert_eq!(parse_args(&a).unwrap(), (5, vec!["ws_message".to_owned()]));
         assert!(parse_args(&["--secs=0".to_owned()]).is_err());
         assert!(parse_args(&["--bogus".to_owned()]).is_err());
@@ -177,9 +140,6 @@ mod tests {
     #[test]
     fn finds_the_targets() {
         let t = targets(&root().join("fuzz")).unwrap();
-        assert!(
-            t.contains(&"ws_message".to_owned()) && t.contains(&"calls_request".to_owned()),
-            "{t:?}"
-        );
+        assert!(t.contains(&"ws_message".to_owned()) && t.contains(&"calls_request".to_owned()), "{t:?}");
     }
 }

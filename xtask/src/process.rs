@@ -23,11 +23,7 @@ pub fn output(cmd: &mut Command) -> Option<String> {
 
 /// The command line, for logs.
 pub fn describe(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(|s| s.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
 }
 
 /// Runs `f` as a named step, printing its duration.

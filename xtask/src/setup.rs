@@ -57,18 +57,12 @@ fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyhow::
     }
     let tools = root.join(".tools");
     std::fs::create_dir_all(&tools)?;
-    process::run(
-        Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tools)
-            .arg(package),
-    )
-    .with_context(|| format!("could not install {package} from the npm registry (needs Node.js and npm)"))
+    process::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"]).arg(&tools).arg(package))
+        .with_context(|| format!("could not install {package} from the npm registry (needs Node.js and npm)"))
 }
 
 fn is_installed(package: &str) -> bool {
-    process::output(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
-        .is_some_and(|s| s.ends_with("install ok installed"))
+    process::output(Command::new("dpkg-query").args(["-W", "-f=${Status}", package])).is_some_and(|s| s.ends_with("install ok installed"))
 }
 
 fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
@@ -92,11 +86,7 @@ fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
         process::run(&mut cmd)
     });
     result.with_context(|| {
-        format!(
-            "could not install Debian packages: {}. Install them as root: `apt-get install {}`",
-            missing.join(" "),
-            missing.join(" ")
-        )
+        format!("could not install Debian packages: {}. Install them as root: `apt-get install {}`", missing.join(" "), missing.join(" "))
     })
 }
 

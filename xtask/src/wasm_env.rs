@@ -49,9 +49,7 @@ impl WasmRoute {
             .env_remove("CARGO");
         if self == Self::DebianBuildStd {
             // Scoped to wasm commands: in .cargo/config.toml it would rebuild std for host builds too.
-            cmd.env("RUSTUP_TOOLCHAIN", DEBIAN_TOOLCHAIN)
-                .env("RUSTC_BOOTSTRAP", "1")
-                .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
+            cmd.env("RUSTUP_TOOLCHAIN", DEBIAN_TOOLCHAIN).env("RUSTC_BOOTSTRAP", "1").env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort");
         }
         cmd
     }

@@ -28,13 +28,15 @@ return true;
 async fn one_join(joiner: &Browser, room: &str) -> anyhow::Result<f64> {
     joiner.open(&format!("/{room}")).await?;
     joiner
-        .wait_for("the Join button", Duration::from_secs(20), "return [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Join');")
+        .wait_for(
+            "the Join button",
+            Duration::from_secs(20),
+            "return [...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Join');",
+        )
         .await?;
     joiner.eval(WATCH).await?;
     joiner.join_here("Joiner").await?;
-    joiner
-        .wait_for("the first remote frame", Duration::from_secs(30), "return window.__firstFrameAt !== null;")
-        .await?;
+    joiner.wait_for("the first remote frame", Duration::from_secs(30), "return window.__firstFrameAt !== null;").await?;
     if std::env::var_os("JOIN_BENCH_VERBOSE").is_some() {
         let calls = joiner
             .eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/') && e.startTime >= window.__joinAt).map(e => [e.name.split('/api/')[1].slice(0, 60), Math.round(e.startTime - window.__joinAt), Math.round(e.duration)]);")

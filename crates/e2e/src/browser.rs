@@ -35,10 +35,7 @@ impl Browser {
     /// Starts a Chromium through the chromedriver at `driver_url`.
     pub async fn launch(driver_url: &str, base_url: &str) -> anyhow::Result<Self> {
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": "/usr/bin/chromium", "args": CHROME_ARGS }),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": CHROME_ARGS }));
         let client = ClientBuilder::rustls()
             .context("TLS setup")?
             .capabilities(caps)

@@ -19,13 +19,7 @@ async fn prejoin_shows_name_field_join_button_and_live_camera() -> anyhow::Resul
         )
         .await?;
     browser.button("Join").await?;
-    browser
-        .wait_for(
-            "the camera preview to play",
-            Duration::from_secs(20),
-            &satsuma_e2e::scripts::videos_presenting("video", 1),
-        )
-        .await?;
+    browser.wait_for("the camera preview to play", Duration::from_secs(20), &satsuma_e2e::scripts::videos_presenting("video", 1)).await?;
     if let Some(dir) = std::env::var_os("SATSUMA_SCREENSHOTS") {
         browser.screenshot(&std::path::Path::new(&dir).join("prejoin.png")).await?;
     }
@@ -47,8 +41,6 @@ async fn unknown_paths_fall_back_to_the_app() -> anyhow::Result<()> {
         )
         .await?;
     browser.open("/Not A Room!").await?;
-    browser
-        .wait_for("the not-found page", Duration::from_secs(20), "return document.body.innerText.includes('Nothing here');")
-        .await?;
+    browser.wait_for("the not-found page", Duration::from_secs(20), "return document.body.innerText.includes('Nothing here');").await?;
     browser.close().await
 }

@@ -86,12 +86,7 @@ pub struct Simulcast {
     pub priority_ordering: Option<SimulcastPolicy>,
     /// What to do when the preferred layer is missing. The 2025 docs call it
     /// `ridUnavailableStrategy` (older drafts `preferredRidNotAvailable`); all three are read.
-    #[serde(
-        default,
-        alias = "ridUnavailableStrategy",
-        alias = "preferredRidNotAvailable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "ridUnavailableStrategy", alias = "preferredRidNotAvailable", skip_serializing_if = "Option::is_none")]
     pub rid_not_available: Option<SimulcastPolicy>,
 }
 
@@ -472,8 +467,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_enum_values_are_tolerated() {
-        let t: TrackObject =
-            serde_json::from_str(r#"{"location":"elsewhere","mid":"1","extra":42,"status":"weird"}"#).unwrap();
+        let t: TrackObject = serde_json::from_str(r#"{"location":"elsewhere","mid":"1","extra":42,"status":"weird"}"#).unwrap();
         assert_eq!(t.location, Some(Location::Other("elsewhere".into())));
         assert_eq!(t.status, Some(ResourceStatus::Other("weird".into())));
     }

@@ -396,58 +396,22 @@ mod tests {
     #[test]
     fn client_messages_round_trip() {
         let join: ClientMessage = serde_json::from_str(r#"{"type":"join","name":"Ada"}"#).unwrap();
-        assert_eq!(
-            join,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: None
-            }
-        );
-        let upd: ClientMessage =
-            serde_json::from_str(r#"{"type":"update","mic":true,"extra":1}"#).unwrap();
-        assert_eq!(
-            upd,
-            ClientMessage::Update(MediaUpdate {
-                mic: Some(true),
-                ..Default::default()
-            })
-        );
-        let publish = ClientMessage::Publish {
-            tracks: vec![PublishedTrack {
-                track: "abc/mic".into(),
-                kind: TrackKind::Mic,
-            }],
-        };
+        assert_eq!(join, ClientMessage::Join { name: "Ada".into(), resume_token: None });
+        let upd: ClientMessage = serde_json::from_str(r#"{"type":"update","mic":true,"extra":1}"#).unwrap();
+        assert_eq!(upd, ClientMessage::Update(MediaUpdate { mic: Some(true), ..Default::default() }));
+        let publish = ClientMessage::Publish { tracks: vec![PublishedTrack { track: "abc/mic".into(), kind: TrackKind::Mic }] };
         let json = serde_json::to_string(&publish).unwrap();
-        assert_eq!(
-            json,
-            r#"{"type":"publish","tracks":[{"track":"abc/mic","kind":"mic"}]}"#
-        );
+        assert_eq!(json, r#"{"type":"publish","tracks":[{"track":"abc/mic","kind":"mic"}]}"#);
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
-        assert_eq!(
-            serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(),
-            ClientMessage::Ping
-        );
+        assert_eq!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(), ClientMessage::Ping);
     }
 
     #[test]
     fn server_messages_are_camel_case() {
-        let msg = ServerMessage::ParticipantLeft(ParticipantLeft {
-            participant_id: "p1".into(),
-            reason: LeaveReason::Timeout,
-        });
-        assert_eq!(
-            serde_json::to_string(&msg).unwrap(),
-            r#"{"type":"participantLeft","participantId":"p1","reason":"timeout"}"#
-        );
-        let err = ServerMessage::Error(ErrorFrame {
-            code: ErrorCode::RoomFull,
-            message: "full".into(),
-        });
-        assert_eq!(
-            serde_json::to_string(&err).unwrap(),
-            r#"{"type":"error","code":"room_full","message":"full"}"#
-        );
+        let msg = ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "p1".into(), reason: LeaveReason::Timeout });
+        assert_eq!(serde_json::to_string(&msg).unwrap(), r#"{"type":"participantLeft","participantId":"p1","reason":"timeout"}"#);
+        let err = ServerMessage::Error(ErrorFrame { code: ErrorCode::RoomFull, message: "full".into() });
+        assert_eq!(serde_json::to_string(&err).unwrap(), r#"{"type":"error","code":"room_full","message":"full"}"#);
         assert_eq!(ErrorCode::RoomFull.as_str(), "room_full");
     }
 

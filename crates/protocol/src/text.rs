@@ -9,9 +9,7 @@ pub const MAX_NAME_CHARS: usize = 64;
 
 /// True when `room` matches `[a-z0-9-]{1,64}`.
 pub fn valid_room_name(room: &str) -> bool {
-    !room.is_empty()
-        && room.len() <= MAX_ROOM_NAME
-        && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !room.is_empty() && room.len() <= MAX_ROOM_NAME && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Why a display name or chat text was refused.

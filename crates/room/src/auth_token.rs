@@ -63,8 +63,7 @@ impl TokenKey {
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = HmacSha256::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("hmac takes any key"));
+        let mut mac = HmacSha256::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("hmac takes any key"));
         mac.update(payload);
         mac
     }
@@ -73,11 +72,7 @@ impl TokenKey {
     pub fn sign(&self, room: &str, participant: &str, now_secs: u64) -> String {
         let payload = format!("{room}:{participant}:{}", now_secs + TOKEN_TTL_SECS);
         let tag = self.mac(payload.as_bytes()).finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(payload),
-            URL_SAFE_NO_PAD.encode(tag)
-        )
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(tag))
     }
 
     /// Checks signature and expiry.
@@ -86,30 +81,20 @@ impl TokenKey {
             return Err(TokenError::Malformed);
         }
         let (payload_b64, tag_b64) = token.split_once('.').ok_or(TokenError::Malformed)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
-            .map_err(|_| TokenError::Malformed)?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag_b64)
-            .map_err(|_| TokenError::Malformed)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| TokenError::Malformed)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| TokenError::Malformed)?;
         // Constant-time comparison before looking at the payload's contents.
-        self.mac(&payload)
-            .verify_slice(&tag)
-            .map_err(|_| TokenError::BadSignature)?;
+        self.mac(&payload).verify_slice(&tag).map_err(|_| TokenError::BadSignature)?;
         let payload = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
         let mut parts = payload.splitn(3, ':');
-        let (Some(room), Some(participant), Some(exp)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(room), Some(participant), Some(exp)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(TokenError::Malformed);
         };
         let exp: u64 = exp.parse().map_err(|_| TokenError::Malformed)?;
         if now_secs >= exp {
             return Err(TokenError::Expired);
         }
-        Ok(Claims {
-            room: room.to_owned(),
-            participant: participant.to_owned(),
-        })
+        Ok(Claims { room: room.to_owned(), participant: participant.to_owned() })
     }
 }
 
@@ -121,21 +106,9 @@ mod tests {
     fn sign_and_verify() {
         let key = TokenKey::from_bytes(b"test key one");
         let t = key.sign("room-1", "abcd", 1000);
-        assert_eq!(
-            key.verify(&t, 1001),
-            Ok(Claims {
-                room: "room-1".into(),
-                participant: "abcd".into()
-            })
-        );
-        assert_eq!(
-            key.verify(&t, 1000 + TOKEN_TTL_SECS),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            TokenKey::from_bytes(b"another key").verify(&t, 1001),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(key.verify(&t, 1001), Ok(Claims { room: "room-1".into(), participant: "abcd".into() }));
+        assert_eq!(key.verify(&t, 1000 + TOKEN_TTL_SECS), Err(TokenError::Expired));
+        assert_eq!(TokenKey::from_bytes(b"another key").verify(&t, 1001), Err(TokenError::BadSignature));
         assert_eq!(key.verify("x", 0), Err(TokenError::Malformed));
         assert_eq!(key.verify("", 0), Err(TokenError::Malformed));
         let (p, s) = t.split_once('.').unwrap();

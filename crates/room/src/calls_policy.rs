@@ -25,11 +25,7 @@ pub struct PolicyError {
 impl PolicyError {
     /// Builds an error.
     pub fn new(status: u16, code: &'static str, description: impl Into<String>) -> Self {
-        PolicyError {
-            status,
-            code,
-            description: description.into(),
-        }
+        PolicyError { status, code, description: description.into() }
     }
 }
 
@@ -74,23 +70,13 @@ pub enum CallsRoute {
 pub const MAX_SESSION_ID: usize = 64;
 
 fn valid_session_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_SESSION_ID
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty() && id.len() <= MAX_SESSION_ID && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Maps `method` and `path` (the part after `/api/calls/`, without query) to a route.
 /// Unknown paths are 404 `not_found`, known paths with the wrong method 405.
 pub fn classify(method: &str, path: &str) -> Result<CallsRoute, PolicyError> {
-    let not_found = || {
-        PolicyError::new(
-            404,
-            "not_found",
-            "no such Realtime API endpoint on this proxy",
-        )
-    };
+    let not_found = || PolicyError::new(404, "not_found", "no such Realtime API endpoint on this proxy");
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let (expected, route) = match segments.as_slice() {
         ["sessions", "new"] => ("POST", CallsRoute::NewSession),
@@ -110,22 +96,12 @@ pub fn classify(method: &str, path: &str) -> Result<CallsRoute, PolicyError> {
                 ["datachannels", "close"] => ("PUT", SessionAction::DataChannelsClose),
                 _ => return Err(not_found()),
             };
-            (
-                m,
-                CallsRoute::Session {
-                    session_id: (*id).to_owned(),
-                    action,
-                },
-            )
+            (m, CallsRoute::Session { session_id: (*id).to_owned(), action })
         }
         _ => return Err(not_found()),
     };
     if !method.eq_ignore_ascii_case(expected) {
-        return Err(PolicyError::new(
-            405,
-            "method_not_allowed",
-            format!("use {expected} for this endpoint"),
-        ));
+        return Err(PolicyError::new(405, "method_not_allowed", format!("use {expected} for this endpoint")));
     }
     Ok(route)
 }
@@ -169,11 +145,7 @@ struct ChannelsBody {
 }
 
 fn decoding_error(e: impl std::fmt::Display) -> PolicyError {
-    PolicyError::new(
-        400,
-        "decoding_error",
-        format!("request body is not valid JSON for this endpoint: {e}"),
-    )
+    PolicyError::new(400, "decoding_error", format!("request body is not valid JSON for this endpoint: {e}"))
 }
 
 /// Every publication the body of `action` asks to pull. Bodies the proxy must inspect
@@ -191,16 +163,8 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
                     continue;
                 }
                 match (t.session_id, t.track_name) {
-                    (Some(s), Some(n)) if !s.is_empty() && !n.is_empty() => {
-                        refs.push(RemoteRef::Track(format!("{s}/{n}")))
-                    }
-                    _ => {
-                        return Err(PolicyError::new(
-                            400,
-                            "invalid_params",
-                            "remote tracks need sessionId and trackName",
-                        ))
-                    }
+                    (Some(s), Some(n)) if !s.is_empty() && !n.is_empty() => refs.push(RemoteRef::Track(format!("{s}/{n}"))),
+                    _ => return Err(PolicyError::new(400, "invalid_params", "remote tracks need sessionId and trackName")),
                 }
             }
             Ok(refs)
@@ -215,13 +179,7 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
                 }
                 match c.session_id {
                     Some(s) if !s.is_empty() => refs.push(RemoteRef::DataChannelSession(s)),
-                    _ => {
-                        return Err(PolicyError::new(
-                            400,
-                            "invalid_params",
-                            "remote dataChannels need sessionId",
-                        ))
-                    }
+                    _ => return Err(PolicyError::new(400, "invalid_params", "remote dataChannels need sessionId")),
                 }
             }
             Ok(refs)
@@ -251,22 +209,14 @@ pub struct Ownership {
 impl Ownership {
     /// An empty registry.
     pub fn new(max_per_owner: usize) -> Self {
-        Ownership {
-            sessions: HashMap::new(),
-            max_per_owner: max_per_owner.max(1),
-            seq: 0,
-        }
+        Ownership { sessions: HashMap::new(), max_per_owner: max_per_owner.max(1), seq: 0 }
     }
 
     /// Records that `owner` created `session_id`.
     pub fn insert(&mut self, session_id: String, owner: Owner) {
         self.seq += 1;
-        let mut mine: Vec<(u64, String)> = self
-            .sessions
-            .iter()
-            .filter(|(_, (o, _))| *o == owner)
-            .map(|(s, (_, n))| (*n, s.clone()))
-            .collect();
+        let mut mine: Vec<(u64, String)> =
+            self.sessions.iter().filter(|(_, (o, _))| *o == owner).map(|(s, (_, n))| (*n, s.clone())).collect();
         if mine.len() >= self.max_per_owner {
             mine.sort();
             let excess = mine.len() + 1 - self.max_per_owner;
@@ -284,14 +234,12 @@ impl Ownership {
 
     /// True when `participant` of `room` owns `session_id`.
     pub fn owns(&self, room: &str, participant: &str, session_id: &str) -> bool {
-        self.owner(session_id)
-            .is_some_and(|o| o.room == room && o.participant == participant)
+        self.owner(session_id).is_some_and(|o| o.room == room && o.participant == participant)
     }
 
     /// Forgets every session of a participant that left for good.
     pub fn forget(&mut self, room: &str, participant: &str) {
-        self.sessions
-            .retain(|_, (o, _)| !(o.room == room && o.participant == participant));
+        self.sessions.retain(|_, (o, _)| !(o.room == room && o.participant == participant));
     }
 
     /// Number of sessions tracked.
@@ -314,83 +262,35 @@ mod tests {
         assert_eq!(classify("POST", "sessions/new"), Ok(CallsRoute::NewSession));
         assert_eq!(
             classify("put", "sessions/abc123/renegotiate"),
-            Ok(CallsRoute::Session {
-                session_id: "abc123".into(),
-                action: SessionAction::Renegotiate
-            })
+            Ok(CallsRoute::Session { session_id: "abc123".into(), action: SessionAction::Renegotiate })
         );
-        assert_eq!(
-            classify("GET", "sessions/abc"),
-            Ok(CallsRoute::Session {
-                session_id: "abc".into(),
-                action: SessionAction::Get
-            })
-        );
+        assert_eq!(classify("GET", "sessions/abc"), Ok(CallsRoute::Session { session_id: "abc".into(), action: SessionAction::Get }));
         assert_eq!(classify("GET", "sessions/new").unwrap_err().status, 405);
-        assert_eq!(
-            classify("POST", "adapters/websocket/new")
-                .unwrap_err()
-                .status,
-            404
-        );
-        assert_eq!(
-            classify("POST", "sessions/../x/tracks/new")
-                .unwrap_err()
-                .status,
-            404
-        );
-        assert_eq!(
-            classify("POST", "sessions/a/tracks/new/x")
-                .unwrap_err()
-                .status,
-            404
-        );
+        assert_eq!(classify("POST", "adapters/websocket/new").unwrap_err().status, 404);
+        assert_eq!(classify("POST", "sessions/../x/tracks/new").unwrap_err().status, 404);
+        assert_eq!(classify("POST", "sessions/a/tracks/new/x").unwrap_err().status, 404);
         assert_eq!(classify("POST", "").unwrap_err().status, 404);
     }
 
     #[test]
     fn remote_refs_from_bodies() {
-        let body = br#"{"tracks":[{"location":"remote","sessionId":"s1","trackName":"mic"},{"location":"local","trackName":"cam","mid":"0"}]}"#;
-        assert_eq!(
-            remote_refs(SessionAction::TracksNew, body),
-            Ok(vec![RemoteRef::Track("s1/mic".into())])
-        );
+        let body =
+            br#"{"tracks":[{"location":"remote","sessionId":"s1","trackName":"mic"},{"location":"local","trackName":"cam","mid":"0"}]}"#;
+        assert_eq!(remote_refs(SessionAction::TracksNew, body), Ok(vec![RemoteRef::Track("s1/mic".into())]));
         let sneaky = br#"{"tracks":[{"sessionId":"s9","trackName":"x"}]}"#;
-        assert_eq!(
-            remote_refs(SessionAction::TracksNew, sneaky),
-            Ok(vec![RemoteRef::Track("s9/x".into())])
-        );
-        assert_eq!(
-            remote_refs(SessionAction::TracksNew, b"nope")
-                .unwrap_err()
-                .code,
-            "decoding_error"
-        );
+        assert_eq!(remote_refs(SessionAction::TracksNew, sneaky), Ok(vec![RemoteRef::Track("s9/x".into())]));
+        assert_eq!(remote_refs(SessionAction::TracksNew, b"nope").unwrap_err().code, "decoding_error");
         let missing = br#"{"tracks":[{"location":"remote","trackName":"x"}]}"#;
-        assert_eq!(
-            remote_refs(SessionAction::TracksNew, missing)
-                .unwrap_err()
-                .code,
-            "invalid_params"
-        );
+        assert_eq!(remote_refs(SessionAction::TracksNew, missing).unwrap_err().code, "invalid_params");
         let dc = br#"{"dataChannels":[{"location":"remote","sessionId":"s2","dataChannelName":"chat"}]}"#;
-        assert_eq!(
-            remote_refs(SessionAction::DataChannelsNew, dc),
-            Ok(vec![RemoteRef::DataChannelSession("s2".into())])
-        );
-        assert_eq!(
-            remote_refs(SessionAction::Renegotiate, b"garbage"),
-            Ok(vec![])
-        );
+        assert_eq!(remote_refs(SessionAction::DataChannelsNew, dc), Ok(vec![RemoteRef::DataChannelSession("s2".into())]));
+        assert_eq!(remote_refs(SessionAction::Renegotiate, b"garbage"), Ok(vec![]));
     }
 
     #[test]
     fn ownership_is_bounded_and_forgettable() {
         let mut o = Ownership::new(2);
-        let me = Owner {
-            room: "r".into(),
-            participant: "p".into(),
-        };
+        let me = Owner { room: "r".into(), participant: "p".into() };
         o.insert("s1".into(), me.clone());
         o.insert("s2".into(), me.clone());
         o.insert("s3".into(), me.clone());

@@ -25,12 +25,7 @@ impl RoomContext for Ctx {
 /// newline-separated operations. The first byte of each picks the operation and the
 /// socket; for messages the rest is the frame exactly as the edge would get it.
 pub fn ws_messages(data: &[u8]) {
-    let config = RoomConfig {
-        max_participants: 3,
-        max_tracks: 2,
-        chat_history: 4,
-        ..RoomConfig::default()
-    };
+    let config = RoomConfig { max_participants: 3, max_tracks: 2, chat_history: 4, ..RoomConfig::default() };
     let max = config.max_participants;
     let mut room = Room::new("fuzz", config);
     let mut ctx = Ctx(0);
@@ -45,11 +40,10 @@ pub fn ws_messages(data: &[u8]) {
             0..=4 => match serde_json::from_slice::<ClientMessage>(rest) {
                 Ok(msg) => {
                     // Whatever parses must survive a round trip unchanged (the app relies on it).
-                    let again: ClientMessage =
-                        match serde_json::to_string(&msg).map(|s| serde_json::from_str(&s)) {
-                            Ok(Ok(m)) => m,
-                            other => panic!("round trip failed for {msg:?}: {other:?}"),
-                        };
+                    let again: ClientMessage = match serde_json::to_string(&msg).map(|s| serde_json::from_str(&s)) {
+                        Ok(Ok(m)) => m,
+                        other => panic!("round trip failed for {msg:?}: {other:?}"),
+                    };
                     assert_eq!(again, msg);
                     room.message(conn, msg, now, &mut ctx)
                 }
@@ -103,9 +97,7 @@ pub fn calls_request(data: &[u8]) {
         Ok(CallsRoute::NewSession) => assert_eq!(method, "POST"),
         Ok(CallsRoute::Session { session_id, action }) => {
             assert!(!session_id.is_empty() && session_id.len() <= 64);
-            assert!(session_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+            assert!(session_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
             if let Ok(refs) = remote_refs(action, body) {
                 for r in refs {
                     match r {
@@ -115,10 +107,7 @@ pub fn calls_request(data: &[u8]) {
                 }
             }
             for i in 0..4u8 {
-                let owner = Owner {
-                    room: "r".into(),
-                    participant: format!("p{}", i % 2),
-                };
+                let owner = Owner { room: "r".into(), participant: format!("p{}", i % 2) };
                 ownership.insert(format!("{session_id}{i}"), owner);
             }
             assert!(ownership.len() <= 4);
@@ -137,7 +126,9 @@ mod tests {
         ws_messages(b"");
         ws_messages(b"\x00{\"type\":\"join\",\"name\":\"a\"}\n\x10{\"type\":\"join\",\"name\":\"b\"}\n\x20{\"type\":\"join\",\"name\":\"c\"}\n\x30{\"type\":\"join\",\"name\":\"d\"}\n\x40{\"type\":\"join\",\"name\":\"e\"}");
         ws_messages(b"\x00{\"type\":\"join\",\"name\":\"a\"}\n\x01{\"type\":\"update\",\"mic\":true}\n\x02{\"type\":\"chat\",\"text\":\"hi\"}\n\x05\n\x06\xff\n\x00{\"type\":\"publish\",\"tracks\":[{\"track\":\"x/y\",\"kind\":\"mic\"}]}");
-        ws_messages(b"\x00{\"type\":\"join\",\"name\":\"a\",\"resumeToken\":\"00000000000000000000000000000002\"}\n\x03{\"type\":\"leave\"}\n\x07");
+        ws_messages(
+            b"\x00{\"type\":\"join\",\"name\":\"a\",\"resumeToken\":\"00000000000000000000000000000002\"}\n\x03{\"type\":\"leave\"}\n\x07",
+        );
         ws_messages(&[0, b'{', 0xff, b'\n', 6, 200, b'\n', 0x14, b'[']);
     }
 
@@ -146,9 +137,7 @@ mod tests {
         calls_request(b"");
         calls_request(b"\x01sessions/new");
         calls_request(b"\x01sessions/abc/tracks/new\n{\"tracks\":[{\"location\":\"remote\",\"sessionId\":\"s\",\"trackName\":\"t\"}]}");
-        calls_request(
-            b"\x02sessions/abc/datachannels/update\n{\"dataChannels\":[{\"sessionId\":\"\"}]}",
-        );
+        calls_request(b"\x02sessions/abc/datachannels/update\n{\"dataChannels\":[{\"sessionId\":\"\"}]}");
         calls_request(b"\x00sessions/\xff\xfe");
         calls_request(b"\x02sessions/abc/tracks/update\n{\"tracks\":7}");
     }

@@ -16,12 +16,7 @@ impl TokenBucket {
     /// A full bucket holding `capacity` tokens, refilling `per_second` tokens per second.
     pub fn new(capacity: u32, per_second: u32, now_ms: u64) -> Self {
         let capacity = f64::from(capacity.max(1));
-        TokenBucket {
-            capacity,
-            tokens: capacity,
-            per_ms: f64::from(per_second) / 1000.0,
-            last_ms: now_ms,
-        }
+        TokenBucket { capacity, tokens: capacity, per_ms: f64::from(per_second) / 1000.0, last_ms: now_ms }
     }
 
     /// Takes one token if there is one; false means "over the limit".

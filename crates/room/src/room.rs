@@ -9,9 +9,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason,
-    MediaUpdate, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState,
-    ServerMessage,
+    close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate, Participant,
+    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -140,26 +139,13 @@ pub struct Room {
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
-    Effect::Send {
-        conn,
-        msg: ServerMessage::Error(ErrorFrame {
-            code,
-            message: message.into(),
-        }),
-    }
+    Effect::Send { conn, msg: ServerMessage::Error(ErrorFrame { code, message: message.into() }) }
 }
 
 impl Room {
     /// An empty room called `name`.
     pub fn new(name: impl Into<String>, config: RoomConfig) -> Self {
-        Room {
-            name: name.into(),
-            config,
-            members: Vec::new(),
-            conns: HashMap::new(),
-            departed: Vec::new(),
-            chat: VecDeque::new(),
-        }
+        Room { name: name.into(), config, members: Vec::new(), conns: HashMap::new(), departed: Vec::new(), chat: VecDeque::new() }
     }
 
     /// The room's name.
@@ -174,14 +160,7 @@ impl Room {
 
     /// A socket opened (not joined yet).
     pub fn connect(&mut self, conn: ConnId, now_ms: u64) {
-        self.conns.insert(
-            conn,
-            Conn {
-                participant: None,
-                opened_ms: now_ms,
-                last_seen_ms: now_ms,
-            },
-        );
+        self.conns.insert(conn, Conn { participant: None, opened_ms: now_ms, last_seen_ms: now_ms });
     }
 
     /// Something arrived on `conn` (a pong, any frame): it is alive.
@@ -192,13 +171,7 @@ impl Room {
     }
 
     /// A parsed client message arrived on `conn`.
-    pub fn message(
-        &mut self,
-        conn: ConnId,
-        msg: ClientMessage,
-        now_ms: u64,
-        ctx: &mut dyn RoomContext,
-    ) -> Vec<Effect> {
+    pub fn message(&mut self, conn: ConnId, msg: ClientMessage, now_ms: u64, ctx: &mut dyn RoomContext) -> Vec<Effect> {
         if !self.conns.contains_key(&conn) {
             // The edge calls connect first; tolerate a missing call rather than lose input.
             self.connect(conn, now_ms);
@@ -206,19 +179,10 @@ impl Room {
         self.activity(conn, now_ms);
         let joined = self.conns.get(&conn).and_then(|c| c.participant.clone());
         match (msg, joined) {
-            (ClientMessage::Ping, _) => vec![Effect::Send {
-                conn,
-                msg: ServerMessage::Pong,
-            }],
-            (ClientMessage::Join { name, resume_token }, None) => {
-                self.join(conn, &name, resume_token.as_deref(), now_ms, ctx)
-            }
+            (ClientMessage::Ping, _) => vec![Effect::Send { conn, msg: ServerMessage::Pong }],
+            (ClientMessage::Join { name, resume_token }, None) => self.join(conn, &name, resume_token.as_deref(), now_ms, ctx),
             (ClientMessage::Join { .. }, Some(_)) => {
-                vec![error(
-                    conn,
-                    ErrorCode::AlreadyJoined,
-                    "this socket already joined",
-                )]
+                vec![error(conn, ErrorCode::AlreadyJoined, "this socket already joined")]
             }
             (_, None) => vec![error(conn, ErrorCode::NotJoined, "send join first")],
             (ClientMessage::Publish { tracks }, Some(pid)) => self.publish(conn, &pid, tracks, ctx),
@@ -248,8 +212,7 @@ impl Room {
         let mut stale: Vec<(ConnId, Option<ParticipantId>)> = Vec::new();
         for (&id, c) in &self.conns {
             let silent = now_ms.saturating_sub(c.last_seen_ms) >= self.config.stale_after_ms;
-            let unjoined_too_long = c.participant.is_none()
-                && now_ms.saturating_sub(c.opened_ms) >= self.config.join_timeout_ms;
+            let unjoined_too_long = c.participant.is_none() && now_ms.saturating_sub(c.opened_ms) >= self.config.join_timeout_ms;
             if silent || unjoined_too_long {
                 stale.push((id, c.participant.clone()));
             }
@@ -260,28 +223,15 @@ impl Room {
             match pid {
                 Some(pid) => {
                     effects.extend(self.depart(&pid, LeaveReason::Timeout, now_ms));
-                    effects.push(Effect::Close {
-                        conn: id,
-                        code: close_code::STALE,
-                        reason: "heartbeat timeout",
-                    });
+                    effects.push(Effect::Close { conn: id, code: close_code::STALE, reason: "heartbeat timeout" });
                 }
-                None => effects.push(Effect::Close {
-                    conn: id,
-                    code: close_code::JOIN_TIMEOUT,
-                    reason: "no join in time",
-                }),
+                None => effects.push(Effect::Close { conn: id, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }),
             }
         }
         let grace = self.config.resume_grace_ms;
-        let (expired, kept): (Vec<_>, Vec<_>) = self
-            .departed
-            .drain(..)
-            .partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
+        let (expired, kept): (Vec<_>, Vec<_>) = self.departed.drain(..).partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
         self.departed = kept;
-        effects.extend(expired.into_iter().map(|d| Effect::Gone {
-            participant_id: d.participant.id,
-        }));
+        effects.extend(expired.into_iter().map(|d| Effect::Gone { participant_id: d.participant.id }));
         effects
     }
 
@@ -297,28 +247,17 @@ impl Room {
     /// Live participant joined on `conn`, if any.
     pub fn participant_of(&self, conn: ConnId) -> Option<&Participant> {
         let pid = self.conns.get(&conn)?.participant.as_ref()?;
-        self.members
-            .iter()
-            .find(|m| &m.participant.id == pid)
-            .map(|m| &m.participant)
+        self.members.iter().find(|m| &m.participant.id == pid).map(|m| &m.participant)
     }
 
     /// True when `participant_id` is in the room or may still resume.
     pub fn knows(&self, participant_id: &str) -> bool {
-        self.members
-            .iter()
-            .any(|m| m.participant.id == participant_id)
-            || self
-                .departed
-                .iter()
-                .any(|d| d.participant.id == participant_id)
+        self.members.iter().any(|m| m.participant.id == participant_id) || self.departed.iter().any(|d| d.participant.id == participant_id)
     }
 
     /// True when a live participant publishes `track_ref` (`"<sessionId>/<trackName>"`).
     pub fn has_track(&self, track_ref: &str) -> bool {
-        self.members
-            .iter()
-            .any(|m| m.participant.tracks.iter().any(|t| t.track == track_ref))
+        self.members.iter().any(|m| m.participant.tracks.iter().any(|t| t.track == track_ref))
     }
 
     /// Number of live participants.
@@ -340,10 +279,7 @@ impl Room {
     fn broadcast(&self, msg: &ServerMessage, except: Option<ConnId>, effects: &mut Vec<Effect>) {
         for m in &self.members {
             if Some(m.conn) != except {
-                effects.push(Effect::Send {
-                    conn: m.conn,
-                    msg: msg.clone(),
-                });
+                effects.push(Effect::Send { conn: m.conn, msg: msg.clone() });
             }
         }
     }
@@ -352,14 +288,7 @@ impl Room {
         self.members.iter_mut().find(|m| m.participant.id == pid)
     }
 
-    fn join(
-        &mut self,
-        conn: ConnId,
-        name: &str,
-        resume_token: Option<&str>,
-        now_ms: u64,
-        ctx: &mut dyn RoomContext,
-    ) -> Vec<Effect> {
+    fn join(&mut self, conn: ConnId, name: &str, resume_token: Option<&str>, now_ms: u64, ctx: &mut dyn RoomContext) -> Vec<Effect> {
         let name = match validate_name(name, self.config.max_name_chars) {
             Ok(name) => name,
             Err(e) => return vec![error(conn, ErrorCode::BadName, format!("name {e}"))],
@@ -378,29 +307,17 @@ impl Room {
                 }
                 if old != conn {
                     self.conns.remove(&old);
-                    effects.push(Effect::Close {
-                        conn: old,
-                        code: close_code::REPLACED,
-                        reason: "resumed elsewhere",
-                    });
+                    effects.push(Effect::Close { conn: old, code: close_code::REPLACED, reason: "resumed elsewhere" });
                 }
                 effects.push(self.welcome(conn, idx));
                 if renamed {
                     let p = self.members[idx].participant.clone();
-                    self.broadcast(
-                        &ServerMessage::ParticipantUpdated(ParticipantFrame { participant: p }),
-                        Some(conn),
-                        &mut effects,
-                    );
+                    self.broadcast(&ServerMessage::ParticipantUpdated(ParticipantFrame { participant: p }), Some(conn), &mut effects);
                 }
                 return effects;
             }
             let grace = self.config.resume_grace_ms;
-            if let Some(idx) = self
-                .departed
-                .iter()
-                .position(|d| d.resume_token == token && now_ms.saturating_sub(d.left_ms) < grace)
-            {
+            if let Some(idx) = self.departed.iter().position(|d| d.resume_token == token && now_ms.saturating_sub(d.left_ms) < grace) {
                 if self.members.len() >= self.config.max_participants {
                     return self.room_full(conn);
                 }
@@ -409,11 +326,7 @@ impl Room {
                 participant.name = name;
                 return self.admit(conn, participant, d.resume_token, effects);
             }
-            effects.push(error(
-                conn,
-                ErrorCode::ResumeFailed,
-                "resume token unknown or expired; joined afresh",
-            ));
+            effects.push(error(conn, ErrorCode::ResumeFailed, "resume token unknown or expired; joined afresh"));
         }
         if self.members.len() >= self.config.max_participants {
             return self.room_full(conn);
@@ -435,54 +348,24 @@ impl Room {
     fn room_full(&mut self, conn: ConnId) -> Vec<Effect> {
         self.conns.remove(&conn);
         vec![
-            error(
-                conn,
-                ErrorCode::RoomFull,
-                format!(
-                    "the room is full ({} participants)",
-                    self.config.max_participants
-                ),
-            ),
-            Effect::Close {
-                conn,
-                code: close_code::ROOM_FULL,
-                reason: "room full",
-            },
+            error(conn, ErrorCode::RoomFull, format!("the room is full ({} participants)", self.config.max_participants)),
+            Effect::Close { conn, code: close_code::ROOM_FULL, reason: "room full" },
         ]
     }
 
-    fn admit(
-        &mut self,
-        conn: ConnId,
-        participant: Participant,
-        resume_token: String,
-        mut effects: Vec<Effect>,
-    ) -> Vec<Effect> {
+    fn admit(&mut self, conn: ConnId, participant: Participant, resume_token: String, mut effects: Vec<Effect>) -> Vec<Effect> {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.participant = Some(participant.id.clone());
         }
-        self.members.push(Member {
-            participant: participant.clone(),
-            conn,
-            resume_token,
-        });
+        self.members.push(Member { participant: participant.clone(), conn, resume_token });
         effects.push(self.welcome(conn, self.members.len() - 1));
-        self.broadcast(
-            &ServerMessage::ParticipantJoined(ParticipantFrame { participant }),
-            Some(conn),
-            &mut effects,
-        );
+        self.broadcast(&ServerMessage::ParticipantJoined(ParticipantFrame { participant }), Some(conn), &mut effects);
         effects
     }
 
     fn welcome(&self, conn: ConnId, idx: usize) -> Effect {
         let m = &self.members[idx];
-        Effect::Welcome {
-            conn,
-            participant_id: m.participant.id.clone(),
-            resume_token: m.resume_token.clone(),
-            state: self.state(),
-        }
+        Effect::Welcome { conn, participant_id: m.participant.id.clone(), resume_token: m.resume_token.clone(), state: self.state() }
     }
 
     /// Removes a live participant, keeping it resumable (`Closed`/`Timeout`) or not (`Left`).
@@ -492,21 +375,12 @@ impl Room {
         };
         let m = self.members.remove(idx);
         let mut effects = Vec::new();
-        let msg = ServerMessage::ParticipantLeft(ParticipantLeft {
-            participant_id: m.participant.id.clone(),
-            reason,
-        });
+        let msg = ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: m.participant.id.clone(), reason });
         self.broadcast(&msg, None, &mut effects);
         if reason == LeaveReason::Left {
-            effects.push(Effect::Gone {
-                participant_id: m.participant.id,
-            });
+            effects.push(Effect::Gone { participant_id: m.participant.id });
         } else {
-            self.departed.push(Departed {
-                participant: m.participant,
-                resume_token: m.resume_token,
-                left_ms: now_ms,
-            });
+            self.departed.push(Departed { participant: m.participant, resume_token: m.resume_token, left_ms: now_ms });
         }
         effects
     }
@@ -514,37 +388,17 @@ impl Room {
     fn leave(&mut self, conn: ConnId, pid: &str) -> Vec<Effect> {
         self.conns.remove(&conn);
         let mut effects = self.depart(pid, LeaveReason::Left, 0);
-        effects.push(Effect::Close {
-            conn,
-            code: close_code::NORMAL,
-            reason: "left",
-        });
+        effects.push(Effect::Close { conn, code: close_code::NORMAL, reason: "left" });
         effects
     }
 
-    fn publish(
-        &mut self,
-        conn: ConnId,
-        pid: &str,
-        tracks: Vec<PublishedTrack>,
-        ctx: &mut dyn RoomContext,
-    ) -> Vec<Effect> {
+    fn publish(&mut self, conn: ConnId, pid: &str, tracks: Vec<PublishedTrack>, ctx: &mut dyn RoomContext) -> Vec<Effect> {
         for t in &tracks {
-            let Some((session, _)) =
-                split_track_ref(&t.track).filter(|_| t.track.len() <= MAX_TRACK_REF)
-            else {
-                return vec![error(
-                    conn,
-                    ErrorCode::BadTrack,
-                    "track must be \"<sessionId>/<trackName>\"",
-                )];
+            let Some((session, _)) = split_track_ref(&t.track).filter(|_| t.track.len() <= MAX_TRACK_REF) else {
+                return vec![error(conn, ErrorCode::BadTrack, "track must be \"<sessionId>/<trackName>\"")];
             };
             if !ctx.owns_session(pid, session) {
-                return vec![error(
-                    conn,
-                    ErrorCode::BadTrack,
-                    format!("session {session} is not yours"),
-                )];
+                return vec![error(conn, ErrorCode::BadTrack, format!("session {session} is not yours"))];
             }
         }
         let max = self.config.max_tracks;
@@ -559,11 +413,7 @@ impl Room {
             }
         }
         if list.len() > max {
-            return vec![error(
-                conn,
-                ErrorCode::BadTrack,
-                format!("at most {max} published tracks"),
-            )];
+            return vec![error(conn, ErrorCode::BadTrack, format!("at most {max} published tracks"))];
         }
         if list == member.participant.tracks {
             return Vec::new();
@@ -577,10 +427,7 @@ impl Room {
             return Vec::new();
         };
         let before = member.participant.tracks.len();
-        member
-            .participant
-            .tracks
-            .retain(|t| !tracks.contains(&t.track));
+        member.participant.tracks.retain(|t| !tracks.contains(&t.track));
         if member.participant.tracks.len() == before {
             return Vec::new();
         }
@@ -607,9 +454,7 @@ impl Room {
     fn updated(&self, pid: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         if let Some(m) = self.members.iter().find(|m| m.participant.id == pid) {
-            let msg = ServerMessage::ParticipantUpdated(ParticipantFrame {
-                participant: m.participant.clone(),
-            });
+            let msg = ServerMessage::ParticipantUpdated(ParticipantFrame { participant: m.participant.clone() });
             self.broadcast(&msg, None, &mut effects);
         }
         effects
@@ -623,12 +468,7 @@ impl Room {
         let Some(member) = self.members.iter().find(|m| m.participant.id == pid) else {
             return Vec::new();
         };
-        let message = ChatMessage {
-            from: pid.to_owned(),
-            name: member.participant.name.clone(),
-            text,
-            at: now_ms,
-        };
+        let message = ChatMessage { from: pid.to_owned(), name: member.participant.name.clone(), text, at: now_ms };
         if self.config.chat_history > 0 {
             while self.chat.len() >= self.config.chat_history {
                 self.chat.pop_front();
@@ -659,41 +499,16 @@ mod tests {
     }
 
     fn room(max: usize) -> Room {
-        Room::new(
-            "r",
-            RoomConfig {
-                max_participants: max,
-                chat_history: 3,
-                ..RoomConfig::default()
-            },
-        )
+        Room::new("r", RoomConfig { max_participants: max, chat_history: 3, ..RoomConfig::default() })
     }
 
-    fn join(
-        room: &mut Room,
-        ctx: &mut Ctx,
-        conn: ConnId,
-        name: &str,
-        now: u64,
-    ) -> (String, String, Vec<Effect>) {
+    fn join(room: &mut Room, ctx: &mut Ctx, conn: ConnId, name: &str, now: u64) -> (String, String, Vec<Effect>) {
         room.connect(conn, now);
-        let eff = room.message(
-            conn,
-            ClientMessage::Join {
-                name: name.into(),
-                resume_token: None,
-            },
-            now,
-            ctx,
-        );
+        let eff = room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, now, ctx);
         let (pid, tok) = eff
             .iter()
             .find_map(|e| match e {
-                Effect::Welcome {
-                    participant_id,
-                    resume_token,
-                    ..
-                } => Some((participant_id.clone(), resume_token.clone())),
+                Effect::Welcome { participant_id, resume_token, .. } => Some((participant_id.clone(), resume_token.clone())),
                 _ => None,
             })
             .expect("welcome");
@@ -726,21 +541,12 @@ mod tests {
         let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         let (b, _, eff) = join(&mut r, &mut ctx, 2, " Bob ", 0);
         assert_ne!(a, b);
-        let Some(Effect::Welcome { state, .. }) =
-            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
-        else {
-            panic!()
-        };
+        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else { panic!() };
         assert_eq!(state.participants.len(), 2);
         assert_eq!(state.participants[1].name, "Bob");
         let to_a = sends_to(&eff, 1);
-        assert!(
-            matches!(to_a[..], [ServerMessage::ParticipantJoined(ParticipantFrame { ref participant })] if participant.id == b)
-        );
-        assert!(
-            sends_to(&eff, 2).is_empty(),
-            "the joiner gets welcome, not its own joined event"
-        );
+        assert!(matches!(to_a[..], [ServerMessage::ParticipantJoined(ParticipantFrame { ref participant })] if participant.id == b));
+        assert!(sends_to(&eff, 2).is_empty(), "the joiner gets welcome, not its own joined event");
     }
 
     #[test]
@@ -748,46 +554,14 @@ mod tests {
         let mut ctx = Ctx(0);
         let mut r = room(4);
         r.connect(1, 0);
-        let eff = r.message(
-            1,
-            ClientMessage::Join {
-                name: "a\u{1}".into(),
-                resume_token: None,
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Join { name: "a\u{1}".into(), resume_token: None }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
         assert!(!eff.iter().any(|e| matches!(e, Effect::Close { .. })));
-        let eff = r.message(
-            1,
-            ClientMessage::Join {
-                name: "x".repeat(65),
-                resume_token: None,
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Join { name: "x".repeat(65), resume_token: None }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadName]);
-        let eff = r.message(
-            1,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: None,
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
         assert!(eff.iter().any(|e| matches!(e, Effect::Welcome { .. })));
-        let eff = r.message(
-            1,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: None,
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::AlreadyJoined]);
     }
 
@@ -809,21 +583,9 @@ mod tests {
         join(&mut r, &mut ctx, 1, "a", 0);
         join(&mut r, &mut ctx, 2, "b", 0);
         r.connect(3, 0);
-        let eff = r.message(
-            3,
-            ClientMessage::Join {
-                name: "c".into(),
-                resume_token: None,
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(3, ClientMessage::Join { name: "c".into(), resume_token: None }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 3), vec![ErrorCode::RoomFull]);
-        assert!(eff.contains(&Effect::Close {
-            conn: 3,
-            code: close_code::ROOM_FULL,
-            reason: "room full"
-        }));
+        assert!(eff.contains(&Effect::Close { conn: 3, code: close_code::ROOM_FULL, reason: "room full" }));
         assert_eq!(r.len(), 2);
         // A slot frees up once someone leaves.
         r.disconnected(1, 1);
@@ -837,48 +599,22 @@ mod tests {
         let mut r = room(4);
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         let (_b, _, _) = join(&mut r, &mut ctx, 2, "Bob", 0);
-        let track = PublishedTrack {
-            track: format!("{a}-sess/mic"),
-            kind: TrackKind::Mic,
-        };
-        let eff = r.message(
-            1,
-            ClientMessage::Publish {
-                tracks: vec![track.clone()],
-            },
-            1,
-            &mut ctx,
-        );
+        let track = PublishedTrack { track: format!("{a}-sess/mic"), kind: TrackKind::Mic };
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![track.clone()] }, 1, &mut ctx);
         assert_eq!(sends_to(&eff, 2).len(), 1);
         assert!(r.has_track(&track.track));
 
         let eff = r.disconnected(1, 2);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
-                participant_id: a.clone(),
-                reason: LeaveReason::Closed
-            })]
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Closed })]
         );
         assert!(!r.has_track(&track.track));
         assert!(r.knows(&a));
 
         r.connect(3, 3);
-        let eff = r.message(
-            3,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: Some(tok.clone()),
-            },
-            3,
-            &mut ctx,
-        );
-        let Some(Effect::Welcome {
-            participant_id,
-            resume_token,
-            ..
-        }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
-        else {
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok.clone()) }, 3, &mut ctx);
+        let Some(Effect::Welcome { participant_id, resume_token, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else {
             panic!("{eff:?}")
         };
         assert_eq!(participant_id, &a);
@@ -897,20 +633,8 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
         r.connect(3, 1);
-        let eff = r.message(
-            3,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: Some(tok),
-            },
-            1,
-            &mut ctx,
-        );
-        assert!(eff.contains(&Effect::Close {
-            conn: 1,
-            code: close_code::REPLACED,
-            reason: "resumed elsewhere"
-        }));
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 1, &mut ctx);
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::REPLACED, reason: "resumed elsewhere" }));
         assert!(sends_to(&eff, 2).is_empty(), "others see no change");
         assert_eq!(r.participant_of(3).map(|p| p.id.clone()), Some(a));
         // The old socket's close event is now a no-op.
@@ -925,22 +649,9 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         r.disconnected(1, 0);
         let eff = r.tick(30_000);
-        assert_eq!(
-            eff,
-            vec![Effect::Gone {
-                participant_id: a.clone()
-            }]
-        );
+        assert_eq!(eff, vec![Effect::Gone { participant_id: a.clone() }]);
         r.connect(2, 30_001);
-        let eff = r.message(
-            2,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: Some(tok),
-            },
-            30_001,
-            &mut ctx,
-        );
+        let eff = r.message(2, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 30_001, &mut ctx);
         assert_eq!(error_codes(&eff, 2), vec![ErrorCode::ResumeFailed]);
         assert_ne!(r.participant_of(2).map(|p| p.id.clone()), Some(a));
     }
@@ -952,32 +663,15 @@ mod tests {
         let (a, tok, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
         let eff = r.message(1, ClientMessage::Leave, 1, &mut ctx);
-        assert!(eff.contains(&Effect::Gone {
-            participant_id: a.clone()
-        }));
-        assert!(eff.contains(&Effect::Close {
-            conn: 1,
-            code: close_code::NORMAL,
-            reason: "left"
-        }));
+        assert!(eff.contains(&Effect::Gone { participant_id: a.clone() }));
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::NORMAL, reason: "left" }));
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
-                participant_id: a.clone(),
-                reason: LeaveReason::Left
-            })]
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Left })]
         );
         assert!(!r.knows(&a));
         r.connect(3, 2);
-        let eff = r.message(
-            3,
-            ClientMessage::Join {
-                name: "Ada".into(),
-                resume_token: Some(tok),
-            },
-            2,
-            &mut ctx,
-        );
+        let eff = r.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(tok) }, 2, &mut ctx);
         assert_eq!(error_codes(&eff, 3), vec![ErrorCode::ResumeFailed]);
     }
 
@@ -992,93 +686,38 @@ mod tests {
         let eff = r.tick(12_000);
         assert_eq!(
             sends_to(&eff, 2),
-            vec![&ServerMessage::ParticipantLeft(ParticipantLeft {
-                participant_id: a.clone(),
-                reason: LeaveReason::Timeout
-            })]
+            vec![&ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: a.clone(), reason: LeaveReason::Timeout })]
         );
-        assert!(eff.contains(&Effect::Close {
-            conn: 1,
-            code: close_code::STALE,
-            reason: "heartbeat timeout"
-        }));
+        assert!(eff.contains(&Effect::Close { conn: 1, code: close_code::STALE, reason: "heartbeat timeout" }));
         assert_eq!(r.len(), 1);
         assert!(r.knows(&a), "a timed-out participant may still resume");
         // An unjoined socket is closed after the join timeout.
         r.connect(5, 12_000);
         r.activity(2, 26_000);
         let eff = r.tick(27_000);
-        assert!(eff.contains(&Effect::Close {
-            conn: 5,
-            code: close_code::JOIN_TIMEOUT,
-            reason: "no join in time"
-        }));
+        assert!(eff.contains(&Effect::Close { conn: 5, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }));
         assert_eq!(r.len(), 1);
     }
 
     #[test]
     fn publish_checks_ownership_shape_and_cap() {
         let mut ctx = Ctx(0);
-        let mut r = Room::new(
-            "r",
-            RoomConfig {
-                max_tracks: 2,
-                ..RoomConfig::default()
-            },
-        );
+        let mut r = Room::new("r", RoomConfig { max_tracks: 2, ..RoomConfig::default() });
         let (a, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
-        let t = |s: &str| PublishedTrack {
-            track: s.into(),
-            kind: TrackKind::Camera,
-        };
-        let eff = r.message(
-            1,
-            ClientMessage::Publish {
-                tracks: vec![t("other/cam")],
-            },
-            0,
-            &mut ctx,
-        );
+        let t = |s: &str| PublishedTrack { track: s.into(), kind: TrackKind::Camera };
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("other/cam")] }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
-        let eff = r.message(
-            1,
-            ClientMessage::Publish {
-                tracks: vec![t("nosep")],
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t("nosep")] }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
         let tracks = vec![t(&format!("{a}/1")), t(&format!("{a}/2"))];
         let eff = r.message(1, ClientMessage::Publish { tracks }, 0, &mut ctx);
         assert!(error_codes(&eff, 1).is_empty());
         // Re-publishing the same ref is idempotent, a third one is over the cap.
-        let eff = r.message(
-            1,
-            ClientMessage::Publish {
-                tracks: vec![t(&format!("{a}/1"))],
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/1"))] }, 0, &mut ctx);
         assert!(eff.is_empty());
-        let eff = r.message(
-            1,
-            ClientMessage::Publish {
-                tracks: vec![t(&format!("{a}/3"))],
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Publish { tracks: vec![t(&format!("{a}/3"))] }, 0, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadTrack]);
-        let eff = r.message(
-            1,
-            ClientMessage::Unpublish {
-                tracks: vec![format!("{a}/1")],
-            },
-            0,
-            &mut ctx,
-        );
+        let eff = r.message(1, ClientMessage::Unpublish { tracks: vec![format!("{a}/1")] }, 0, &mut ctx);
         assert_eq!(eff.len(), 1);
         assert!(!r.has_track(&format!("{a}/1")));
         assert!(r.has_track(&format!("{a}/2")));
@@ -1090,18 +729,12 @@ mod tests {
         let mut r = room(4);
         join(&mut r, &mut ctx, 1, "Ada", 0);
         join(&mut r, &mut ctx, 2, "Bob", 0);
-        let u = MediaUpdate {
-            mic: Some(true),
-            hand: Some(true),
-            ..Default::default()
-        };
+        let u = MediaUpdate { mic: Some(true), hand: Some(true), ..Default::default() };
         let eff = r.message(1, ClientMessage::Update(u), 0, &mut ctx);
         assert_eq!(eff.len(), 2, "both participants get the update");
         let p = r.participant_of(1).unwrap();
         assert!(p.mic && p.hand && !p.camera);
-        assert!(r
-            .message(1, ClientMessage::Update(u), 0, &mut ctx)
-            .is_empty());
+        assert!(r.message(1, ClientMessage::Update(u), 0, &mut ctx).is_empty());
     }
 
     #[test]
@@ -1110,24 +743,13 @@ mod tests {
         let mut r = room(4);
         join(&mut r, &mut ctx, 1, "Ada", 0);
         for i in 0..5 {
-            let eff = r.message(
-                1,
-                ClientMessage::Chat {
-                    text: format!("m{i}"),
-                },
-                i,
-                &mut ctx,
-            );
+            let eff = r.message(1, ClientMessage::Chat { text: format!("m{i}") }, i, &mut ctx);
             assert_eq!(eff.len(), 1);
         }
         let eff = r.message(1, ClientMessage::Chat { text: " ".into() }, 9, &mut ctx);
         assert_eq!(error_codes(&eff, 1), vec![ErrorCode::BadChat]);
         let (_, _, eff) = join(&mut r, &mut ctx, 2, "Bob", 10);
-        let Some(Effect::Welcome { state, .. }) =
-            eff.iter().find(|e| matches!(e, Effect::Welcome { .. }))
-        else {
-            panic!()
-        };
+        let Some(Effect::Welcome { state, .. }) = eff.iter().find(|e| matches!(e, Effect::Welcome { .. })) else { panic!() };
         let texts: Vec<_> = state.chat.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(texts, vec!["m2", "m3", "m4"]);
     }

@@ -121,20 +121,12 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 impl ApiState {
     /// State with explicit parts (tests use this with a fake upstream).
-    pub fn new(
-        limits: Limits,
-        tokens: TokenKey,
-        upstream: Upstream,
-        turn: Option<TurnConfig>,
-    ) -> Self {
+    pub fn new(limits: Limits, tokens: TokenKey, upstream: Upstream, turn: Option<TurnConfig>) -> Self {
         let mut secrets = upstream.secrets();
         if let Some(t) = &turn {
             secrets.push(t.token.clone());
@@ -152,10 +144,7 @@ impl ApiState {
             turn,
             http,
             session_limiter: Mutex::new(KeyedLimiter::new(limits.calls_rate, limits.calls_rate)),
-            new_session_limiter: Mutex::new(KeyedLimiter::new(
-                limits.new_session_rate * 2,
-                limits.new_session_rate,
-            )),
+            new_session_limiter: Mutex::new(KeyedLimiter::new(limits.new_session_rate * 2, limits.new_session_rate)),
             next_conn: AtomicU64::new(1),
             secrets,
             limits,
@@ -169,14 +158,12 @@ impl ApiState {
             None => crate::auth_token::random_key(),
         };
         let turn = match (&args.turn_service_id, &args.turn_service_token) {
-            (Some(id), Some(token)) if !id.is_empty() && !token.expose().is_empty() => {
-                Some(TurnConfig {
-                    base_url: args.turn_api_url.trim_end_matches('/').to_owned(),
-                    key_id: id.clone(),
-                    token: token.clone(),
-                    ttl_secs: args.turn_ttl,
-                })
-            }
+            (Some(id), Some(token)) if !id.is_empty() && !token.expose().is_empty() => Some(TurnConfig {
+                base_url: args.turn_api_url.trim_end_matches('/').to_owned(),
+                key_id: id.clone(),
+                token: token.clone(),
+                ttl_secs: args.turn_ttl,
+            }),
             _ => None,
         };
         ApiState::new(Limits::from_args(args), tokens, upstream, turn)
@@ -224,12 +211,6 @@ fn spawn_clock(state: Weak<Inner>, every: Duration) {
 
 /// A Calls-style error response: `{errorCode, errorDescription}`.
 pub fn calls_error(status: StatusCode, code: &str, description: impl Into<String>) -> Response {
-    let body =
-        Json(serde_json::json!({ "errorCode": code, "errorDescription": description.into() }));
-    (
-        status,
-        [(axum::http::header::CACHE_CONTROL, "no-store")],
-        body,
-    )
-        .into_response()
+    let body = Json(serde_json::json!({ "errorCode": code, "errorDescription": description.into() }));
+    (status, [(axum::http::header::CACHE_CONTROL, "no-store")], body).into_response()
 }

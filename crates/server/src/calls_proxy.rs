@@ -22,11 +22,7 @@ use crate::upstream::{UpstreamError, UpstreamRequest};
 #[allow(clippy::result_large_err)]
 pub(crate) fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Claims, Response> {
     let unauthorized = |why: &str| {
-        calls_error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            format!("{why}; send Authorization: Bearer <token from the room welcome>"),
-        )
+        calls_error(StatusCode::UNAUTHORIZED, "unauthorized", format!("{why}; send Authorization: Bearer <token from the room welcome>"))
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(unauthorized("no token"));
@@ -34,10 +30,7 @@ pub(crate) fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<Claims,
     let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
         return Err(unauthorized("not a bearer token"));
     };
-    inner
-        .tokens
-        .verify(token.trim(), now_ms() / 1000)
-        .map_err(|e| unauthorized(&e.to_string()))
+    inner.tokens.verify(token.trim(), now_ms() / 1000).map_err(|e| unauthorized(&e.to_string()))
 }
 
 fn forbidden(description: impl Into<String>) -> Response {
@@ -76,62 +69,41 @@ async fn proxy(
     let route = calls_policy::classify(method.as_str(), rest).map_err(policy_error)?;
     let limit = inner.limits.max_calls_body;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        calls_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("request bodies are at most {limit} bytes"),
-        )
+        calls_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request bodies are at most {limit} bytes"))
     })?;
     let now = now_ms();
     match &route {
         CallsRoute::NewSession => {
             // Only someone actually in the room (or about to resume) may create sessions.
             if !rooms_ws::room_knows(inner, &claims.room, &claims.participant) {
-                return Err(calls_error(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "you are not in this room; join it first",
-                ));
+                return Err(calls_error(StatusCode::UNAUTHORIZED, "unauthorized", "you are not in this room; join it first"));
             }
             let key = format!("{}/{}", claims.room, claims.participant);
             if !lock(&inner.new_session_limiter).try_take(&key, now) {
-                return Err(calls_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    "too many new sessions; slow down",
-                ));
+                return Err(calls_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many new sessions; slow down"));
             }
         }
         CallsRoute::Session { session_id, action } => {
             let owned = lock(&inner.ownership).owns(&claims.room, &claims.participant, session_id);
             if !owned {
-                return Err(forbidden(format!(
-                    "session {session_id} does not belong to you"
-                )));
+                return Err(forbidden(format!("session {session_id} does not belong to you")));
             }
             if !lock(&inner.session_limiter).try_take(session_id, now) {
                 return Err(calls_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
-                    format!(
-                        "at most {} requests per second per session",
-                        inner.limits.calls_rate
-                    ),
+                    format!("at most {} requests per second per session", inner.limits.calls_rate),
                 ));
             }
             for remote in calls_policy::remote_refs(*action, &body).map_err(policy_error)? {
                 match remote {
                     RemoteRef::Track(track) => {
                         if !rooms_ws::room_has_track(inner, &claims.room, &track) {
-                            return Err(forbidden(format!(
-                                "track {track} is not published in your room"
-                            )));
+                            return Err(forbidden(format!("track {track} is not published in your room")));
                         }
                     }
                     RemoteRef::DataChannelSession(sid) => {
-                        let same_room = lock(&inner.ownership)
-                            .owner(&sid)
-                            .is_some_and(|o| o.room == claims.room);
+                        let same_room = lock(&inner.ownership).owner(&sid).is_some_and(|o| o.room == claims.room);
                         if !same_room {
                             return Err(forbidden(format!("session {sid} is not in your room")));
                         }
@@ -149,48 +121,24 @@ async fn proxy(
         body,
     };
     let response = inner.upstream.call(request).await.map_err(|e| match e {
-        UpstreamError::Timeout => calls_error(
-            StatusCode::GATEWAY_TIMEOUT,
-            "retryable_transient_error",
-            e.to_string(),
-        ),
-        UpstreamError::Unreachable => {
-            calls_error(StatusCode::BAD_GATEWAY, "backend_error", e.to_string())
-        }
-        UpstreamError::Unavailable(why) => calls_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable_error",
-            why,
-        ),
+        UpstreamError::Timeout => calls_error(StatusCode::GATEWAY_TIMEOUT, "retryable_transient_error", e.to_string()),
+        UpstreamError::Unreachable => calls_error(StatusCode::BAD_GATEWAY, "backend_error", e.to_string()),
+        UpstreamError::Unavailable(why) => calls_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable_error", why),
     })?;
 
     // Defence in depth: an upstream that echoes our credentials must not leak them.
-    if inner
-        .secrets
-        .iter()
-        .any(|s| contains(&response.body, s.expose().as_bytes()))
-    {
+    if inner.secrets.iter().any(|s| contains(&response.body, s.expose().as_bytes())) {
         tracing::error!("upstream response contained a server secret; withheld");
-        return Err(calls_error(
-            StatusCode::BAD_GATEWAY,
-            "backend_error",
-            "the SFU answered something unsafe to forward",
-        ));
+        return Err(calls_error(StatusCode::BAD_GATEWAY, "backend_error", "the SFU answered something unsafe to forward"));
     }
 
     if route == CallsRoute::NewSession && response.status.is_success() {
         match serde_json::from_slice::<serde_json::Value>(&response.body)
             .ok()
-            .and_then(|v| {
-                v.get("sessionId")
-                    .and_then(|s| s.as_str())
-                    .map(str::to_owned)
-            }) {
+            .and_then(|v| v.get("sessionId").and_then(|s| s.as_str()).map(str::to_owned))
+        {
             Some(session_id) => {
-                let owner = Owner {
-                    room: claims.room.clone(),
-                    participant: claims.participant.clone(),
-                };
+                let owner = Owner { room: claims.room.clone(), participant: claims.participant.clone() };
                 lock(&inner.ownership).insert(session_id, owner);
             }
             None => tracing::warn!("sessions/new succeeded without a sessionId"),
@@ -200,17 +148,10 @@ async fn proxy(
     let mut out = Response::builder()
         .status(response.status)
         .header(header::CACHE_CONTROL, "no-store")
-        .header(
-            header::CONTENT_TYPE,
-            response
-                .content_type
-                .unwrap_or_else(|| header::HeaderValue::from_static("application/json")),
-        );
+        .header(header::CONTENT_TYPE, response.content_type.unwrap_or_else(|| header::HeaderValue::from_static("application/json")));
     // Responses are never cacheable and carry no upstream headers (cookies, tracing ids).
     out = out.header(header::VARY, "Authorization");
-    Ok(out
-        .body(Body::from(response.body))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+    Ok(out.body(Body::from(response.body)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
 }
 
 /// True when `needle` (non-empty) occurs in `haystack`.

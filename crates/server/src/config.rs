@@ -44,152 +44,67 @@ pub struct ServeArgs {
     #[arg(long, env = "CALLS_APP_ID", help_heading = "Realtime API")]
     pub calls_app_id: Option<String>,
     /// Cloudflare Realtime app secret; used only server-side, never sent to browsers.
-    #[arg(
-        long,
-        env = "CALLS_APP_SECRET",
-        hide_env_values = true,
-        help_heading = "Realtime API"
-    )]
+    #[arg(long, env = "CALLS_APP_SECRET", hide_env_values = true, help_heading = "Realtime API")]
     pub calls_app_secret: Option<Secret>,
     /// Realtime API base URL used with `CALLS_APP_ID`/`CALLS_APP_SECRET`.
-    #[arg(
-        long,
-        env = "CALLS_API_URL",
-        default_value = "https://rtc.live.cloudflare.com/v1",
-        help_heading = "Realtime API"
-    )]
+    #[arg(long, env = "CALLS_API_URL", default_value = "https://rtc.live.cloudflare.com/v1", help_heading = "Realtime API")]
     pub calls_api_url: String,
     /// Largest `/api/calls/*` request body, in bytes (`payload_too_large` beyond).
     #[arg(long, env = "SATSUMA_MAX_CALLS_BODY", default_value_t = 256 * 1024, help_heading = "Realtime API")]
     pub max_calls_body: usize,
     /// Realtime API requests per second allowed per SFU session (Cloudflare allows 50).
-    #[arg(
-        long,
-        env = "SATSUMA_CALLS_RATE",
-        default_value_t = 50,
-        help_heading = "Realtime API"
-    )]
+    #[arg(long, env = "SATSUMA_CALLS_RATE", default_value_t = 50, help_heading = "Realtime API")]
     pub calls_rate: u32,
     /// `sessions/new` calls per second allowed per participant (burst 2x).
-    #[arg(
-        long,
-        env = "SATSUMA_NEW_SESSION_RATE",
-        default_value_t = 2,
-        help_heading = "Realtime API"
-    )]
+    #[arg(long, env = "SATSUMA_NEW_SESSION_RATE", default_value_t = 2, help_heading = "Realtime API")]
     pub new_session_rate: u32,
     /// SFU sessions remembered per participant; older ones lose their ownership record.
-    #[arg(
-        long,
-        env = "SATSUMA_MAX_SESSIONS_PER_PARTICIPANT",
-        default_value_t = 8,
-        help_heading = "Realtime API"
-    )]
+    #[arg(long, env = "SATSUMA_MAX_SESSIONS_PER_PARTICIPANT", default_value_t = 8, help_heading = "Realtime API")]
     pub max_sessions_per_participant: usize,
 
     /// Cloudflare TURN key id; with `--turn-service-token`, `/api/turn` returns TURN servers.
     #[arg(long, env = "TURN_SERVICE_ID", help_heading = "TURN")]
     pub turn_service_id: Option<String>,
     /// Cloudflare TURN key API token; used only server-side, never sent to browsers.
-    #[arg(
-        long,
-        env = "TURN_SERVICE_TOKEN",
-        hide_env_values = true,
-        help_heading = "TURN"
-    )]
+    #[arg(long, env = "TURN_SERVICE_TOKEN", hide_env_values = true, help_heading = "TURN")]
     pub turn_service_token: Option<Secret>,
     /// TURN credential API base URL.
-    #[arg(
-        long,
-        env = "TURN_API_URL",
-        default_value = "https://rtc.live.cloudflare.com/v1",
-        help_heading = "TURN"
-    )]
+    #[arg(long, env = "TURN_API_URL", default_value = "https://rtc.live.cloudflare.com/v1", help_heading = "TURN")]
     pub turn_api_url: String,
     /// Lifetime of generated TURN credentials, in seconds (Cloudflare allows up to 48 h).
-    #[arg(
-        long,
-        env = "TURN_TTL",
-        default_value_t = 86_400,
-        help_heading = "TURN"
-    )]
+    #[arg(long, env = "TURN_TTL", default_value_t = 86_400, help_heading = "TURN")]
     pub turn_ttl: u32,
 
     /// Most participants in one room (`room_full` beyond).
-    #[arg(
-        long,
-        env = "SATSUMA_MAX_PARTICIPANTS",
-        default_value_t = 16,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_MAX_PARTICIPANTS", default_value_t = 16, help_heading = "Rooms")]
     pub max_participants: usize,
     /// Most rooms open at once (`too_many_rooms` beyond).
-    #[arg(
-        long,
-        env = "SATSUMA_MAX_ROOMS",
-        default_value_t = 1000,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_MAX_ROOMS", default_value_t = 1000, help_heading = "Rooms")]
     pub max_rooms: usize,
     /// Largest WebSocket message, in bytes: larger ones get `message_too_large` (the socket
     /// stays open); frames over 4x this close the socket with 1009.
     #[arg(long, env = "SATSUMA_MAX_WS_MESSAGE", default_value_t = 16 * 1024, help_heading = "Rooms")]
     pub max_ws_message: usize,
     /// WebSocket messages per second per socket (burst 2x); extra ones get `rate_limited`.
-    #[arg(
-        long,
-        env = "SATSUMA_WS_RATE",
-        default_value_t = 20,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_WS_RATE", default_value_t = 20, help_heading = "Rooms")]
     pub ws_rate: u32,
     /// Rate-limited messages tolerated per socket (refilled 1/s) before closing it with 1008.
-    #[arg(
-        long,
-        env = "SATSUMA_WS_FLOOD",
-        default_value_t = 40,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_WS_FLOOD", default_value_t = 40, help_heading = "Rooms")]
     pub ws_flood: u32,
     /// Seconds of silence (no frame, no pong) after which a participant is removed.
-    #[arg(
-        long,
-        env = "SATSUMA_STALE_SECS",
-        default_value_t = 12,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_STALE_SECS", default_value_t = 12, help_heading = "Rooms")]
     pub stale_secs: u64,
     /// Seconds between the server's WebSocket pings.
-    #[arg(
-        long,
-        env = "SATSUMA_PING_SECS",
-        default_value_t = 4,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_PING_SECS", default_value_t = 4, help_heading = "Rooms")]
     pub ping_secs: u64,
     /// Seconds a disconnected participant can resume with its resume token.
-    #[arg(
-        long,
-        env = "SATSUMA_RESUME_SECS",
-        default_value_t = 30,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_RESUME_SECS", default_value_t = 30, help_heading = "Rooms")]
     pub resume_secs: u64,
     /// Chat messages kept per room for late joiners.
-    #[arg(
-        long,
-        env = "SATSUMA_CHAT_HISTORY",
-        default_value_t = 100,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_CHAT_HISTORY", default_value_t = 100, help_heading = "Rooms")]
     pub chat_history: usize,
     /// Longest chat message, in characters.
-    #[arg(
-        long,
-        env = "SATSUMA_MAX_CHAT_CHARS",
-        default_value_t = 2000,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_MAX_CHAT_CHARS", default_value_t = 2000, help_heading = "Rooms")]
     pub max_chat_chars: usize,
     /// Longest display name, in characters.
     #[arg(
@@ -200,21 +115,11 @@ pub struct ServeArgs {
     )]
     pub max_name_chars: usize,
     /// Most published tracks per participant.
-    #[arg(
-        long,
-        env = "SATSUMA_MAX_TRACKS",
-        default_value_t = 8,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_MAX_TRACKS", default_value_t = 8, help_heading = "Rooms")]
     pub max_tracks: usize,
     /// Key signing the room tokens that authorise `/api/calls/*` (any string, 16+ bytes).
     /// Random per process when unset, so tokens die with a restart.
-    #[arg(
-        long,
-        env = "SATSUMA_TOKEN_KEY",
-        hide_env_values = true,
-        help_heading = "Rooms"
-    )]
+    #[arg(long, env = "SATSUMA_TOKEN_KEY", hide_env_values = true, help_heading = "Rooms")]
     pub token_key: Option<Secret>,
 }
 

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::Parser;
-use satsuma_server::config::{Cli, Command, Secret, ServeArgs, SfuArgs};
 use satsuma_server::api::{self, ApiState};
+use satsuma_server::config::{Cli, Command, Secret, ServeArgs, SfuArgs};
 use satsuma_server::upstream::Upstream;
 use satsuma_server::{http, shutdown};
 use tracing_subscriber::EnvFilter;
@@ -11,9 +11,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")))
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
@@ -34,9 +32,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let state = ApiState::from_args(&args, upstream);
     let app = http::app_router(&args.dist, api::router(state.clone()));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);
     let sockets = state.clone();
     axum::serve(listener, app)
@@ -60,9 +56,7 @@ async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
     let mut config = satsuma_sfu::SfuConfig::new(app_id.clone(), secret.clone(), media_addr);
     // The proxy enforces its own body limit first; the SFU must not be stricter.
     config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
-    let handle = satsuma_sfu::start(config)
-        .await
-        .context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
+    let handle = satsuma_sfu::start(config).await.context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
     tracing::info!(media = %handle.media_addr(), "Realtime API: embedded SFU");
     let router = satsuma_sfu::http::router(handle);
     Ok(Upstream::embedded(router, "/v1", app_id, Secret::new(secret)))
@@ -75,17 +69,8 @@ async fn sfu(args: SfuArgs) -> anyhow::Result<()> {
     let config = satsuma_sfu::SfuConfig::new(args.app_id.clone(), args.app_secret.clone(), media_addr);
     let handle = satsuma_sfu::start(config).await.context("cannot start the SFU")?;
     let app = satsuma_sfu::http::router(handle.clone());
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(
-        "satsuma SFU: API on http://{}/v1/apps/{}/, media on udp {}",
-        listener.local_addr()?,
-        args.app_id,
-        handle.media_addr()
-    );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown::signal())
-        .await?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!("satsuma SFU: API on http://{}/v1/apps/{}/, media on udp {}", listener.local_addr()?, args.app_id, handle.media_addr());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown::signal()).await?;
     Ok(())
 }

@@ -20,24 +20,16 @@ pub struct KeyedLimiter {
 impl KeyedLimiter {
     /// Buckets of `capacity` tokens refilled at `per_second`.
     pub fn new(capacity: u32, per_second: u32) -> Self {
-        KeyedLimiter {
-            capacity,
-            per_second,
-            buckets: HashMap::new(),
-        }
+        KeyedLimiter { capacity, per_second, buckets: HashMap::new() }
     }
 
     /// Takes a token for `key`; false when `key` is over its rate.
     pub fn try_take(&mut self, key: &str, now_ms: u64) -> bool {
         if self.buckets.len() > PRUNE_ABOVE {
-            self.buckets
-                .retain(|_, b| now_ms.saturating_sub(b.last_used_ms()) < IDLE_MS);
+            self.buckets.retain(|_, b| now_ms.saturating_sub(b.last_used_ms()) < IDLE_MS);
         }
         let (capacity, rate) = (self.capacity, self.per_second);
-        self.buckets
-            .entry(key.to_owned())
-            .or_insert_with(|| TokenBucket::new(capacity, rate, now_ms))
-            .try_take(now_ms)
+        self.buckets.entry(key.to_owned()).or_insert_with(|| TokenBucket::new(capacity, rate, now_ms)).try_take(now_ms)
     }
 }
 

@@ -12,9 +12,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use satsuma_protocol::room::{
-    close_code, ClientMessage, ErrorCode, ErrorFrame, ServerMessage, Welcome, PROTOCOL_VERSION,
-};
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, ServerMessage, Welcome, PROTOCOL_VERSION};
 use satsuma_room::limits::{valid_room_name, TokenBucket};
 use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
 use serde::Deserialize;
@@ -56,9 +54,7 @@ pub async fn handler(
     ws: WebSocketUpgrade,
 ) -> Response {
     let max = state.0.limits.max_ws_message;
-    ws.max_message_size(max * 4)
-        .max_frame_size(max * 4)
-        .on_upgrade(move |socket| run(state, room, query.v, socket))
+    ws.max_message_size(max * 4).max_frame_size(max * 4).on_upgrade(move |socket| run(state, room, query.v, socket))
 }
 
 /// What the room machine may ask of the server.
@@ -78,15 +74,11 @@ impl RoomContext for Ctx<'_> {
 
 fn frame(msg: &ServerMessage) -> String {
     // Serialising our own enum of strings and bools cannot fail; fall back to a fixed frame.
-    serde_json::to_string(msg)
-        .unwrap_or_else(|_| r#"{"type":"error","code":"bad_message","message":"internal"}"#.into())
+    serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","code":"bad_message","message":"internal"}"#.into())
 }
 
 fn error_frame(code: ErrorCode, message: impl Into<String>) -> String {
-    frame(&ServerMessage::Error(ErrorFrame {
-        code,
-        message: message.into(),
-    }))
+    frame(&ServerMessage::Error(ErrorFrame { code, message: message.into() }))
 }
 
 /// Carries out effects of the room `name` (lock held by the caller).
@@ -94,19 +86,9 @@ fn dispatch(inner: &Inner, name: &str, entry: &mut RoomEntry, effects: Vec<Effec
     for effect in effects {
         match effect {
             Effect::Send { conn, msg } => push(entry, conn, Outgoing::Text(frame(&msg))),
-            Effect::Welcome {
-                conn,
-                participant_id,
-                resume_token,
-                state,
-            } => {
+            Effect::Welcome { conn, participant_id, resume_token, state } => {
                 let token = inner.tokens.sign(name, &participant_id, now_ms() / 1000);
-                let msg = ServerMessage::Welcome(Welcome {
-                    participant_id,
-                    resume_token,
-                    token,
-                    state,
-                });
+                let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state });
                 push(entry, conn, Outgoing::Text(frame(&msg)));
             }
             Effect::Close { conn, code, reason } => {
@@ -145,10 +127,7 @@ pub(crate) fn close_all(inner: &Inner) {
     let mut rooms = lock(&inner.rooms);
     for entry in rooms.values_mut() {
         for (_, tx) in entry.outboxes.drain() {
-            let _ = tx.try_send(Outgoing::Close(
-                close_code::GOING_AWAY,
-                "server shutting down",
-            ));
+            let _ = tx.try_send(Outgoing::Close(close_code::GOING_AWAY, "server shutting down"));
         }
     }
 }
@@ -161,89 +140,48 @@ pub(crate) fn max_sockets(limits: &crate::api::Limits) -> usize {
 
 /// Whether `room` may pull `track_ref`: it is published by someone live in that room.
 pub(crate) fn room_has_track(inner: &Inner, room: &str, track_ref: &str) -> bool {
-    lock(&inner.rooms)
-        .get(room)
-        .is_some_and(|e| e.room.has_track(track_ref))
+    lock(&inner.rooms).get(room).is_some_and(|e| e.room.has_track(track_ref))
 }
 
 /// Whether `participant` is in `room` or may still resume there.
 pub(crate) fn room_knows(inner: &Inner, room: &str, participant: &str) -> bool {
-    lock(&inner.rooms)
-        .get(room)
-        .is_some_and(|e| e.room.knows(participant))
+    lock(&inner.rooms).get(room).is_some_and(|e| e.room.knows(participant))
 }
 
 async fn send_timeout(socket: &mut WebSocket, msg: Message) -> bool {
-    matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
-        Ok(Ok(()))
-    )
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await, Ok(Ok(())))
 }
 
 async fn reject(mut socket: WebSocket, code: ErrorCode, message: &str, close: u16) {
-    let _ = send_timeout(
-        &mut socket,
-        Message::Text(error_frame(code, message).into()),
-    )
-    .await;
+    let _ = send_timeout(&mut socket, Message::Text(error_frame(code, message).into())).await;
     let _ = send_timeout(&mut socket, close_msg(close, code.as_str())).await;
 }
 
 fn close_msg(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: Utf8Bytes::from(reason),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))
 }
 
 async fn run(state: ApiState, room: String, version: Option<String>, socket: WebSocket) {
     let inner = &*state.0;
     if !valid_room_name(&room) {
-        return reject(
-            socket,
-            ErrorCode::BadRoom,
-            "room names are [a-z0-9-]{1,64}",
-            close_code::BAD_REQUEST,
-        )
-        .await;
+        return reject(socket, ErrorCode::BadRoom, "room names are [a-z0-9-]{1,64}", close_code::BAD_REQUEST).await;
     }
-    if version
-        .as_deref()
-        .is_some_and(|v| v != PROTOCOL_VERSION.to_string())
-    {
-        return reject(
-            socket,
-            ErrorCode::BadVersion,
-            "this server speaks protocol v=1",
-            close_code::BAD_VERSION,
-        )
-        .await;
+    if version.as_deref().is_some_and(|v| v != PROTOCOL_VERSION.to_string()) {
+        return reject(socket, ErrorCode::BadVersion, "this server speaks protocol v=1", close_code::BAD_VERSION).await;
     }
     let conn = inner.next_conn.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel(OUTBOX);
     let admitted = {
         let mut rooms = lock(&inner.rooms);
         if !rooms.contains_key(&room) && rooms.len() >= inner.limits.max_rooms {
-            Err((
-                ErrorCode::TooManyRooms,
-                "the server has too many rooms open",
-                close_code::TOO_MANY_ROOMS,
-            ))
-        } else if rooms
-            .get(&room)
-            .is_some_and(|e| e.outboxes.len() >= max_sockets(&inner.limits))
-        {
+            Err((ErrorCode::TooManyRooms, "the server has too many rooms open", close_code::TOO_MANY_ROOMS))
+        } else if rooms.get(&room).is_some_and(|e| e.outboxes.len() >= max_sockets(&inner.limits)) {
             // Sockets that never join still cost memory until the join timeout: cap them.
-            Err((
-                ErrorCode::RoomFull,
-                "too many connections to this room",
-                close_code::ROOM_FULL,
-            ))
+            Err((ErrorCode::RoomFull, "too many connections to this room", close_code::ROOM_FULL))
         } else {
-            let entry = rooms.entry(room.clone()).or_insert_with(|| RoomEntry {
-                room: Room::new(room.clone(), inner.limits.room.clone()),
-                outboxes: HashMap::new(),
-            });
+            let entry = rooms
+                .entry(room.clone())
+                .or_insert_with(|| RoomEntry { room: Room::new(room.clone(), inner.limits.room.clone()), outboxes: HashMap::new() });
             entry.room.connect(conn, now_ms());
             entry.outboxes.insert(conn, tx);
             Ok(())
@@ -264,13 +202,7 @@ async fn run(state: ApiState, room: String, version: Option<String>, socket: Web
 }
 
 /// The socket's loop: frames in, queued frames out, pings, until either side closes.
-async fn serve_socket(
-    inner: &Inner,
-    room: &str,
-    conn: ConnId,
-    mut socket: WebSocket,
-    mut rx: mpsc::Receiver<Outgoing>,
-) {
+async fn serve_socket(inner: &Inner, room: &str, conn: ConnId, mut socket: WebSocket, mut rx: mpsc::Receiver<Outgoing>) {
     let limits = &inner.limits;
     let start = now_ms();
     let mut rate = TokenBucket::new(limits.ws_rate * 2, limits.ws_rate, start);

@@ -21,24 +21,15 @@ const SHORT: &str = "public, max-age=3600";
 pub fn router(dist: &Path) -> Router {
     let index = dist.join("index.html");
     // The build writes `.br` and `.gz` beside hashed assets; others are compressed per request.
-    let files = ServeDir::new(dist)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(index));
-    Router::new()
-        .fallback_service(files)
-        .layer(middleware::from_fn(cache_headers))
+    let files =
+        ServeDir::new(dist).precompressed_br().precompressed_gzip().append_index_html_on_directories(true).fallback(ServeFile::new(index));
+    Router::new().fallback_service(files).layer(middleware::from_fn(cache_headers))
 }
 
 async fn cache_headers(req: Request, next: Next) -> Response {
     let hashed = has_content_hash(req.uri().path());
     let mut res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let is_html = res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     let policy = if is_html {
         NO_CACHE
     } else if hashed && res.status().is_success() {
@@ -46,16 +37,14 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     } else {
         SHORT
     };
-    res.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(policy));
     res
 }
 
 /// True when the last path segment carries trunk's `-<16 hex>` content hash.
 pub fn has_content_hash(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
-    name.split(['-', '_', '.'])
-        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    name.split(['-', '_', '.']).any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -41,45 +41,26 @@ pub async fn handler(State(state): State<ApiState>, headers: HeaderMap) -> Respo
         Ok(servers) => {
             // Defence in depth: a TURN API that echoes our token must not leak it.
             let text = servers.to_string();
-            if inner
-                .secrets
-                .iter()
-                .any(|s| !s.expose().is_empty() && text.contains(s.expose()))
-            {
+            if inner.secrets.iter().any(|s| !s.expose().is_empty() && text.contains(s.expose())) {
                 tracing::error!("TURN response contained a server secret; withheld");
-                return calls_error(
-                    StatusCode::BAD_GATEWAY,
-                    "backend_error",
-                    "the TURN service answered something unsafe to forward",
-                );
+                return calls_error(StatusCode::BAD_GATEWAY, "backend_error", "the TURN service answered something unsafe to forward");
             }
             ice_servers(servers)
         }
         Err(why) => {
             // The reason stays in the log: upstream bodies could echo what we sent.
             tracing::warn!(%why, "TURN credential request failed");
-            calls_error(
-                StatusCode::BAD_GATEWAY,
-                "backend_error",
-                "the TURN service did not answer",
-            )
+            calls_error(StatusCode::BAD_GATEWAY, "backend_error", "the TURN service did not answer")
         }
     }
 }
 
 fn ice_servers(servers: Value) -> Response {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "iceServers": servers })),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], Json(json!({ "iceServers": servers }))).into_response()
 }
 
 async fn generate(client: &reqwest::Client, turn: &TurnConfig) -> Result<Value, String> {
-    let url = format!(
-        "{}/turn/keys/{}/credentials/generate-ice-servers",
-        turn.base_url, turn.key_id
-    );
+    let url = format!("{}/turn/keys/{}/credentials/generate-ice-servers", turn.base_url, turn.key_id);
     let response = client
         .post(url)
         .bearer_auth(turn.token.expose())
@@ -91,19 +72,14 @@ async fn generate(client: &reqwest::Client, turn: &TurnConfig) -> Result<Value, 
     if !status.is_success() {
         return Err(format!("status {status}"));
     }
-    let body: Value = response
-        .json()
-        .await
-        .map_err(|_| "response is not JSON".to_owned())?;
+    let body: Value = response.json().await.map_err(|_| "response is not JSON".to_owned())?;
     let servers = match body.get("iceServers") {
         Some(Value::Array(list)) => list.clone(),
         // The legacy `generate` endpoint answers with a single object.
         Some(obj @ Value::Object(_)) => vec![obj.clone()],
         _ => return Err("no iceServers in the response".into()),
     };
-    Ok(Value::Array(
-        servers.into_iter().filter_map(without_port_53).collect(),
-    ))
+    Ok(Value::Array(servers.into_iter().filter_map(without_port_53).collect()))
 }
 
 /// Browsers block port 53; without trickle ICE those URLs only slow gathering down.
@@ -129,10 +105,7 @@ mod tests {
     #[test]
     fn port_53_is_dropped() {
         let s = json!({"urls": ["stun:stun.cloudflare.com:3478", "stun:stun.cloudflare.com:53", "turn:t:53?transport=udp"]});
-        assert_eq!(
-            without_port_53(s),
-            Some(json!({"urls": ["stun:stun.cloudflare.com:3478"]}))
-        );
+        assert_eq!(without_port_53(s), Some(json!({"urls": ["stun:stun.cloudflare.com:3478"]})));
         assert_eq!(without_port_53(json!({"urls": "turn:x:53"})), None);
         assert_eq!(without_port_53(json!({"nourls": 1})), None);
     }

@@ -106,23 +106,13 @@ impl Upstream {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Upstream::Remote {
-            client,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            app_id,
-            secret,
-        }
+        Upstream::Remote { client, base_url: base_url.trim_end_matches('/').to_owned(), app_id, secret }
     }
 
     /// An in-process SFU router with a random app id and secret; returns them too so the
     /// caller can configure the SFU with the same pair.
     pub fn embedded(router: Router, prefix: &str, app_id: String, secret: Secret) -> Self {
-        Upstream::Embedded {
-            router,
-            prefix: prefix.trim_end_matches('/').to_owned(),
-            app_id,
-            secret,
-        }
+        Upstream::Embedded { router, prefix: prefix.trim_end_matches('/').to_owned(), app_id, secret }
     }
 
     /// The secrets this upstream holds (for the response leak guard).
@@ -137,68 +127,36 @@ impl Upstream {
 
     /// Sends `req` with the app secret.
     pub async fn call(&self, req: UpstreamRequest) -> Result<UpstreamResponse, UpstreamError> {
-        let query = req
-            .query
-            .as_deref()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
-        let content_type = req
-            .content_type
-            .unwrap_or_else(|| HeaderValue::from_static("application/json"));
+        let query = req.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+        let content_type = req.content_type.unwrap_or_else(|| HeaderValue::from_static("application/json"));
         match self {
             Upstream::Unavailable(why) => Err(UpstreamError::Unavailable(why.clone())),
-            Upstream::Embedded {
-                router,
-                prefix,
-                app_id,
-                secret,
-            } => {
+            Upstream::Embedded { router, prefix, app_id, secret } => {
                 let uri = format!("{prefix}/apps/{app_id}/{}{query}", req.path);
-                let mut builder = Request::builder()
-                    .method(req.method)
-                    .uri(uri)
-                    .header(header::AUTHORIZATION, format!("Bearer {}", secret.expose()));
+                let mut builder =
+                    Request::builder().method(req.method).uri(uri).header(header::AUTHORIZATION, format!("Bearer {}", secret.expose()));
                 if !req.body.is_empty() {
                     builder = builder.header(header::CONTENT_TYPE, content_type);
                 }
-                let request = builder
-                    .body(Body::from(req.body))
-                    .map_err(|_| UpstreamError::Unreachable)?;
+                let request = builder.body(Body::from(req.body)).map_err(|_| UpstreamError::Unreachable)?;
                 let response = tokio::time::timeout(TIMEOUT, router.clone().oneshot(request))
                     .await
                     .map_err(|_| UpstreamError::Timeout)?
                     .map_err(|_| UpstreamError::Unreachable)?;
                 let status = response.status();
                 let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-                let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE)
-                    .await
-                    .map_err(|_| UpstreamError::Unreachable)?;
-                Ok(UpstreamResponse {
-                    status,
-                    content_type,
-                    body,
-                })
+                let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE).await.map_err(|_| UpstreamError::Unreachable)?;
+                Ok(UpstreamResponse { status, content_type, body })
             }
-            Upstream::Remote {
-                client,
-                base_url,
-                app_id,
-                secret,
-            } => {
+            Upstream::Remote { client, base_url, app_id, secret } => {
                 let url = format!("{base_url}/apps/{app_id}/{}{query}", req.path);
                 let mut builder = client.request(req.method, url).bearer_auth(secret.expose());
                 if !req.body.is_empty() {
-                    builder = builder
-                        .header(header::CONTENT_TYPE, content_type)
-                        .body(req.body);
+                    builder = builder.header(header::CONTENT_TYPE, content_type).body(req.body);
                 }
                 let response = builder.send().await.map_err(|e| {
                     // reqwest errors carry the URL, never headers; still, log only the kind.
-                    tracing::warn!(
-                        timeout = e.is_timeout(),
-                        connect = e.is_connect(),
-                        "Realtime API request failed"
-                    );
+                    tracing::warn!(timeout = e.is_timeout(), connect = e.is_connect(), "Realtime API request failed");
                     if e.is_timeout() {
                         UpstreamError::Timeout
                     } else {
@@ -207,24 +165,14 @@ impl Upstream {
                 })?;
                 let status = response.status();
                 let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-                if response
-                    .content_length()
-                    .is_some_and(|n| n > MAX_RESPONSE as u64)
-                {
+                if response.content_length().is_some_and(|n| n > MAX_RESPONSE as u64) {
                     return Err(UpstreamError::Unreachable);
                 }
-                let body = response
-                    .bytes()
-                    .await
-                    .map_err(|_| UpstreamError::Unreachable)?;
+                let body = response.bytes().await.map_err(|_| UpstreamError::Unreachable)?;
                 if body.len() > MAX_RESPONSE {
                     return Err(UpstreamError::Unreachable);
                 }
-                Ok(UpstreamResponse {
-                    status,
-                    content_type,
-                    body,
-                })
+                Ok(UpstreamResponse { status, content_type, body })
             }
         }
     }

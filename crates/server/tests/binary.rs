@@ -46,46 +46,22 @@ async fn serve_embedded_sfu_and_sigterm() {
     let http = reqwest::Client::builder().timeout(T).build().unwrap();
     let started = Instant::now();
     loop {
-        if http
-            .get(format!("http://{addr}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
+        if http.get(format!("http://{addr}/healthz")).send().await.is_ok() {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "satsuma serve did not start"
-        );
+        assert!(started.elapsed() < Duration::from_secs(20), "satsuma serve did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (mut ws, welcome) = join(addr, "bin", "Ada").await;
     let token = welcome["token"].as_str().unwrap();
     let sid = create_session(&http, addr, token).await;
     assert_eq!(sid.len(), 32);
-    let res = http
-        .get(format!("http://{addr}/api/calls/sessions/{sid}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = http.get(format!("http://{addr}/api/calls/sessions/{sid}")).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let res = http
-        .get(format!("http://{addr}/api/turn"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["iceServers"],
-        serde_json::json!([])
-    );
+    let res = http.get(format!("http://{addr}/api/turn")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["iceServers"], serde_json::json!([]));
 
-    let status = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
     assert!(status.success());
     assert_eq!(recv_close(&mut ws).await, Some(1001));
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -94,10 +70,7 @@ async fn serve_embedded_sfu_and_sigterm() {
             assert!(status.success(), "{status}");
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "satsuma serve did not exit after SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "satsuma serve did not exit after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

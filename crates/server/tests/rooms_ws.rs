@@ -28,22 +28,13 @@ async fn join_welcome_and_presence() {
     let (mut b, wb) = join(app.addr, "standup", "Bob").await;
     let b_id = wb["participantId"].as_str().unwrap().to_owned();
     assert_ne!(a_id, b_id);
-    let names: Vec<_> = wb["state"]["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].clone())
-        .collect();
+    let names: Vec<_> = wb["state"]["participants"].as_array().unwrap().iter().map(|p| p["name"].clone()).collect();
     assert_eq!(names, vec![json!("Ada"), json!("Bob")]);
     let joined = recv_type(&mut a, "participantJoined").await;
     assert_eq!(joined["participant"]["id"], b_id.as_str());
 
     // Mute state and hand reach everyone, the sender included.
-    send(
-        &mut b,
-        json!({"type": "update", "mic": true, "camera": false, "hand": true}),
-    )
-    .await;
+    send(&mut b, json!({"type": "update", "mic": true, "camera": false, "hand": true})).await;
     for ws in [&mut a, &mut b] {
         let upd = recv_type(ws, "participantUpdated").await;
         assert_eq!(upd["participant"]["mic"], true);
@@ -69,11 +60,7 @@ async fn closed_socket_leaves_within_a_second() {
     let started = Instant::now();
     drop(b); // TCP close without a close frame
     let left = recv_type(&mut a, "participantLeft").await;
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
     assert_eq!(left["participantId"], wb["participantId"]);
     assert_eq!(left["reason"], "closed");
 }
@@ -104,10 +91,7 @@ async fn half_open_socket_is_removed_after_the_stale_timeout() {
     assert_eq!(left["participantId"], wb["participantId"]);
     assert_eq!(left["reason"], "timeout");
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(1800) && took < Duration::from_secs(8),
-        "took {took:?}"
-    );
+    assert!(took >= Duration::from_millis(1800) && took < Duration::from_secs(8), "took {took:?}");
     send(&mut a, json!({"type": "ping"})).await;
     recv_type(&mut a, "pong").await;
 }
@@ -119,24 +103,11 @@ async fn resume_keeps_participant_and_tracks() {
     let (mut b, wb) = join(app.addr, "r4", "Bob").await;
     let token = wb["token"].as_str().unwrap().to_owned();
     // Bob creates an SFU session through the proxy, then publishes a track of it.
-    let res = app
-        .http
-        .post(format!("http://{}/api/calls/sessions/new", app.addr))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.post(format!("http://{}/api/calls/sessions/new", app.addr)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), 201);
-    let sid = res.json::<serde_json::Value>().await.unwrap()["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sid = res.json::<serde_json::Value>().await.unwrap()["sessionId"].as_str().unwrap().to_owned();
     let track = format!("{sid}/mic-1");
-    send(
-        &mut b,
-        json!({"type": "publish", "tracks": [{"track": track, "kind": "mic"}]}),
-    )
-    .await;
+    send(&mut b, json!({"type": "publish", "tracks": [{"track": track, "kind": "mic"}]})).await;
     let upd = recv_type(&mut a, "participantUpdated").await;
     assert_eq!(upd["participant"]["tracks"][0]["track"], track.as_str());
 
@@ -144,11 +115,7 @@ async fn resume_keeps_participant_and_tracks() {
     recv_type(&mut a, "participantLeft").await;
 
     let mut b2 = ws(app.addr, "r4").await;
-    send(
-        &mut b2,
-        json!({"type": "join", "name": "Bob", "resumeToken": wb["resumeToken"]}),
-    )
-    .await;
+    send(&mut b2, json!({"type": "join", "name": "Bob", "resumeToken": wb["resumeToken"]})).await;
     let w2 = recv_type(&mut b2, "welcome").await;
     assert_eq!(w2["participantId"], wb["participantId"]);
     let back = recv_type(&mut a, "participantJoined").await;
@@ -160,11 +127,7 @@ async fn resume_keeps_participant_and_tracks() {
 async fn publishing_someone_elses_session_is_refused() {
     let (app, _d) = app(test_limits()).await;
     let (mut a, _) = join(app.addr, "r5", "Ada").await;
-    send(
-        &mut a,
-        json!({"type": "publish", "tracks": [{"track": "deadbeef/mic", "kind": "mic"}]}),
-    )
-    .await;
+    send(&mut a, json!({"type": "publish", "tracks": [{"track": "deadbeef/mic", "kind": "mic"}]})).await;
     let err = recv_type(&mut a, "error").await;
     assert_eq!(err["code"], "bad_track");
 }
@@ -216,11 +179,7 @@ async fn malformed_messages_get_errors_and_the_socket_stays_open() {
     assert_eq!(recv(&mut s).await["code"], "bad_name");
     send(&mut s, json!({"type": "join", "name": "n".repeat(65)})).await;
     assert_eq!(recv(&mut s).await["code"], "bad_name");
-    send_raw(
-        &mut s,
-        &format!(r#"{{"type":"chat","text":"{}"}}"#, "x".repeat(2000)),
-    )
-    .await;
+    send_raw(&mut s, &format!(r#"{{"type":"chat","text":"{}"}}"#, "x".repeat(2000))).await;
     assert_eq!(recv(&mut s).await["code"], "message_too_large");
     s.send(Message::binary(vec![1, 2, 3])).await.unwrap();
     assert_eq!(recv(&mut s).await["code"], "bad_message");
@@ -291,24 +250,11 @@ async fn three_people_see_each_others_tracks_and_mute_state() {
     for name in names {
         let (mut s, w) = join(app.addr, "trio", name).await;
         let token = w["token"].as_str().unwrap().to_owned();
-        let res = app
-            .http
-            .post(format!("http://{}/api/calls/sessions/new", app.addr))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        let sid = res.json::<serde_json::Value>().await.unwrap()["sessionId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let res = app.http.post(format!("http://{}/api/calls/sessions/new", app.addr)).bearer_auth(&token).send().await.unwrap();
+        let sid = res.json::<serde_json::Value>().await.unwrap()["sessionId"].as_str().unwrap().to_owned();
         let tracks = json!([{"track": format!("{sid}/mic"), "kind": "mic"}, {"track": format!("{sid}/cam"), "kind": "camera"}]);
         send(&mut s, json!({"type": "publish", "tracks": tracks})).await;
-        send(
-            &mut s,
-            json!({"type": "update", "mic": name != "Bob", "camera": true}),
-        )
-        .await;
+        send(&mut s, json!({"type": "update", "mic": name != "Bob", "camera": true})).await;
         // Both changes come back to the sender once applied.
         recv_type(&mut s, "participantUpdated").await;
         recv_type(&mut s, "participantUpdated").await;
@@ -340,10 +286,7 @@ async fn three_people_see_each_others_tracks_and_mute_state() {
             .collect();
         let res = app
             .http
-            .post(format!(
-                "http://{}/api/calls/sessions/{sid}/tracks/new",
-                app.addr
-            ))
+            .post(format!("http://{}/api/calls/sessions/{sid}/tracks/new", app.addr))
             .bearer_auth(token)
             .json(&json!({"tracks": others}))
             .send()

@@ -16,20 +16,9 @@ async fn turn_returns_cloudflare_ice_servers_without_port_53() {
     let app = start(Mode::Remote, test_limits(), Fake::default(), dist.path()).await;
     let (_a, wa) = join(app.addr, "turn", "Ada").await;
     let token = wa["token"].as_str().unwrap();
-    let res = app
-        .http
-        .get(format!("http://{}/api/turn", app.addr))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(format!("http://{}/api/turn", app.addr)).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let res = app
-        .http
-        .get(format!("http://{}/api/turn", app.addr))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(format!("http://{}/api/turn", app.addr)).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(
@@ -42,18 +31,9 @@ async fn turn_returns_cloudflare_ice_servers_without_port_53() {
     );
     let reqs = app.fake.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(
-        reqs[0].uri,
-        "/v1/turn/keys/turn-key/credentials/generate-ice-servers"
-    );
-    assert_eq!(
-        reqs[0].authorization.as_deref(),
-        Some(format!("Bearer {TURN_TOKEN}").as_str())
-    );
-    assert_eq!(
-        serde_json::from_str::<Value>(&reqs[0].body).unwrap(),
-        json!({"ttl": 3600})
-    );
+    assert_eq!(reqs[0].uri, "/v1/turn/keys/turn-key/credentials/generate-ice-servers");
+    assert_eq!(reqs[0].authorization.as_deref(), Some(format!("Bearer {TURN_TOKEN}").as_str()));
+    assert_eq!(serde_json::from_str::<Value>(&reqs[0].body).unwrap(), json!({"ttl": 3600}));
 }
 
 #[tokio::test]
@@ -61,16 +41,9 @@ async fn turn_without_a_key_returns_an_empty_list() {
     let dist = temp_dist();
     let addr = serve_app(dist.path(), satsuma_server::upstream::Upstream::Unavailable("none".into()), None).await;
     let (_a, wa) = join(addr, "noturn", "Ada").await;
-    let res = reqwest::Client::new()
-        .get(format!("http://{addr}/api/turn"))
-        .bearer_auth(wa["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"iceServers": []})
-    );
+    let res =
+        reqwest::Client::new().get(format!("http://{addr}/api/turn")).bearer_auth(wa["token"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"iceServers": []}));
 }
 
 /// The workspace's `dist/` when the app has been built, else a stand-in.
@@ -96,9 +69,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn leaks(bytes: &[u8]) -> bool {
-    [SECRET, TURN_TOKEN]
-        .iter()
-        .any(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
+    [SECRET, TURN_TOKEN].iter().any(|s| bytes.windows(s.len()).any(|w| w == s.as_bytes()))
 }
 
 async fn collect(res: reqwest::Response, seen: &mut Vec<(String, Vec<u8>)>, what: String) {
@@ -120,95 +91,37 @@ async fn leak_free(fake: Fake) {
     let mut all = Vec::new();
     files(&dist, &mut all);
     for f in &all {
-        let rel = f
-            .strip_prefix(&dist)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = f.strip_prefix(&dist).unwrap().to_string_lossy().replace('\\', "/");
         let res = app.http.get(format!("{base}/{rel}")).send().await.unwrap();
         collect(res, &mut seen, rel).await;
     }
-    for path in [
-        "/",
-        "/some/room",
-        "/healthz",
-        "/api/nope",
-        "/api/turn",
-        "/api/calls/sessions/new",
-    ] {
-        collect(
-            app.http.get(format!("{base}{path}")).send().await.unwrap(),
-            &mut seen,
-            path.into(),
-        )
-        .await;
+    for path in ["/", "/some/room", "/healthz", "/api/nope", "/api/turn", "/api/calls/sessions/new"] {
+        collect(app.http.get(format!("{base}{path}")).send().await.unwrap(), &mut seen, path.into()).await;
     }
-    collect(
-        app.http
-            .get(format!("{base}/api/turn"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-        &mut seen,
-        "turn".into(),
-    )
-    .await;
-    let res = app
-        .http
-        .post(format!("{base}/api/calls/sessions/new"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    collect(app.http.get(format!("{base}/api/turn")).bearer_auth(&token).send().await.unwrap(), &mut seen, "turn".into()).await;
+    let res = app.http.post(format!("{base}/api/calls/sessions/new")).bearer_auth(&token).send().await.unwrap();
     let text = res.text().await.unwrap();
     seen.push(("sessions/new".into(), text.clone().into_bytes()));
-    if let Some(sid) = serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|v| v["sessionId"].as_str().map(str::to_owned))
-    {
-        for (m, p) in [
-            ("GET", format!("sessions/{sid}")),
-            ("PUT", format!("sessions/{sid}/renegotiate")),
-        ] {
-            let res = app
-                .http
-                .request(m.parse().unwrap(), format!("{base}/api/calls/{p}"))
-                .bearer_auth(&token)
-                .body("{}")
-                .send()
-                .await
-                .unwrap();
+    if let Some(sid) = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["sessionId"].as_str().map(str::to_owned)) {
+        for (m, p) in [("GET", format!("sessions/{sid}")), ("PUT", format!("sessions/{sid}/renegotiate"))] {
+            let res =
+                app.http.request(m.parse().unwrap(), format!("{base}/api/calls/{p}")).bearer_auth(&token).body("{}").send().await.unwrap();
             collect(res, &mut seen, p).await;
         }
     }
     // Error frames on the socket.
     ws.send(Message::text("nonsense")).await.unwrap();
-    seen.push((
-        "ws error".into(),
-        recv(&mut ws).await.to_string().into_bytes(),
-    ));
+    seen.push(("ws error".into(), recv(&mut ws).await.to_string().into_bytes()));
     send(&mut ws, json!({"type": "ping"})).await;
-    seen.push((
-        "ws pong".into(),
-        recv(&mut ws).await.to_string().into_bytes(),
-    ));
+    seen.push(("ws pong".into(), recv(&mut ws).await.to_string().into_bytes()));
 
     assert!(seen.len() >= 10);
     for (what, bytes) in &seen {
-        assert!(
-            !leaks(bytes),
-            "{what} leaks a secret: {}",
-            String::from_utf8_lossy(bytes)
-        );
+        assert!(!leaks(bytes), "{what} leaks a secret: {}", String::from_utf8_lossy(bytes));
     }
     // And the files themselves.
     for f in &all {
-        assert!(
-            !leaks(&std::fs::read(f).unwrap()),
-            "{} contains a secret",
-            f.display()
-        );
+        assert!(!leaks(&std::fs::read(f).unwrap()), "{} contains a secret", f.display());
     }
 }
 
@@ -220,11 +133,7 @@ async fn no_response_contains_the_secrets() {
 #[tokio::test]
 async fn an_upstream_echoing_credentials_is_withheld() {
     // This upstream puts the Authorization header it received into its answers.
-    leak_free(Fake {
-        echo_headers: true,
-        ..Fake::default()
-    })
-    .await;
+    leak_free(Fake { echo_headers: true, ..Fake::default() }).await;
 }
 
 #[test]
@@ -241,13 +150,7 @@ fn help_and_errors_do_not_print_secrets() {
     all.extend_from_slice(&out.stderr);
     assert!(!leaks(&all), "{}", String::from_utf8_lossy(&all));
     let help = String::from_utf8_lossy(&out.stdout);
-    for opt in [
-        "--calls-app-secret",
-        "--turn-service-token",
-        "--max-participants",
-        "--max-ws-message",
-        "--calls-rate",
-    ] {
+    for opt in ["--calls-app-secret", "--turn-service-token", "--max-participants", "--max-ws-message", "--calls-rate"] {
         assert!(help.contains(opt), "{opt} undocumented");
     }
 }
@@ -268,30 +171,14 @@ async fn turn_failures_are_502_without_details() {
     let (_a, wa) = join(addr, "turnfail", "Ada").await;
     let token = wa["token"].as_str().unwrap();
     let http = reqwest::Client::new();
-    let res = http
-        .get(format!("http://{addr}/api/turn"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = http.get(format!("http://{addr}/api/turn")).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status(), 502);
     let body = res.text().await.unwrap();
-    assert!(
-        body.contains("backend_error") && !body.contains("wrong-token"),
-        "{body}"
-    );
+    assert!(body.contains("backend_error") && !body.contains("wrong-token"), "{body}");
     // And without an SFU, /api/calls says so in Calls style.
-    let res = http
-        .post(format!("http://{addr}/api/calls/sessions/new"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = http.post(format!("http://{addr}/api/calls/sessions/new")).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status(), 503);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["errorCode"],
-        "temporarily_unavailable_error"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["errorCode"], "temporarily_unavailable_error");
 }
 
 #[tokio::test]

@@ -56,11 +56,7 @@ impl Fake {
 }
 
 fn calls_err(status: StatusCode, code: &str) -> Response {
-    (
-        status,
-        Json(json!({"errorCode": code, "errorDescription": code})),
-    )
-        .into_response()
+    (status, Json(json!({"errorCode": code, "errorDescription": code}))).into_response()
 }
 
 async fn fake_calls(
@@ -71,12 +67,7 @@ async fn fake_calls(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let h = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
     fake.log.lock().unwrap().push(Recorded {
         method: method.to_string(),
         uri: uri.to_string(),
@@ -103,9 +94,7 @@ async fn fake_calls(
         }
         ("POST", ["sessions", _, "tracks", "new"]) => {
             let tracks = parsed.get("tracks").cloned().unwrap_or(json!([]));
-            let remote = tracks
-                .as_array()
-                .is_some_and(|t| t.iter().any(|t| t["location"] == "remote"));
+            let remote = tracks.as_array().is_some_and(|t| t.iter().any(|t| t["location"] == "remote"));
             let tracks: Vec<Value> = tracks
                 .as_array()
                 .cloned()
@@ -124,36 +113,22 @@ async fn fake_calls(
             }
         }
         ("PUT", ["sessions", _, "renegotiate"]) => Json(json!({})).into_response(),
-        ("PUT", ["sessions", _, "tracks", "close"]) => {
-            Json(json!({"tracks": parsed["tracks"]})).into_response()
-        }
+        ("PUT", ["sessions", _, "tracks", "close"]) => Json(json!({"tracks": parsed["tracks"]})).into_response(),
         ("PUT", ["sessions", _, "tracks", "update"]) => {
-            Json(json!({"requiresImmediateRenegotiation": false, "tracks": parsed["tracks"]}))
-                .into_response()
+            Json(json!({"requiresImmediateRenegotiation": false, "tracks": parsed["tracks"]})).into_response()
         }
         ("GET", ["sessions", _]) => Json(json!({"tracks": []})).into_response(),
         _ => calls_err(StatusCode::NOT_FOUND, "not_found"),
     }
 }
 
-async fn fake_turn(
-    State(fake): State<Fake>,
-    AxPath(key): AxPath<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+async fn fake_turn(State(fake): State<Fake>, AxPath(key): AxPath<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     fake.log.lock().unwrap().push(Recorded {
         method: "POST".into(),
         uri: format!("/v1/turn/keys/{key}/credentials/generate-ice-servers"),
         authorization: auth.clone(),
-        content_type: headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        content_type: headers.get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned),
         cookie: None,
         body: String::from_utf8_lossy(&body).into_owned(),
     });
@@ -161,7 +136,8 @@ async fn fake_turn(
         return calls_err(StatusCode::UNAUTHORIZED, "unauthorized");
     }
     if fake.echo_headers {
-        return (StatusCode::CREATED, Json(json!({"iceServers": [{"urls": ["turn:x:3478"], "username": auth, "credential": "c"}]}))).into_response();
+        return (StatusCode::CREATED, Json(json!({"iceServers": [{"urls": ["turn:x:3478"], "username": auth, "credential": "c"}]})))
+            .into_response();
     }
     (
         StatusCode::CREATED,
@@ -185,10 +161,7 @@ fn rand_u128() -> u128 {
 pub fn fake_router(fake: Fake) -> Router {
     Router::new()
         .route("/v1/apps/{app}/{*rest}", any(fake_calls))
-        .route(
-            "/v1/turn/keys/{key}/credentials/generate-ice-servers",
-            post(fake_turn),
-        )
+        .route("/v1/turn/keys/{key}/credentials/generate-ice-servers", post(fake_turn))
         .with_state(fake)
 }
 
@@ -219,27 +192,15 @@ pub struct App {
 
 /// Limits short enough for tests.
 pub fn test_limits() -> Limits {
-    Limits {
-        tick_interval: Duration::from_millis(100),
-        ..Limits::default()
-    }
+    Limits { tick_interval: Duration::from_millis(100), ..Limits::default() }
 }
 
 /// Starts the app with `limits`, TURN configured, and `dist` served.
 pub async fn start(mode: Mode, limits: Limits, fake: Fake, dist: &Path) -> App {
     let fake_addr = serve(fake_router(fake.clone())).await;
     let upstream = match mode {
-        Mode::Remote => Upstream::remote(
-            &format!("http://{fake_addr}/v1"),
-            APP_ID.into(),
-            Secret::new(SECRET),
-        ),
-        Mode::Embedded => Upstream::embedded(
-            fake_router(fake.clone()),
-            "/v1",
-            APP_ID.into(),
-            Secret::new(SECRET),
-        ),
+        Mode::Remote => Upstream::remote(&format!("http://{fake_addr}/v1"), APP_ID.into(), Secret::new(SECRET)),
+        Mode::Embedded => Upstream::embedded(fake_router(fake.clone()), "/v1", APP_ID.into(), Secret::new(SECRET)),
     };
     let turn = TurnConfig {
         base_url: format!("http://{fake_addr}/v1"),
@@ -247,35 +208,17 @@ pub async fn start(mode: Mode, limits: Limits, fake: Fake, dist: &Path) -> App {
         token: Secret::new(TURN_TOKEN),
         ttl_secs: 3600,
     };
-    let state = ApiState::new(
-        limits,
-        satsuma_server::auth_token::random_key(),
-        upstream,
-        Some(turn),
-    );
+    let state = ApiState::new(limits, satsuma_server::auth_token::random_key(), upstream, Some(turn));
     let app = http::app_router(dist, api::router(state.clone()));
     let addr = serve(app).await;
-    App {
-        addr,
-        fake,
-        state,
-        http: reqwest::Client::builder().timeout(T).build().unwrap(),
-    }
+    App { addr, fake, state, http: reqwest::Client::builder().timeout(T).build().unwrap() }
 }
 
 /// A temp `dist/` with an index and an asset.
 pub fn temp_dist() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!doctype html><title>Satsuma</title>",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("app-0123456789abcdef.js"),
-        "console.log('hi')",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>Satsuma</title>").unwrap();
+    std::fs::write(dir.path().join("app-0123456789abcdef.js"), "console.log('hi')").unwrap();
     dir
 }
 
@@ -284,10 +227,7 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Opens a room socket.
 pub async fn ws(addr: SocketAddr, room: &str) -> Ws {
     let url = format!("ws://{addr}/api/rooms/{room}/ws?v=1");
-    let (ws, _) = tokio::time::timeout(T, tokio_tungstenite::connect_async(url))
-        .await
-        .unwrap()
-        .unwrap();
+    let (ws, _) = tokio::time::timeout(T, tokio_tungstenite::connect_async(url)).await.unwrap().unwrap();
     ws
 }
 
@@ -309,14 +249,10 @@ pub enum Frame {
 
 pub async fn next_frame(ws: &mut Ws) -> Frame {
     loop {
-        let msg = tokio::time::timeout(T, ws.next())
-            .await
-            .expect("timed out waiting for a frame");
+        let msg = tokio::time::timeout(T, ws.next()).await.expect("timed out waiting for a frame");
         match msg {
             None | Some(Err(_)) => return Frame::Ended,
-            Some(Ok(Message::Text(t))) => {
-                return Frame::Json(serde_json::from_str(t.as_str()).unwrap())
-            }
+            Some(Ok(Message::Text(t))) => return Frame::Json(serde_json::from_str(t.as_str()).unwrap()),
             Some(Ok(Message::Close(c))) => return Frame::Close(c.map(|c| u16::from(c.code))),
             Some(Ok(_)) => continue,
         }
@@ -362,11 +298,7 @@ pub async fn join(addr: SocketAddr, room: &str, name: &str) -> (Ws, Value) {
 
 /// Serves the whole app (`dist` plus `/api`) with the test limits and a fresh token key.
 #[allow(dead_code)]
-pub async fn serve_app(
-    dist: &Path,
-    upstream: satsuma_server::upstream::Upstream,
-    turn: Option<TurnConfig>,
-) -> SocketAddr {
+pub async fn serve_app(dist: &Path, upstream: satsuma_server::upstream::Upstream, turn: Option<TurnConfig>) -> SocketAddr {
     let state = ApiState::new(test_limits(), satsuma_server::auth_token::random_key(), upstream, turn);
     serve(http::app_router(dist, api::router(state))).await
 }
@@ -374,15 +306,7 @@ pub async fn serve_app(
 /// `POST /api/calls/sessions/new` as the holder of `token`; asserts 201 and returns the id.
 #[allow(dead_code)]
 pub async fn create_session(client: &reqwest::Client, addr: SocketAddr, token: &str) -> String {
-    let res = client
-        .post(format!("http://{addr}/api/calls/sessions/new"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = client.post(format!("http://{addr}/api/calls/sessions/new")).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status(), 201);
-    res.json::<serde_json::Value>().await.unwrap()["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    res.json::<serde_json::Value>().await.unwrap()["sessionId"].as_str().unwrap().to_owned()
 }
