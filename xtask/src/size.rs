@@ -151,7 +151,7 @@ pub fn analyze(path: &Path) -> anyhow::Result<Breakdown> {
                 Payload::CustomSection(c) => format!("custom \"{}\"", c.name()),
                 _ => section_name(id).to_owned(),
             };
-            *sections.entry(name).or_default() += (range.end - range.start) as u64;
+            *sections.entry(name).or_default() += range.end - range.start;
         }
         match payload {
             Payload::ImportSection(reader) => {
@@ -289,7 +289,7 @@ fn demangle(symbol: &str) -> String {
 
 /// The crate a symbol comes from: the first path segment, looking through `<`, `&` and `dyn`.
 fn crate_of(symbol: &str) -> String {
-    let trimmed = symbol.trim_start_matches(|c: char| c == '<' || c == '&' || c == '*' || c == ' ');
+    let trimmed = symbol.trim_start_matches(['<', '&', '*', ' ']);
     let trimmed = trimmed.strip_prefix("dyn ").unwrap_or(trimmed);
     let trimmed = trimmed.strip_prefix("mut ").unwrap_or(trimmed);
     match trimmed.split("::").next() {
