@@ -48,17 +48,22 @@ fn forbidden_in_name(c: char) -> bool {
 /// Validates a display name: trimmed, 1..=`max_chars` characters, no control or bidi
 /// characters. Returns the trimmed name.
 pub fn validate_name(name: &str, max_chars: usize) -> Result<String, TextError> {
-    let name = name.trim();
-    if name.is_empty() {
+    validate(name, max_chars, forbidden_in_name)
+}
+
+/// Trims `text` and checks its length and characters.
+fn validate(text: &str, max_chars: usize, forbidden: fn(char) -> bool) -> Result<String, TextError> {
+    let text = text.trim();
+    if text.is_empty() {
         return Err(TextError::Empty);
     }
-    if name.chars().count() > max_chars {
+    if text.chars().count() > max_chars {
         return Err(TextError::TooLong(max_chars));
     }
-    if name.chars().any(forbidden_in_name) {
+    if text.chars().any(forbidden) {
         return Err(TextError::Control);
     }
-    Ok(name.to_owned())
+    Ok(text.to_owned())
 }
 
 /// What the app sends for a typed name: forbidden characters dropped, trimmed, at most
@@ -73,17 +78,7 @@ pub fn clean_name(input: &str, max_chars: usize) -> Option<String> {
 /// Validates chat text: 1..=`max_chars` characters after trimming; newlines and tabs are
 /// allowed, other control characters are not.
 pub fn validate_chat(text: &str, max_chars: usize) -> Result<String, TextError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(TextError::Empty);
-    }
-    if text.chars().count() > max_chars {
-        return Err(TextError::TooLong(max_chars));
-    }
-    if text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)) {
-        return Err(TextError::Control);
-    }
-    Ok(text.to_owned())
+    validate(text, max_chars, |c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
 }
 
 #[cfg(test)]
