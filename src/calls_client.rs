@@ -126,13 +126,8 @@ impl CallsClient {
 
     /// `GET /api/turn`: the ICE servers to use, as the array `RTCConfiguration` takes.
     pub async fn ice_servers(&self) -> Result<JsValue, CallsError> {
-        let request = self.authorize(Request::get("/api/turn")).build().map_err(network)?;
-        let response = request.send().await.map_err(network)?;
-        let text = response.text().await.map_err(network)?;
-        if !response.ok() {
-            return Err(CallsError::Api { status: response.status(), code: String::new(), description: text, subcode: None });
-        }
-        let body = json::parse(&text).map_err(|e| CallsError::Decode(e.0))?;
+        let request = self.authorize(Request::get("/api/turn")).build().map_err(network);
+        let body = json::parse(&self.send(request).await?).map_err(|e| CallsError::Decode(e.0))?;
         let servers = js_sys::Reflect::get(&body, &"iceServers".into()).unwrap_or(JsValue::UNDEFINED);
         Ok(if js_sys::Array::is_array(&servers) { servers } else { js_sys::Array::new().into() })
     }

@@ -182,12 +182,17 @@ impl Conference {
                 if self.with(|e| e.left) != Some(false) {
                     return;
                 }
-                match code {
-                    close_code::ROOM_FULL => self.fail("This room is full. Try again later, or start a new room."),
-                    close_code::BAD_REQUEST => self.fail("The server did not accept this room. Reload the page, or start a new room."),
-                    close_code::TOO_MANY_ROOMS => self.fail("The server is at its limit of open rooms. Try again in a few minutes."),
-                    close_code::REPLACED => self.fail("You joined this call from another tab or window, so this one has left."),
-                    _ => self.reconnect_socket_later(),
+                // A refusing close has the same words as the error frame that precedes it.
+                let why = match code {
+                    close_code::ROOM_FULL => refusal(RoomErrorCode::RoomFull),
+                    close_code::BAD_REQUEST => refusal(RoomErrorCode::BadRoom),
+                    close_code::TOO_MANY_ROOMS => refusal(RoomErrorCode::TooManyRooms),
+                    close_code::REPLACED => Some("You joined this call from another tab or window, so this one has left."),
+                    _ => None,
+                };
+                match why {
+                    Some(why) => self.fail(why),
+                    None => self.reconnect_socket_later(),
                 }
             }
         }

@@ -22,7 +22,8 @@ pub fn js_message(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
         return text;
     }
-    js_sys::Reflect::get(value, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "unknown error".to_owned())
+    let message = js_sys::Reflect::get(value, &"message".into()).ok().and_then(|m| m.as_string());
+    message.filter(|m| !m.is_empty()).unwrap_or_else(|| "unknown error".to_owned())
 }
 
 /// Parses `text` into a JS value.
@@ -32,7 +33,12 @@ pub fn parse(text: &str) -> Result<JsValue, JsonError> {
 
 /// Parses `text` as a `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    Ok(serde_wasm_bindgen::from_value(parse(text)?)?)
+    from_value(parse(text)?)
+}
+
+/// Reads an already parsed JS value as a `T`.
+pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, JsonError> {
+    Ok(serde_wasm_bindgen::from_value(value)?)
 }
 
 /// `value` as JSON text, maps as objects and `None` as `null`.

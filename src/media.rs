@@ -37,10 +37,7 @@ impl MediaError {
             "NotFoundError" | "DevicesNotFoundError" => Self::NotFound,
             "NotReadableError" | "TrackStartError" | "AbortError" => Self::NotReadable,
             "OverconstrainedError" | "ConstraintNotSatisfiedError" => Self::Overconstrained,
-            _ => {
-                let message = Reflect::get(value, &"message".into()).ok().and_then(|v| v.as_string());
-                Self::Other(message.filter(|m| !m.is_empty()).unwrap_or_else(|| crate::json::js_message(value)))
-            }
+            _ => Self::Other(crate::json::js_message(value)),
         }
     }
 

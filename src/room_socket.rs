@@ -37,7 +37,7 @@ struct JsBody(JsValue);
 impl BodyDecoder for JsBody {
     type Error = JsonError;
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, JsonError> {
-        Ok(serde_wasm_bindgen::from_value(self.0)?)
+        crate::json::from_value(self.0)
     }
 }
 

@@ -50,13 +50,7 @@ pub fn bundle_size(root: &Path) -> anyhow::Result<()> {
     let dist = root.join("dist");
     let (text, gated) = size::table(&size::measure(&dist)?);
     println!("\n  bundle in {} (bytes)\n{text}", dist.display());
-    let headroom = size::CEILING_GZIP as i64 - gated as i64;
-    let to_budget = gated as i64 - size::BUDGET_GZIP as i64;
-    println!(
-        "  gate ceiling {} B gzip: {headroom} B headroom; {to_budget} B above the {} B budget\n",
-        size::CEILING_GZIP,
-        size::BUDGET_GZIP
-    );
+    println!("  {}\n", size::verdict(gated));
     let raw = size::raw_wasm(&target_dir(root));
     println!("  {} (uncompressed, before wasm-bindgen and wasm-opt):", raw.display());
     // SATSUMA_SIZE_TOP=N lists more of each table.

@@ -43,8 +43,7 @@ pub const WASM_RELEASE_RUSTFLAGS: &str =
 fn precompress(dist: &Path) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dist).context("dist/ is missing")?.flatten() {
         let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !["wasm", "js", "css"].iter().any(|ext| name.ends_with(&format!(".{ext}"))) {
+        if !crate::size::is_shipped_code(&entry.file_name().to_string_lossy()) {
             continue;
         }
         process::run(Command::new("brotli").args(["-q", "11", "-f", "-k"]).arg(&path))?;

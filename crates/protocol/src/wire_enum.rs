@@ -30,19 +30,20 @@ macro_rules! wire_enum {
 
             /// Parses a wire spelling; unknown ones become `Other`.
             pub fn parse(s: &str) -> Self {
+                Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
+            }
+
+            fn known(s: &str) -> Option<Self> {
                 match s {
-                    $( $wire => Self::$variant, )*
-                    other => Self::Other(other.to_owned()),
+                    $( $wire => Some(Self::$variant), )*
+                    _ => None,
                 }
             }
         }
 
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                match Self::parse(&s) {
-                    Self::Other(_) => Self::Other(s),
-                    known => known,
-                }
+                Self::known(&s).unwrap_or(Self::Other(s))
             }
         }
 
