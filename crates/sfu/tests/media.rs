@@ -261,17 +261,7 @@ async fn simulcast_layer_follows_preferred_rid_and_update() {
     let alice = Peer::spawn();
     alice.lock().unwrap().simulcast = vec!["h", "l"];
     let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
-    let bob = Peer::spawn();
-    let sub_sid = sfu.new_session().await;
-    let tracks = pull(
-        &sfu,
-        &bob,
-        &sub_sid,
-        json!([
-            {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "l"}}
-        ]),
-    )
-    .await;
+    let (bob, sub_sid, tracks) = subscribe_to_cam(&sfu, &pub_sid, json!({"preferredRid": "l"})).await;
     let mid = mid_of(&tracks[0]);
     assert_eq!(tracks[0]["simulcast"]["preferredRid"], "l");
     wait_for(&bob, Duration::from_secs(10), "low layer", |rx| rx.frames.get(&mid).copied().unwrap_or(0) >= 10).await;

@@ -52,17 +52,7 @@ async fn update(sfu: &TestSfu, sub_sid: &str, pub_sid: &str, mid: Mid, simulcast
 async fn empty_preferred_rid_after_b_resumes_the_automatic_choice() {
     let sfu = TestSfu::start().await;
     let (_alice, pub_sid) = simulcast_publisher(&sfu).await;
-    let bob = Peer::spawn();
-    let sub_sid = sfu.new_session().await;
-    let tracks = pull(
-        &sfu,
-        &bob,
-        &sub_sid,
-        json!([
-            {"location": "remote", "sessionId": pub_sid, "trackName": "cam", "simulcast": {"preferredRid": "b"}}
-        ]),
-    )
-    .await;
+    let (bob, sub_sid, tracks) = subscribe_to_cam(&sfu, &pub_sid, json!({"preferredRid": "b"})).await;
     let mid = mid_of(&tracks[0]);
     wait_for(&bob, Duration::from_secs(10), "20 frames of layer b", |rx| frames_of(rx, mid, b'b') >= 20).await;
     assert_eq!(frames_of(&bob.lock().unwrap().rx, mid, b'a'), 0, "only the preferred layer");
@@ -83,10 +73,8 @@ async fn empty_preferred_rid_after_b_resumes_the_automatic_choice() {
 async fn a_stopped_layer_falls_back_to_a_live_one_at_a_keyframe() {
     let sfu = TestSfu::start().await;
     let (alice, pub_sid) = simulcast_publisher(&sfu).await;
-    let bob = Peer::spawn();
-    let sub_sid = sfu.new_session().await;
     // No simulcast preference: the SFU picks (the first announced layer, a).
-    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let (bob, _, tracks) = subscribe_to_cam(&sfu, &pub_sid, Value::Null).await;
     let mid = mid_of(&tracks[0]);
     wait_for(&bob, Duration::from_secs(10), "20 frames of layer a", |rx| frames_of(rx, mid, b'a') >= 20).await;
     assert_eq!(frames_of(&bob.lock().unwrap().rx, mid, b'b'), 0);

@@ -346,6 +346,19 @@ pub async fn pull(sfu: &TestSfu, peer: &SharedPeer, sid: &str, tracks: Value) ->
     v["tracks"].as_array().cloned().unwrap_or_default()
 }
 
+/// A new subscriber with its own session, pulling `pub_sid`'s `cam` with the given
+/// `simulcast` preferences (none when `Value::Null`).
+pub async fn subscribe_to_cam(sfu: &TestSfu, pub_sid: &str, simulcast: Value) -> (SharedPeer, String, Vec<Value>) {
+    let peer = Peer::spawn();
+    let sid = sfu.new_session().await;
+    let mut track = json!({"location": "remote", "sessionId": pub_sid, "trackName": "cam"});
+    if !simulcast.is_null() {
+        track["simulcast"] = simulcast;
+    }
+    let tracks = pull(sfu, &peer, &sid, json!([track])).await;
+    (peer, sid, tracks)
+}
+
 /// Waits until `cond` holds on the peer, or panics after `limit`.
 pub async fn wait_for(peer: &SharedPeer, limit: Duration, what: &str, cond: impl Fn(&Received) -> bool) {
     let deadline = Instant::now() + limit;
