@@ -3,23 +3,21 @@
 //! Components live under [`components`], one per file. Browser APIs are wrapped in their
 //! own modules ([`media`]) that return typed errors, so components stay declarative.
 
+pub mod api_base;
 pub mod audio_level;
+pub mod call;
 pub mod calls_client;
 pub mod components;
-pub mod conference;
-pub mod error_class;
 pub mod json;
 pub mod local_media;
 pub mod media;
 pub mod media_element;
 pub mod mic_level;
-pub mod negotiation;
 pub mod peer;
 pub mod placeholder;
 pub mod prefs;
 pub mod room_name;
 pub mod room_socket;
-pub mod room_state;
 pub mod route;
 pub mod use_location;
 pub mod use_media_query;

@@ -1,6 +1,7 @@
 //! `RTCPeerConnection` wrapper with typed errors.
 
 use js_sys::Reflect;
+use satsuma_client::PeerState;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -18,19 +19,6 @@ impl PeerError {
     fn from_js(context: &str, value: JsValue) -> Self {
         Self(format!("{context}: {}", crate::json::js_message(&value)))
     }
-}
-
-/// Connection health as the UI needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PeerState {
-    /// Not connected yet, or reconnecting on its own.
-    Connecting,
-    /// Media can flow.
-    Connected,
-    /// Lost for now; the browser may recover.
-    Disconnected,
-    /// Gone for good: the session must be replaced.
-    Failed,
 }
 
 /// One `RTCPeerConnection` to the SFU, bundled, with callbacks for tracks and state.
@@ -99,12 +87,6 @@ impl Peer {
     pub async fn create_offer(&self) -> Result<String, PeerError> {
         let offer = JsFuture::from(self.pc.create_offer()).await.map_err(|e| PeerError::from_js("createOffer", e))?;
         self.set_local(RtcSdpType::Offer, &sdp_of(&offer)?).await
-    }
-
-    /// createAnswer + setLocalDescription; returns the answer's SDP.
-    pub async fn create_answer(&self) -> Result<String, PeerError> {
-        let answer = JsFuture::from(self.pc.create_answer()).await.map_err(|e| PeerError::from_js("createAnswer", e))?;
-        self.set_local(RtcSdpType::Answer, &sdp_of(&answer)?).await
     }
 
     async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<String, PeerError> {

@@ -6,7 +6,7 @@ use satsuma_protocol::room::{Participant, TrackKind};
 use super::call_toolbar::CallToolbar;
 use super::participant_tile::ParticipantTile;
 use crate::audio_level::SpeakingDetector;
-use crate::conference::{CallStatus, Conference};
+use crate::call::{CallStatus, Conference};
 use crate::local_media::LocalMedia;
 use crate::mic_level::use_mic_level;
 use crate::use_media_query::use_media_query;
@@ -40,6 +40,7 @@ pub fn Call(
     on_leave: Callback<()>,
 ) -> impl IntoView {
     let conference = Conference::start(room.clone(), name.clone(), media);
+    provide_context(conference);
     on_cleanup(move || conference.leave());
     let page_hide = window_event_listener(leptos::ev::pagehide, move |_| conference.on_page_hide());
     on_cleanup(move || page_hide.remove());
@@ -81,7 +82,7 @@ pub fn Call(
             <StatusBanner status=conference.status on_leave=leave />
             <section class="grid" style=grid_style aria-label="Participants">
                 <For each=visible key=|p| p.id.clone() let(p)>
-                    <div class="cell">{tile(p, me_id(), media, conference, name.clone())}</div>
+                    <div class="cell">{tile(p, me_id(), media, name.clone())}</div>
                 </For>
             </section>
             <Show when=move || { pages() > 1 }>
@@ -98,7 +99,8 @@ pub fn Call(
     }
 }
 
-fn tile(p: Participant, me: Option<String>, media: LocalMedia, conference: Conference, my_name: String) -> AnyView {
+fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) -> AnyView {
+    let conference = expect_context::<Conference>();
     if me.as_deref() == Some(p.id.as_str()) {
         return view! {
             <ParticipantTile name=my_name is_self=true video=media.preview
@@ -135,15 +137,13 @@ fn detect_speaking(media: LocalMedia, conference: Conference) {
     Effect::new(move |_| {
         let level = level.get();
         let speaking = detector.try_update_value(|d| d.update(level, js_sys::Date::now())).unwrap_or(false);
-        if conference.speaking.get_untracked() != speaking {
-            conference.speaking.set(speaking);
-        }
+        conference.set_speaking(speaking);
     });
 }
 
 /// "Joining…", "Reconnecting…" or a failure with a way out.
 #[component]
-fn StatusBanner(status: RwSignal<CallStatus>, on_leave: Callback<()>) -> impl IntoView {
+fn StatusBanner(status: ReadSignal<CallStatus>, on_leave: Callback<()>) -> impl IntoView {
     move || match status.get() {
         CallStatus::Joining => view! { <div class="banner" role="status">"Joining…"</div> }.into_any(),
         CallStatus::Reconnecting => view! { <div class="banner warn" role="status">"Reconnecting…"</div> }.into_any(),

@@ -44,9 +44,6 @@ pub fn MediaToggle(
     /// Keyboard shortcut shown in the tooltip.
     #[prop(optional, into)]
     shortcut: Option<&'static str>,
-    /// Greyed out (e.g. no device).
-    #[prop(optional, into)]
-    disabled: Signal<bool>,
 ) -> impl IntoView {
     let title = move || {
         let state = if on.get() { "on" } else { "off" };
@@ -63,7 +60,6 @@ pub fn MediaToggle(
             aria-label=device.label()
             aria-pressed=move || on.get().to_string()
             title=title
-            disabled=disabled
             on:click=move |_| on_toggle.run(!on.get_untracked())
         >
             {move || view! { <Icon kind=device.icon(on.get()) /> }}

@@ -1,4 +1,4 @@
-//! What to do about a failed Realtime API call (spec §3 and §9).
+//! What to do about a failed Realtime API call (spec §3 and §9), and how long to wait.
 
 /// The recovery a failed call calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,4 +47,11 @@ pub fn classify(status: u16, code: &str, subcode: Option<&str>) -> Recovery {
 /// Exponential backoff with a cap: 250 ms, 500 ms, 1 s, … up to 8 s.
 pub fn backoff_ms(attempt: u32) -> u32 {
     250u32.saturating_mul(1 << attempt.min(5)).min(8_000)
+}
+
+/// `base_ms` with "equal jitter": somewhere in its upper half, so clients that failed
+/// together (a server restart) do not retry together. `random` is any uniformly random u32.
+pub fn jittered(base_ms: u32, random: u32) -> u32 {
+    let half = base_ms / 2;
+    half + random % (half + 1)
 }

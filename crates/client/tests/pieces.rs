@@ -1,19 +1,12 @@
-//! The client's pure state machines: negotiation queue, room reducer, error classification.
-//! They run in headless Chromium (wasm-bindgen-test) and on the host.
+//! The engine's pieces on their own: negotiation queue, room reducer, error classification.
 
-use satsuma_app::error_class::{backoff_ms, classify, Recovery};
-use satsuma_app::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
-use satsuma_app::room_state::{RoomView, CHAT_HISTORY};
+use satsuma_client::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
+use satsuma_client::recovery::{backoff_ms, classify, Recovery};
+use satsuma_client::room_view::{RoomView, CHAT_HISTORY};
 use satsuma_protocol::room::{
     ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
     TrackKind, Welcome,
 };
-#[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::wasm_bindgen_test as test;
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
 fn refs(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
 }

@@ -59,6 +59,15 @@ impl NegotiationQueue {
         }
     }
 
+    /// Puts an operation that failed back in the queue, to run again.
+    pub fn requeue(&mut self, op: Operation) {
+        match op {
+            Operation::Publish => self.publish(),
+            Operation::Pull(refs) => self.pull(refs),
+            Operation::Close(mids) => self.close(mids),
+        }
+    }
+
     /// Drops a pending pull (its publisher left before we got to it).
     pub fn forget_pull(&mut self, track_ref: &str) {
         self.pulls.retain(|r| r != track_ref);

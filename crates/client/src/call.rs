@@ -1,0 +1,507 @@
+//! The engine: the room socket's life, the SFU session's life, media state and leaving.
+//! The SDP exchanges themselves are in [`crate::exchange`].
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest};
+use satsuma_protocol::room::{ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, Welcome};
+
+use crate::api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
+use crate::exchange::Exchange;
+use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
+use crate::negotiation::NegotiationQueue;
+use crate::recovery::{backoff_ms, jittered, Recovery};
+use crate::refusal::{closing_words, refusal};
+use crate::room_view::RoomView;
+use crate::timers::{Timer, Timers};
+
+/// How long a leave waits for `tracks/close` before it tells the room anyway.
+pub const LEAVE_CLOSE_BUDGET_MS: u64 = 400;
+/// How long the media connection may stay disconnected before the session is replaced.
+pub const DISCONNECTED_GRACE_MS: u64 = 7_000;
+/// How many times `sessions/new` is retried before the call fails.
+pub const MAX_SESSION_ATTEMPTS: u32 = 6;
+/// The longest wait before the room socket is opened again.
+pub const MAX_RECONNECT_DELAY_MS: u32 = 5_000;
+
+/// Who joins, and the seed for retry jitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallConfig {
+    /// The display name.
+    pub name: String,
+    /// The media we start with.
+    pub media: MediaState,
+    /// Any random number: it spreads the retries of clients that failed together.
+    pub seed: u64,
+}
+
+/// The SFU session of one generation.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub generation: u32,
+    /// `None` until `sessions/new` answers.
+    pub id: Option<String>,
+    /// `/api/turn` answered (or failed): the peer can open once the id is here too.
+    pub ice_done: bool,
+    pub attempts: u32,
+    pub audio_mid: Option<String>,
+    pub video_mid: Option<String>,
+    pub published: Vec<PublishedTrack>,
+    /// Receiving mid → `sessionId/trackName`.
+    pub mid_to_ref: HashMap<String, String>,
+    /// `sessionId/trackName` → receiving mid.
+    pub pulled: HashMap<String, String>,
+}
+
+impl Session {
+    /// The session id once the peer is open and exchanges may run.
+    pub fn ready_id(&self) -> Option<&str> {
+        self.id.as_deref().filter(|_| self.ice_done)
+    }
+}
+
+/// What an API request in flight is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    IceServers(u32),
+    NewSession(u32),
+    /// The current exchange of this generation.
+    Exchange(u32),
+    /// Closing our tracks on leave.
+    LeaveClose,
+}
+
+/// One participant's call. See the crate docs for how a host drives it.
+#[derive(Debug)]
+pub struct Call {
+    pub(crate) config: CallConfig,
+    pub(crate) now: u64,
+    status: CallStatus,
+    pub(crate) room: RoomView,
+    socket_open: bool,
+    reconnects: u32,
+    token: Option<String>,
+    resume_token: Option<String>,
+    pub(crate) generation: u32,
+    pub(crate) session: Option<Session>,
+    pub(crate) queue: NegotiationQueue,
+    pub(crate) exchange: Option<Exchange>,
+    /// Refs queued, in flight or waiting for a retry: not to be queued again.
+    pub(crate) requested: HashSet<String>,
+    pub(crate) attempts: HashMap<String, u32>,
+    /// Refs given up on: pulled again only if their publisher publishes them anew.
+    pub(crate) abandoned: HashSet<String>,
+    pub(crate) timers: Timers,
+    in_flight: HashMap<RequestId, Purpose>,
+    next_request: u64,
+    rng: u64,
+    speaking: bool,
+    pub(crate) left: bool,
+    leaving: bool,
+    outputs: VecDeque<Output>,
+}
+
+impl Call {
+    /// A call that starts by opening the room socket.
+    pub fn new(config: CallConfig, now: u64) -> Self {
+        let rng = config.seed | 1;
+        let mut call = Self {
+            config,
+            now,
+            status: CallStatus::Joining,
+            room: RoomView::default(),
+            socket_open: false,
+            reconnects: 0,
+            token: None,
+            resume_token: None,
+            generation: 0,
+            session: None,
+            queue: NegotiationQueue::default(),
+            exchange: None,
+            requested: HashSet::new(),
+            attempts: HashMap::new(),
+            abandoned: HashSet::new(),
+            timers: Timers::default(),
+            in_flight: HashMap::new(),
+            next_request: 0,
+            rng,
+            speaking: false,
+            left: false,
+            leaving: false,
+            outputs: VecDeque::new(),
+        };
+        call.push(Output::Socket(SocketOp::Connect));
+        call
+    }
+
+    /// The room as the server describes it.
+    pub fn room(&self) -> &RoomView {
+        &self.room
+    }
+
+    /// Where the call stands.
+    pub fn status(&self) -> &CallStatus {
+        &self.status
+    }
+
+    /// The next thing for the host to do.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When to come back with [`Input::Timeout`] at the latest.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.timers.next()
+    }
+
+    /// Feeds one input in at time `now` (milliseconds on any monotonic clock).
+    pub fn handle_input(&mut self, now: u64, input: Input) {
+        self.now = self.now.max(now);
+        match input {
+            Input::Timeout => {
+                while let Some(timer) = self.timers.pop_due(self.now) {
+                    self.on_timer(timer);
+                }
+            }
+            Input::SocketOpened => self.on_socket_open(),
+            Input::SocketMessage(message) => self.on_message(message),
+            Input::SocketClosed(code) => self.on_socket_closed(code),
+            Input::Api(id, result) => self.on_api(id, result),
+            Input::Peer(generation, event) => self.on_peer(generation, event),
+            Input::Intent(intent) => self.on_intent(intent),
+        }
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------
+
+    pub(crate) fn push(&mut self, output: Output) {
+        self.outputs.push_back(output);
+    }
+
+    pub(crate) fn event(&mut self, event: Event) {
+        self.push(Output::Event(event));
+    }
+
+    pub(crate) fn warn(&mut self, text: String) {
+        self.event(Event::Warning(text));
+    }
+
+    pub(crate) fn set_status(&mut self, status: CallStatus) {
+        if self.status != status {
+            self.status = status.clone();
+            self.event(Event::Status(status));
+        }
+    }
+
+    pub(crate) fn send(&mut self, message: ClientMessage) {
+        if self.socket_open {
+            self.push(Output::Socket(SocketOp::Send(message)));
+        }
+    }
+
+    pub(crate) fn request(&mut self, purpose: Purpose, call: ApiCall) -> RequestId {
+        self.next_request += 1;
+        let id = RequestId(self.next_request);
+        self.in_flight.insert(id, purpose);
+        let token = self.token.clone().unwrap_or_default();
+        self.push(Output::Api(ApiRequest { id, token, call }));
+        id
+    }
+
+    /// A retry delay after `attempt` failures, jittered.
+    pub(crate) fn retry_delay(&mut self, attempt: u32) -> u64 {
+        // xorshift64: plenty for spreading retries, and no dependency.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        u64::from(jittered(backoff_ms(attempt), (self.rng >> 32) as u32))
+    }
+
+    pub(crate) fn active(&self) -> bool {
+        !self.left
+    }
+
+    // ---- room socket ---------------------------------------------------------------------
+
+    fn on_socket_open(&mut self) {
+        if self.left {
+            return;
+        }
+        self.socket_open = true;
+        self.reconnects = 0;
+        let join = ClientMessage::Join { name: self.config.name.clone(), resume_token: self.resume_token.clone() };
+        self.send(join);
+    }
+
+    fn on_socket_closed(&mut self, code: u16) {
+        self.socket_open = false;
+        if self.left {
+            return;
+        }
+        match closing_words(code) {
+            Some(words) => self.fail(words),
+            None => {
+                self.reconnects += 1;
+                self.set_status(CallStatus::Reconnecting);
+                let delay = self.retry_delay(self.reconnects + 1).min(u64::from(MAX_RECONNECT_DELAY_MS));
+                self.timers.set(self.now + delay, Timer::Reconnect);
+            }
+        }
+    }
+
+    fn on_message(&mut self, message: ServerMessage) {
+        if self.left {
+            return;
+        }
+        match &message {
+            ServerMessage::Welcome(Welcome { token, resume_token, participant_id, .. }) => {
+                let same_person = self.room.me.as_ref().is_none_or(|me| me == participant_id);
+                self.token = Some(token.clone());
+                self.resume_token = Some(resume_token.clone());
+                self.room.apply(&message);
+                self.event(Event::Room);
+                match &self.session {
+                    None => self.setup_session(),
+                    // The resume failed and we are a new participant: our old session belongs
+                    // to the old one, so build a fresh session under the new identity.
+                    Some(_) if !same_person => self.replace_session(),
+                    Some(_) => {
+                        // A resumed socket: make sure the server has our tracks and flags.
+                        self.announce();
+                        self.set_status(CallStatus::Connected);
+                    }
+                }
+            }
+            ServerMessage::Error(ErrorFrame { code, message: text }) => {
+                self.warn(format!("room error {}: {text}", code.as_str()));
+                if let Some(words) = refusal(*code).filter(|_| self.room.me.is_none()) {
+                    // Nothing else will come for this join: never sit on "Joining…".
+                    self.fail(words);
+                    self.push(Output::Socket(SocketOp::Close));
+                }
+            }
+            _ => {
+                self.room.apply(&message);
+                self.event(Event::Room);
+            }
+        }
+        self.sync_pulls();
+    }
+
+    pub(crate) fn fail(&mut self, words: &str) {
+        self.left = true;
+        self.timers.retain(|_| false);
+        self.set_status(CallStatus::Failed(words.to_owned()));
+    }
+
+    /// Tells the room what we publish and our mic and camera state.
+    pub(crate) fn announce(&mut self) {
+        let published = self.session.as_ref().map(|s| s.published.clone()).unwrap_or_default();
+        if !published.is_empty() {
+            self.send(ClientMessage::Publish { tracks: published });
+        }
+        let media = self.config.media;
+        self.send(ClientMessage::Update(MediaUpdate { mic: Some(media.mic), camera: Some(media.camera), ..MediaUpdate::default() }));
+    }
+
+    // ---- the SFU session -----------------------------------------------------------------
+
+    fn setup_session(&mut self) {
+        self.generation += 1;
+        let generation = self.generation;
+        self.session = Some(Session {
+            generation,
+            id: None,
+            ice_done: false,
+            attempts: 0,
+            audio_mid: None,
+            video_mid: None,
+            published: Vec::new(),
+            mid_to_ref: HashMap::new(),
+            pulled: HashMap::new(),
+        });
+        // Independent requests: the host runs them side by side.
+        self.request(Purpose::IceServers(generation), ApiCall::IceServers);
+        self.request(Purpose::NewSession(generation), ApiCall::NewSession);
+    }
+
+    /// Drops the session and builds a new one (410, failed ICE): new id, republish, re-pull.
+    pub(crate) fn replace_session(&mut self) {
+        self.queue.reset();
+        self.exchange = None;
+        self.requested.clear();
+        self.attempts.clear();
+        self.abandoned.clear();
+        let Some(old) = self.session.take() else { return };
+        self.push(Output::Peer(old.generation, PeerOp::Close));
+        let refs: Vec<String> = old.published.iter().map(|t| t.track.clone()).collect();
+        if !refs.is_empty() {
+            self.send(ClientMessage::Unpublish { tracks: refs });
+        }
+        self.event(Event::TracksCleared);
+        self.set_status(CallStatus::Reconnecting);
+        self.setup_session();
+    }
+
+    fn current(&self, generation: u32) -> bool {
+        self.active() && self.session.as_ref().is_some_and(|s| s.generation == generation)
+    }
+
+    fn on_api(&mut self, id: RequestId, result: Result<ApiResponse, ApiError>) {
+        let Some(purpose) = self.in_flight.remove(&id) else { return };
+        match purpose {
+            Purpose::LeaveClose => self.finish_leave(),
+            Purpose::IceServers(generation) if self.current(generation) => {
+                if let Err(err) = &result {
+                    self.warn(format!("turn: {err}; going on without TURN"));
+                }
+                if let Some(s) = self.session.as_mut() {
+                    s.ice_done = true;
+                }
+                self.open_peer_when_ready();
+            }
+            Purpose::NewSession(generation) if self.current(generation) => self.on_new_session(result),
+            Purpose::Exchange(generation) if self.current(generation) => self.on_exchange_api(result),
+            _ => {}
+        }
+    }
+
+    fn on_new_session(&mut self, result: Result<ApiResponse, ApiError>) {
+        let Some(session) = self.session.as_mut() else { return };
+        match result {
+            Ok(ApiResponse::Session(id)) if !id.is_empty() => {
+                session.id = Some(id);
+                self.open_peer_when_ready();
+            }
+            Ok(_) => self.fail("Could not start the media session: the server's answer had no session id. Reload the page to try again."),
+            Err(err) if err.recovery() == Recovery::GiveUp || session.attempts >= MAX_SESSION_ATTEMPTS => {
+                self.fail(&format!("Could not start the media session ({err}). Reload the page to try again."));
+            }
+            Err(err) => {
+                session.attempts += 1;
+                let (generation, attempt) = (session.generation, session.attempts);
+                self.warn(format!("sessions/new: {err}; retrying"));
+                let delay = self.retry_delay(attempt);
+                self.timers.set(self.now + delay, Timer::NewSession(generation));
+            }
+        }
+    }
+
+    fn open_peer_when_ready(&mut self) {
+        let Some(session) = self.session.as_ref().filter(|s| s.ready_id().is_some()) else { return };
+        let generation = session.generation;
+        self.push(Output::Peer(generation, PeerOp::Open));
+        self.queue.publish();
+        self.sync_pulls();
+    }
+
+    fn on_peer(&mut self, generation: u32, event: PeerEvent) {
+        if !self.current(generation) {
+            return;
+        }
+        match event {
+            PeerEvent::Offer { .. } | PeerEvent::AnswerApplied | PeerEvent::Error(_) => self.on_exchange_peer(event),
+            PeerEvent::Track(mid) => {
+                let track_ref = self.session.as_ref().and_then(|s| s.mid_to_ref.get(&mid).cloned());
+                if let Some(track_ref) = track_ref {
+                    self.event(Event::TrackAdded { track_ref, mid });
+                }
+            }
+            PeerEvent::State(PeerState::Connected) => self.set_status(CallStatus::Connected),
+            PeerEvent::State(PeerState::Connecting) => {}
+            PeerEvent::State(PeerState::Disconnected) => {
+                self.set_status(CallStatus::Reconnecting);
+                self.timers.set(self.now + DISCONNECTED_GRACE_MS, Timer::DisconnectedGrace(generation));
+            }
+            PeerEvent::State(PeerState::Failed) => self.replace_session(),
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer) {
+        if self.left {
+            if timer == Timer::LeaveDeadline {
+                self.finish_leave();
+            }
+            return;
+        }
+        match timer {
+            Timer::Reconnect => self.push(Output::Socket(SocketOp::Connect)),
+            Timer::NewSession(generation) if self.current(generation) => {
+                self.request(Purpose::NewSession(generation), ApiCall::NewSession);
+            }
+            Timer::DisconnectedGrace(generation) if self.current(generation) && self.status == CallStatus::Reconnecting => {
+                self.replace_session();
+            }
+            Timer::Requeue(generation, op) if self.current(generation) => {
+                self.queue.requeue(op);
+                self.pump();
+            }
+            _ => {}
+        }
+    }
+
+    // ---- local media -----------------------------------------------------------------------
+
+    fn on_intent(&mut self, intent: Intent) {
+        if self.left {
+            return;
+        }
+        match intent {
+            Intent::Media(media) => {
+                let old = std::mem::replace(&mut self.config.media, media);
+                let update = MediaUpdate {
+                    mic: (old.mic != media.mic).then_some(media.mic),
+                    camera: (old.camera != media.camera).then_some(media.camera),
+                    ..MediaUpdate::default()
+                };
+                if update != MediaUpdate::default() {
+                    self.send(ClientMessage::Update(update));
+                }
+            }
+            Intent::Speaking(speaking) => {
+                if std::mem::replace(&mut self.speaking, speaking) != speaking {
+                    self.send(ClientMessage::Update(MediaUpdate { speaking: Some(speaking), ..MediaUpdate::default() }));
+                }
+            }
+            Intent::Leave => self.leave(),
+            Intent::PageHide => self.send(ClientMessage::Leave),
+        }
+    }
+
+    // ---- leaving ---------------------------------------------------------------------------
+
+    /// Stops media at once, closes our tracks on the SFU while the room still knows us as
+    /// their owner (after `leave` the proxy answers 403), then says `leave` and closes the
+    /// socket; a slow close never holds the leave back for more than the budget.
+    fn leave(&mut self) {
+        self.left = true;
+        self.leaving = true;
+        self.queue.reset();
+        self.exchange = None;
+        self.timers.retain(|_| false);
+        self.event(Event::TracksCleared);
+        self.set_status(CallStatus::Left);
+        let Some(session) = self.session.take() else { return self.finish_leave() };
+        self.push(Output::Peer(session.generation, PeerOp::Close));
+        let mids: Vec<String> = [session.audio_mid, session.video_mid].into_iter().flatten().collect();
+        match session.id {
+            Some(id) if !mids.is_empty() => {
+                let tracks = mids.into_iter().map(|mid| CloseTrackObject { mid, ..CloseTrackObject::default() }).collect();
+                let body = CloseTracksRequest { tracks: Some(tracks), force: Some(true), session_description: None };
+                self.request(Purpose::LeaveClose, ApiCall::CloseTracks { session: id, body });
+                self.timers.set(self.now + LEAVE_CLOSE_BUDGET_MS, Timer::LeaveDeadline);
+            }
+            _ => self.finish_leave(),
+        }
+    }
+
+    fn finish_leave(&mut self) {
+        if !std::mem::take(&mut self.leaving) {
+            return;
+        }
+        self.timers.retain(|_| false);
+        self.send(ClientMessage::Leave);
+        self.socket_open = false;
+        self.push(Output::Socket(SocketOp::Close));
+    }
+}

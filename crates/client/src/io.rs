@@ -1,0 +1,182 @@
+//! What goes into the engine and what comes out of it.
+
+use satsuma_protocol::room::{ClientMessage, ServerMessage};
+
+use crate::api::{ApiError, ApiRequest, ApiResponse, RequestId};
+
+/// Something that happened, for [`crate::Call::handle_input`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A timer from [`crate::Call::poll_timeout`] is due (or the host just checks in).
+    Timeout,
+    /// The room socket opened.
+    SocketOpened,
+    /// The room server sent a message.
+    SocketMessage(ServerMessage),
+    /// The room socket closed (or could not open) with this close code; 1006 if none.
+    SocketClosed(u16),
+    /// An API request finished.
+    Api(RequestId, Result<ApiResponse, ApiError>),
+    /// The peer connection of `generation` reported something.
+    Peer(u32, PeerEvent),
+    /// The person using the client did something.
+    Intent(Intent),
+}
+
+/// What the person asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// The local media changed (the host swaps the tracks itself, without renegotiation).
+    Media(MediaState),
+    /// Our own speaking state, as the host measures it.
+    Speaking(bool),
+    /// Leave the call: close our tracks, then say `leave`.
+    Leave,
+    /// The page is going away: say `leave` at once, there is no time for more.
+    PageHide,
+}
+
+/// What we send, as the room should show it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaState {
+    /// The microphone is open and unmuted.
+    pub mic: bool,
+    /// The camera is on.
+    pub camera: bool,
+}
+
+/// A media kind, for receive transceivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    /// Audio.
+    Audio,
+    /// Video.
+    Video,
+}
+
+impl MediaKind {
+    /// `"audio"` or `"video"`, as transceivers and the API name them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Audio => "audio",
+            Self::Video => "video",
+        }
+    }
+}
+
+/// Peer-connection health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerState {
+    /// Not connected yet, or reconnecting on its own.
+    Connecting,
+    /// Media can flow.
+    Connected,
+    /// Lost for now; ICE may recover.
+    Disconnected,
+    /// Gone for good (or closed): the session must be replaced.
+    Failed,
+}
+
+/// What the peer connection reports, answering a [`PeerOp`] or on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// The offer asked for by [`PeerOp::Offer`] is created and set as the local description.
+    Offer {
+        /// Its SDP.
+        sdp: String,
+        /// The mid of the audio sender, once it has one.
+        audio_mid: Option<String>,
+        /// The mid of the video sender.
+        video_mid: Option<String>,
+        /// The mids of the receivers the operation added, in its order.
+        receiver_mids: Vec<String>,
+    },
+    /// The answer of [`PeerOp::Answer`] is applied.
+    AnswerApplied,
+    /// An offer or answer failed; the session is replaced.
+    Error(String),
+    /// A remote track arrived on this receiving mid.
+    Track(String),
+    /// The connection state changed.
+    State(PeerState),
+}
+
+/// An operation on the peer connection of one generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerOp {
+    /// Create a bundled connection with the ICE servers of the last
+    /// [`crate::ApiCall::IceServers`], and one send-only audio and one send-only video
+    /// transceiver carrying whatever local tracks there are (or none yet).
+    Open,
+    /// Add a receive-only transceiver per kind, create an offer, set it as the local
+    /// description, and report [`PeerEvent::Offer`].
+    Offer {
+        /// The receivers to add first, in order.
+        receivers: Vec<MediaKind>,
+    },
+    /// Apply the SFU's answer and report [`PeerEvent::AnswerApplied`].
+    Answer(String),
+    /// Close the connection; nothing more is reported for this generation.
+    Close,
+}
+
+/// What to do with the room socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SocketOp {
+    /// Open it; report [`Input::SocketOpened`] or [`Input::SocketClosed`].
+    Connect,
+    /// Send this message.
+    Send(ClientMessage),
+    /// Close it normally.
+    Close,
+}
+
+/// Where the call stands, for the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallStatus {
+    /// Connecting for the first time.
+    Joining,
+    /// In the call.
+    Connected,
+    /// Lost the room or media connection; trying again.
+    Reconnecting,
+    /// Cannot continue; the words say why and what to do.
+    Failed(String),
+    /// We left.
+    Left,
+}
+
+/// News for the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The status changed.
+    Status(CallStatus),
+    /// The room view changed: read [`crate::Call::room`].
+    Room,
+    /// A pulled track is receiving on `mid`: show it as `track_ref`.
+    TrackAdded {
+        /// `sessionId/trackName`.
+        track_ref: String,
+        /// The receiving mid.
+        mid: String,
+    },
+    /// A pulled track ended.
+    TrackRemoved(String),
+    /// Every pulled track ended (the session was replaced, or we left).
+    TracksCleared,
+    /// Something worth a log line, and no more.
+    Warning(String),
+}
+
+/// Something for the host to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A room socket operation.
+    Socket(SocketOp),
+    /// An API request to make.
+    Api(ApiRequest),
+    /// An operation on the peer connection of this generation.
+    Peer(u32, PeerOp),
+    /// News for the view.
+    Event(Event),
+}

@@ -1,0 +1,29 @@
+//! Satsuma's call engine as a sans-IO state machine, in the manner of str0m.
+//!
+//! [`Call`] holds everything a participant's client decides: the room socket's life, one
+//! SFU session, the negotiation queue, batched pulls and their retries, session
+//! replacement, resume and leave. It does no IO and reads no clock:
+//!
+//! - inputs go in through [`Call::handle_input`] with the current time in milliseconds:
+//!   room messages, API results, peer-connection events, timer ticks and user intents;
+//! - outputs come out of [`Call::poll_output`]: room messages to send, API requests to
+//!   make, peer operations to run, and events for the view;
+//! - [`Call::poll_timeout`] says when to call back with [`Input::Timeout`].
+//!
+//! The browser drives it with web-sys and a native bot with str0m; the tests drive it on
+//! simulated time. Randomness (retry jitter) comes from the seed the host passes in.
+
+pub mod api;
+mod call;
+mod exchange;
+pub mod io;
+pub mod negotiation;
+pub mod recovery;
+mod refusal;
+pub mod room_view;
+mod timers;
+
+pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
+pub use call::{Call, CallConfig};
+pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
+pub use refusal::refusal;

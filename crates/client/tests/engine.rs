@@ -1,0 +1,374 @@
+//! The call engine on simulated time: join, batching, retries, replacement, resume, leave.
+
+mod support;
+
+use satsuma_client::{
+    ApiCall, ApiResponse, CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp,
+};
+use satsuma_protocol::calls::CloseTracksResponse;
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage};
+use support::{api_error, joined, left, person, pull_results, tracks_answer, welcome, Host};
+
+const AV: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
+
+#[test]
+fn a_join_into_a_room_takes_three_api_calls() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    assert!(host.take_peer().contains(&(1, PeerOp::Open)));
+    host.outputs.push(Output::Peer(1, PeerOp::Offer { receivers: vec![] }));
+    host.publish(1);
+    let sent = host.take_sent();
+    assert!(matches!(&sent[0], ClientMessage::Join { .. }));
+    assert!(matches!(&sent[1], ClientMessage::Publish { tracks } if tracks.len() == 2 && tracks[0].track == "mine/mic"), "{sent:?}");
+    assert!(sent.contains(&ClientMessage::Update(MediaUpdate { mic: Some(true), camera: Some(true), ..MediaUpdate::default() })));
+    let mids = host.pull(1, &AV, &[]);
+    // sessions/new, the push, the pull: nothing else.
+    assert!(host.take_api().is_empty());
+    for mid in &mids {
+        host.input(Input::Peer(1, PeerEvent::Track(mid.clone())));
+    }
+    let events = host.take_events();
+    assert!(events.contains(&Event::TrackAdded { track_ref: "s-ada/mic".into(), mid: mids[0].clone() }), "{events:?}");
+    assert!(events.contains(&Event::TrackAdded { track_ref: "s-ada/camera".into(), mid: mids[1].clone() }));
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Connected)));
+    assert_eq!(host.call.status(), &CallStatus::Connected);
+}
+
+#[test]
+fn tracks_published_during_an_exchange_are_pulled_in_one_batch() {
+    let mut host = Host::new();
+    host.join(&[]);
+    // Two people arrive while our publish is in flight.
+    host.input(Input::SocketMessage(joined(person("ada", "s-ada"))));
+    host.input(Input::SocketMessage(joined(person("bob", "s-bob"))));
+    host.publish(1);
+    host.pull(1, &[MediaKind::Audio, MediaKind::Video, MediaKind::Audio, MediaKind::Video], &[]);
+    assert!(host.take_api().is_empty(), "one pull for both");
+}
+
+#[test]
+fn pull_results_are_matched_by_name_not_position() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.take_peer();
+    let mids = host.offer(1, &AV);
+    let api = host.take_api();
+    let mut results = pull_results(&api[0].call, &["s-ada/mic"]);
+    results.reverse();
+    host.answer(&api[0], Ok(tracks_answer(results)));
+    host.input(Input::Peer(1, PeerEvent::AnswerApplied));
+    host.input(Input::Peer(1, PeerEvent::Track(mids[1].clone())));
+    host.input(Input::Peer(1, PeerEvent::Track(mids[0].clone())));
+    let events = host.take_events();
+    assert!(events.contains(&Event::TrackAdded { track_ref: "s-ada/camera".into(), mid: mids[1].clone() }), "{events:?}");
+    assert!(
+        !events.iter().any(|e| matches!(e, Event::TrackAdded { track_ref, .. } if track_ref == "s-ada/mic")),
+        "the failed one shows nothing"
+    );
+}
+
+#[test]
+fn a_failed_pull_is_retried_with_backoff_then_abandoned() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.pull(1, &AV, &["s-ada/camera"]);
+    let mut retries = 0;
+    for _ in 0..20 {
+        host.advance(10_000);
+        if host.take_peer().iter().any(|(_, op)| *op == PeerOp::Offer { receivers: vec![MediaKind::Video] }) {
+            retries += 1;
+            host.outputs.push(Output::Peer(1, PeerOp::Offer { receivers: vec![MediaKind::Video] }));
+            host.pull(1, &[MediaKind::Video], &["s-ada/camera"]);
+        }
+    }
+    assert_eq!(retries, 10, "ten retries, then it gives up");
+}
+
+#[test]
+fn retry_delays_grow_and_are_jittered() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.pull(1, &AV, &["s-ada/camera"]);
+    let first = host.call.poll_timeout().expect("a retry timer") - host.now;
+    assert!((250..=500).contains(&first), "first retry within 250–500 ms, was {first}");
+}
+
+#[test]
+fn a_gone_session_is_replaced_and_everything_republished() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.take_sent();
+    host.take_peer();
+    host.offer(1, &AV);
+    let api = host.take_api();
+    host.answer(&api[0], Err(api_error(410, "session_error")));
+    let ops = host.take_peer();
+    assert!(ops.contains(&(1, PeerOp::Close)), "{ops:?}");
+    assert!(host.take_sent().contains(&ClientMessage::Unpublish { tracks: vec!["mine/mic".into(), "mine/camera".into()] }));
+    let events = host.take_events();
+    assert!(events.contains(&Event::TracksCleared));
+    assert!(events.contains(&Event::Status(CallStatus::Reconnecting)));
+    let api = host.take_api();
+    assert_eq!(api.iter().map(|r| r.call.name()).collect::<Vec<_>>(), ["turn", "sessions/new"]);
+    host.answer(&api[0], Ok(ApiResponse::IceServers));
+    host.answer(&api[1], Ok(ApiResponse::Session("second".into())));
+    assert!(host.take_peer().contains(&(2, PeerOp::Open)));
+    // Late news from the old peer changes nothing.
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Failed)));
+    assert!(host.take_api().is_empty());
+}
+
+#[test]
+fn a_failed_peer_is_replaced_and_a_disconnected_one_after_a_grace() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Disconnected)));
+    host.advance(6_000);
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Connected)));
+    host.advance(5_000);
+    host.take();
+    assert_eq!(host.call.status(), &CallStatus::Connected, "recovered within the grace");
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Disconnected)));
+    host.advance(6_999);
+    assert!(host.take_api().is_empty());
+    host.advance(1);
+    assert_eq!(host.take_api().iter().map(|r| r.call.name()).collect::<Vec<_>>(), ["turn", "sessions/new"]);
+}
+
+#[test]
+fn negotiation_conflicts_and_rate_limits_retry_the_same_operation() {
+    for (status, code, wait) in [(406, "invalid_session_description", 200), (425, "not_ready", 500), (429, "rate_limited", 1_000)] {
+        let mut host = Host::new();
+        host.join(&[]);
+        host.take_peer();
+        host.offer(1, &[]);
+        let api = host.take_api();
+        host.answer(&api[0], Err(api_error(status, code)));
+        host.advance(wait - 1);
+        assert!(host.take_peer().is_empty(), "{status}: not before {wait} ms");
+        host.advance(1);
+        assert_eq!(host.take_peer(), [(1, PeerOp::Offer { receivers: vec![] })], "{status}: the publish again");
+    }
+}
+
+#[test]
+fn a_hopeless_pull_is_dropped_and_the_queue_goes_on() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.take_peer();
+    host.offer(1, &AV);
+    let api = host.take_api();
+    host.answer(&api[0], Err(api_error(400, "invalid_request")));
+    host.advance(60_000);
+    assert!(host.take_api().is_empty(), "no retry of a 400");
+    // The publisher republishes later (new tracks): those are pulled.
+    let mut ada = person("ada", "s-ada2");
+    ada.tracks.truncate(1);
+    host.input(Input::SocketMessage(ServerMessage::ParticipantUpdated(satsuma_protocol::room::ParticipantFrame { participant: ada })));
+    assert_eq!(host.take_peer(), [(1, PeerOp::Offer { receivers: vec![MediaKind::Audio] })], "only the new track");
+}
+
+#[test]
+fn an_abandoned_pull_is_not_retried_on_every_room_message() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    host.take_peer();
+    host.offer(1, &AV);
+    let api = host.take_api();
+    host.answer(&api[0], Err(api_error(400, "invalid_request")));
+    let mut ada = person("ada", "s-ada");
+    ada.speaking = true;
+    host.input(Input::SocketMessage(ServerMessage::ParticipantUpdated(satsuma_protocol::room::ParticipantFrame { participant: ada })));
+    assert!(host.take_peer().is_empty(), "no pull storm on speaking updates");
+}
+
+#[test]
+fn sessions_new_retries_then_fails_in_plain_words() {
+    let mut host = Host::new();
+    host.take();
+    host.input(Input::SocketOpened);
+    host.input(Input::SocketMessage(welcome("me", &[])));
+    let mut api = host.take_api();
+    for _ in 0..=6 {
+        let request = api.pop().expect("sessions/new");
+        assert_eq!(request.call, ApiCall::NewSession);
+        host.answer(&request, Err(api_error(503, "temporarily_unavailable_error")));
+        host.advance(10_000);
+        api = host.take_api();
+    }
+    let CallStatus::Failed(words) = host.call.status() else { panic!("{:?}", host.call.status()) };
+    assert!(words.starts_with("Could not start the media session"), "{words}");
+    assert!(words.contains("Reload"), "a way forward: {words}");
+}
+
+#[test]
+fn a_dropped_socket_resumes_as_the_same_participant() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.take();
+    host.input(Input::SocketClosed(1006));
+    assert_eq!(host.call.status(), &CallStatus::Reconnecting);
+    host.advance(5_000);
+    assert!(host.take().contains(&Output::Socket(SocketOp::Connect)));
+    host.input(Input::SocketOpened);
+    assert_eq!(host.take_sent(), [ClientMessage::Join { name: "Me".into(), resume_token: Some("resume-me".into()) }]);
+    host.input(Input::SocketMessage(welcome("me", &[])));
+    let sent = host.take_sent();
+    assert!(matches!(&sent[0], ClientMessage::Publish { .. }), "tracks announced again: {sent:?}");
+    assert!(host.take_api().is_empty(), "same session");
+    assert_eq!(host.call.status(), &CallStatus::Connected);
+}
+
+#[test]
+fn a_failed_resume_builds_a_new_session_under_the_new_identity() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.input(Input::SocketClosed(1006));
+    host.advance(5_000);
+    host.input(Input::SocketOpened);
+    host.take();
+    host.input(Input::SocketMessage(welcome("me-again", &[])));
+    assert!(host.take_peer().contains(&(1, PeerOp::Close)));
+    let api = host.take_api();
+    assert_eq!(api.iter().map(|r| r.call.name()).collect::<Vec<_>>(), ["turn", "sessions/new"]);
+    assert!(api.iter().all(|r| r.token == "token-me-again"));
+}
+
+#[test]
+fn refusals_end_the_join_with_words_and_no_retry() {
+    let mut host = Host::new();
+    host.input(Input::SocketOpened);
+    host.take();
+    host.input(Input::SocketMessage(ServerMessage::Error(ErrorFrame { code: ErrorCode::BadName, message: "no".into() })));
+    assert!(matches!(host.call.status(), CallStatus::Failed(w) if w.contains("choose another")));
+    assert!(host.take().contains(&Output::Socket(SocketOp::Close)));
+    host.input(Input::SocketClosed(close_code::BAD_REQUEST));
+    host.advance(60_000);
+    assert!(!host.take().contains(&Output::Socket(SocketOp::Connect)), "never loops");
+
+    let mut host = Host::new();
+    host.input(Input::SocketOpened);
+    host.input(Input::SocketClosed(close_code::ROOM_FULL));
+    assert!(matches!(host.call.status(), CallStatus::Failed(w) if w.contains("full")));
+}
+
+#[test]
+fn an_error_that_costs_one_message_changes_nothing() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.input(Input::SocketMessage(ServerMessage::Error(ErrorFrame { code: ErrorCode::BadMessage, message: "x".into() })));
+    assert_eq!(host.call.status(), &CallStatus::Joining);
+}
+
+#[test]
+fn leave_closes_tracks_then_says_leave_without_waiting_long() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.take();
+    host.input(Input::Intent(Intent::Leave));
+    let outputs = host.take();
+    assert!(outputs.contains(&Output::Peer(1, PeerOp::Close)));
+    assert!(outputs.contains(&Output::Event(Event::Status(CallStatus::Left))));
+    let closes: Vec<_> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Api(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(&closes[0].call, ApiCall::CloseTracks { session, body } if session == "mine" && body.tracks.as_ref().map(Vec::len) == Some(2))
+    );
+    assert!(!outputs.iter().any(|o| matches!(o, Output::Socket(SocketOp::Send(ClientMessage::Leave)))), "close first");
+    host.advance(399);
+    assert!(host.take().is_empty());
+    host.advance(1);
+    assert_eq!(host.take(), [Output::Socket(SocketOp::Send(ClientMessage::Leave)), Output::Socket(SocketOp::Close)]);
+    // The late answer changes nothing.
+    host.answer(&closes[0], Ok(ApiResponse::Closed(CloseTracksResponse::default())));
+    assert!(host.take().is_empty());
+}
+
+#[test]
+fn leave_goes_on_as_soon_as_the_close_answers() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.take();
+    host.input(Input::Intent(Intent::Leave));
+    let close = host.take_api().remove(0);
+    host.take();
+    host.now += 30;
+    host.answer(&close, Ok(ApiResponse::Closed(CloseTracksResponse::default())));
+    assert_eq!(host.take(), [Output::Socket(SocketOp::Send(ClientMessage::Leave)), Output::Socket(SocketOp::Close)]);
+    assert_eq!(host.call.poll_timeout(), None, "nothing left pending");
+}
+
+#[test]
+fn leaving_before_a_session_exists_says_leave_at_once() {
+    let mut host = Host::new();
+    host.input(Input::SocketOpened);
+    host.take();
+    host.input(Input::Intent(Intent::Leave));
+    let outputs = host.take();
+    assert!(outputs.contains(&Output::Socket(SocketOp::Send(ClientMessage::Leave))));
+}
+
+#[test]
+fn a_participant_who_leaves_has_their_tracks_closed_and_removed() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    let mids = host.pull(1, &AV, &[]);
+    host.take();
+    host.input(Input::SocketMessage(left("ada")));
+    let events = host.take_events();
+    assert!(events.contains(&Event::TrackRemoved("s-ada/mic".into())));
+    assert!(events.contains(&Event::TrackRemoved("s-ada/camera".into())));
+    let api = host.take_api();
+    let ApiCall::CloseTracks { body, .. } = &api[0].call else { panic!("{api:?}") };
+    let mut closed: Vec<String> = body.tracks.iter().flatten().map(|t| t.mid.clone()).collect();
+    closed.sort();
+    assert_eq!(closed, mids);
+    assert_eq!(body.force, Some(true));
+}
+
+#[test]
+fn media_and_speaking_changes_are_announced_once() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.publish(1);
+    host.take();
+    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true })));
+    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true })));
+    host.input(Input::Intent(Intent::Speaking(true)));
+    host.input(Input::Intent(Intent::Speaking(true)));
+    assert_eq!(
+        host.take_sent(),
+        [
+            ClientMessage::Update(MediaUpdate { mic: Some(false), ..MediaUpdate::default() }),
+            ClientMessage::Update(MediaUpdate { speaking: Some(true), ..MediaUpdate::default() }),
+        ]
+    );
+}
+
+#[test]
+fn a_peer_error_during_an_exchange_replaces_the_session() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.take();
+    host.input(Input::Peer(1, PeerEvent::Error("createOffer failed".into())));
+    assert!(host.take_peer().contains(&(1, PeerOp::Close)));
+    assert_eq!(host.take_api().len(), 2);
+}

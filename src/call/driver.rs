@@ -1,0 +1,269 @@
+//! Feeds the engine its inputs and carries out what it asks for: the room socket, API
+//! requests, the peer connection, timers, and the signals the view reads.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Output, PeerOp, SocketOp};
+use web_sys::{MediaStream, MediaStreamTrack};
+
+use super::api_host;
+use super::peer_host::{swap_track, PeerHost};
+use crate::local_media::LocalMedia;
+use crate::placeholder::Placeholder;
+use crate::room_socket::{room_url, RoomSocket, SocketEvent};
+use satsuma_client::room_view::RoomView;
+
+/// The signals the driver writes and the view reads.
+#[derive(Clone, Copy)]
+pub struct Outlets {
+    /// The room view.
+    pub view: RwSignal<RoomView>,
+    /// Pulled tracks by ref.
+    pub remote: RwSignal<HashMap<String, MediaStream>, LocalStorage>,
+    /// The call's status.
+    pub status: RwSignal<CallStatus>,
+}
+
+struct State {
+    call: Call,
+    room: String,
+    media: LocalMedia,
+    outlets: Outlets,
+    socket: Option<RoomSocket>,
+    peer: Option<PeerHost>,
+    ice_servers: wasm_bindgen::JsValue,
+    placeholder: Option<Placeholder>,
+    timer: Option<(u64, Timeout)>,
+    /// Inputs that arrived while outputs were being carried out.
+    backlog: VecDeque<Input>,
+    busy: bool,
+}
+
+/// Shared handle on the engine and its host parts. Callbacks hold clones; closing the
+/// socket and the peer drops theirs, so nothing outlives a finished leave.
+#[derive(Clone)]
+pub struct Driver(Rc<RefCell<State>>);
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Driver {
+    /// Starts the engine for `room`.
+    pub fn start(room: String, config: CallConfig, media: LocalMedia, outlets: Outlets) -> Self {
+        let state = State {
+            call: Call::new(config, now()),
+            room,
+            media,
+            outlets,
+            socket: None,
+            peer: None,
+            ice_servers: js_sys::Array::new().into(),
+            placeholder: None,
+            timer: None,
+            backlog: VecDeque::new(),
+            busy: false,
+        };
+        let driver = Self(Rc::new(RefCell::new(state)));
+        driver.run();
+        driver
+    }
+
+    /// Feeds one input and carries out everything it leads to.
+    pub fn input(&self, input: Input) {
+        self.0.borrow_mut().backlog.push_back(input);
+        self.run();
+    }
+
+    fn run(&self) {
+        {
+            let mut state = self.0.borrow_mut();
+            if state.busy {
+                return;
+            }
+            state.busy = true;
+        }
+        loop {
+            let output = {
+                let mut state = self.0.borrow_mut();
+                match state.call.poll_output() {
+                    Some(output) => Some(output),
+                    None => match state.backlog.pop_front() {
+                        Some(input) => {
+                            state.call.handle_input(now(), input);
+                            continue;
+                        }
+                        None => None,
+                    },
+                }
+            };
+            match output {
+                Some(output) => self.execute(output),
+                None => break,
+            }
+        }
+        self.0.borrow_mut().busy = false;
+        self.schedule();
+    }
+
+    /// Keeps one browser timer armed for the engine's next deadline.
+    fn schedule(&self) {
+        let mut state = self.0.borrow_mut();
+        let next = state.call.poll_timeout();
+        if state.timer.as_ref().map(|(at, _)| *at) == next {
+            return;
+        }
+        state.timer = next.map(|at| {
+            let driver = self.clone();
+            let delay = at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;
+            (
+                at,
+                Timeout::new(delay, move || {
+                    driver.0.borrow_mut().timer = None;
+                    driver.input(Input::Timeout);
+                }),
+            )
+        });
+    }
+
+    pub(super) fn set_ice_servers(&self, servers: wasm_bindgen::JsValue) {
+        self.0.borrow_mut().ice_servers = servers;
+    }
+
+    fn execute(&self, output: Output) {
+        match output {
+            Output::Socket(op) => self.socket(op),
+            Output::Api(request) => api_host::run(self, request),
+            Output::Peer(generation, op) => self.peer(generation, op),
+            Output::Event(event) => self.event(event),
+        }
+    }
+
+    fn socket(&self, op: SocketOp) {
+        match op {
+            SocketOp::Connect => {
+                let url = room_url(&self.0.borrow().room);
+                let driver = self.clone();
+                match RoomSocket::connect(&url, move |event| driver.on_socket(event)) {
+                    Ok(socket) => self.0.borrow_mut().socket = Some(socket),
+                    Err(err) => {
+                        leptos::logging::warn!("{err}");
+                        self.input(Input::SocketClosed(1006));
+                    }
+                }
+            }
+            SocketOp::Send(message) => {
+                if let Some(Err(err)) = self.0.borrow().socket.as_ref().map(|s| s.send(&message)) {
+                    leptos::logging::warn!("{err}");
+                }
+            }
+            SocketOp::Close => {
+                // Dropping closes it quietly, and with it the callbacks' hold on us.
+                let socket = self.0.borrow_mut().socket.take();
+                drop(socket);
+            }
+        }
+    }
+
+    fn on_socket(&self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => self.input(Input::SocketOpened),
+            SocketEvent::Message(message) => self.input(Input::SocketMessage(message)),
+            SocketEvent::Malformed(text) => leptos::logging::warn!("ignoring a malformed room message: {text}"),
+            SocketEvent::Closed(code) => {
+                self.0.borrow_mut().socket = None;
+                self.input(Input::SocketClosed(code));
+            }
+        }
+    }
+
+    fn peer(&self, generation: u32, op: PeerOp) {
+        match op {
+            PeerOp::Open => {
+                let (ice, mic, video) = {
+                    let mut state = self.0.borrow_mut();
+                    let mic = state.media.audio_track.get_untracked();
+                    let video = state.media.video_track.get_untracked().or_else(|| placeholder_track(&mut state));
+                    (state.ice_servers.clone(), mic, video)
+                };
+                match PeerHost::open(self, generation, &ice, mic.as_ref(), video.as_ref()) {
+                    Ok(host) => self.0.borrow_mut().peer = Some(host),
+                    Err(err) => self.input(Input::Peer(generation, satsuma_client::PeerEvent::Error(err.to_string()))),
+                }
+            }
+            PeerOp::Offer { receivers } => {
+                let state = self.0.borrow();
+                if let Some(host) = state.peer.as_ref() {
+                    host.offer(self, &receivers);
+                }
+            }
+            PeerOp::Answer(sdp) => {
+                let state = self.0.borrow();
+                if let Some(host) = state.peer.as_ref() {
+                    host.answer(self, sdp);
+                }
+            }
+            PeerOp::Close => {
+                let host = self.0.borrow_mut().peer.take();
+                if let Some(host) = host {
+                    host.close();
+                }
+            }
+        }
+    }
+
+    fn event(&self, event: Event) {
+        let outlets = self.0.borrow().outlets;
+        match event {
+            Event::Status(status) => {
+                if matches!(status, CallStatus::Left | CallStatus::Failed(_)) {
+                    self.0.borrow_mut().placeholder = None;
+                }
+                outlets.status.try_set(status);
+            }
+            Event::Room => {
+                let view = self.0.borrow().call.room().clone();
+                outlets.view.try_set(view);
+            }
+            Event::TrackAdded { track_ref, mid } => {
+                let track = self.0.borrow().peer.as_ref().and_then(|p| p.received(&mid));
+                if let Some(stream) = track.and_then(|t| MediaStream::new_with_tracks(&js_sys::Array::of1(&t)).ok()) {
+                    outlets.remote.try_update(|m| m.insert(track_ref, stream));
+                }
+            }
+            Event::TrackRemoved(track_ref) => {
+                outlets.remote.try_update(|m| m.remove(&track_ref));
+            }
+            Event::TracksCleared => {
+                outlets.remote.try_update(HashMap::clear);
+            }
+            Event::Warning(text) => leptos::logging::warn!("{text}"),
+        }
+    }
+
+    /// Sends the camera (or the placeholder while it is off) without renegotiating.
+    pub fn swap_video(&self, track: Option<MediaStreamTrack>) {
+        let mut state = self.0.borrow_mut();
+        let Some(video) = state.peer.as_ref().map(|p| p.video.clone()) else { return };
+        let track = track.or_else(|| placeholder_track(&mut state));
+        swap_track(video, track);
+    }
+
+    /// Sends the microphone without renegotiating.
+    pub fn swap_audio(&self, track: Option<MediaStreamTrack>) {
+        if let Some(audio) = self.0.borrow().peer.as_ref().map(|p| p.audio.clone()) {
+            swap_track(audio, track);
+        }
+    }
+}
+
+fn placeholder_track(state: &mut State) -> Option<MediaStreamTrack> {
+    if state.placeholder.is_none() {
+        state.placeholder = Placeholder::new();
+    }
+    state.placeholder.as_ref().map(|p| p.track().clone())
+}

@@ -1,0 +1,10 @@
+//! The call: the engine of `satsuma-client` driven through thin web-sys adapters, and the
+//! read-only signals the components read through context.
+
+mod api_host;
+mod driver;
+mod handle;
+mod peer_host;
+
+pub use handle::Conference;
+pub use satsuma_client::CallStatus;

@@ -1,0 +1,98 @@
+//! Runs the engine's peer operations on one `RTCPeerConnection`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::task::spawn_local;
+use satsuma_client::{Input, MediaKind, PeerEvent};
+use wasm_bindgen::JsValue;
+use web_sys::{MediaStreamTrack, RtcRtpTransceiver};
+
+use super::driver::Driver;
+use crate::peer::{Peer, PeerError};
+
+/// The connection of one generation, its two senders, and the tracks it received by mid.
+pub struct PeerHost {
+    generation: u32,
+    peer: Rc<Peer>,
+    /// Always present, even before the microphone opens: its track is swapped in later.
+    pub audio: RtcRtpTransceiver,
+    /// Carries the camera, or the placeholder while the camera is off.
+    pub video: RtcRtpTransceiver,
+    received: Rc<RefCell<HashMap<String, MediaStreamTrack>>>,
+}
+
+impl PeerHost {
+    /// Opens the connection with `ice_servers`, sending `mic` and `video`.
+    pub fn open(
+        driver: &Driver,
+        generation: u32,
+        ice_servers: &JsValue,
+        mic: Option<&MediaStreamTrack>,
+        video: Option<&MediaStreamTrack>,
+    ) -> Result<Self, PeerError> {
+        let received: Rc<RefCell<HashMap<String, MediaStreamTrack>>> = Rc::default();
+        let (on_track, on_state) = (driver.clone(), driver.clone());
+        let store = received.clone();
+        let peer = Peer::new(
+            ice_servers,
+            move |mid, track| {
+                store.borrow_mut().insert(mid.clone(), track);
+                on_track.input(Input::Peer(generation, PeerEvent::Track(mid)));
+            },
+            move |state| on_state.input(Input::Peer(generation, PeerEvent::State(state))),
+        )?;
+        let audio = peer.add_sender("audio", mic);
+        let video = peer.add_sender("video", video);
+        Ok(Self { generation, peer: Rc::new(peer), audio, video, received })
+    }
+
+    /// The track received on `mid`, once it arrived.
+    pub fn received(&self, mid: &str) -> Option<MediaStreamTrack> {
+        self.received.borrow().get(mid).cloned()
+    }
+
+    /// Adds receivers, creates and sets the offer, and reports it.
+    pub fn offer(&self, driver: &Driver, receivers: &[MediaKind]) {
+        let added: Vec<RtcRtpTransceiver> = receivers.iter().map(|kind| self.peer.add_receiver(kind.as_str())).collect();
+        let (peer, audio, video, generation, driver) =
+            (self.peer.clone(), self.audio.clone(), self.video.clone(), self.generation, driver.clone());
+        spawn_local(async move {
+            let event = match peer.create_offer().await {
+                Ok(sdp) => {
+                    let receiver_mids = added.iter().filter_map(RtcRtpTransceiver::mid).collect();
+                    PeerEvent::Offer { sdp, audio_mid: audio.mid(), video_mid: video.mid(), receiver_mids }
+                }
+                Err(err) => PeerEvent::Error(err.to_string()),
+            };
+            driver.input(Input::Peer(generation, event));
+        });
+    }
+
+    /// Applies the SFU's answer and reports it.
+    pub fn answer(&self, driver: &Driver, sdp: String) {
+        let (peer, generation, driver) = (self.peer.clone(), self.generation, driver.clone());
+        spawn_local(async move {
+            let event = match peer.set_remote(false, &sdp).await {
+                Ok(()) => PeerEvent::AnswerApplied,
+                Err(err) => PeerEvent::Error(err.to_string()),
+            };
+            driver.input(Input::Peer(generation, event));
+        });
+    }
+
+    /// Closes the connection; no more events come from it.
+    pub fn close(&self) {
+        self.peer.close();
+    }
+}
+
+/// Swaps what a sender transmits, in the background; a failure only costs that switch.
+pub fn swap_track(transceiver: RtcRtpTransceiver, track: Option<MediaStreamTrack>) {
+    spawn_local(async move {
+        if let Err(err) = Peer::replace_track(&transceiver, track.as_ref()).await {
+            leptos::logging::warn!("{err}");
+        }
+    });
+}
