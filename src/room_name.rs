@@ -22,8 +22,16 @@ pub fn random_with(mut next_u32: impl FnMut() -> u32) -> String {
     format!("{adjective}-{noun}-{number}")
 }
 
-/// A readable random name, using the browser's CSPRNG when there is one.
+/// A readable random name from the browser's CSPRNG (`crypto.getRandomValues`): the room
+/// name is what keeps a room private, so it must not be predictable. Where the CSPRNG is
+/// missing (never in a browser that runs WebRTC), `Math.random` stands in.
 pub fn random() -> String {
+    let mut bytes = [0u8; 12];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()) {
+        let mut words = bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        return random_with(|| words.next().unwrap_or_default());
+    }
     random_with(|| (js_sys::Math::random() * f64::from(u32::MAX)) as u32)
 }
 

@@ -57,13 +57,9 @@ pub struct RoomSocket {
     _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
-/// The WebSocket URL of `room` on this page's origin.
+/// The WebSocket URL of `room` on the API's origin.
 pub fn room_url(room: &str) -> String {
-    let location = web_sys::window().map(|w| w.location());
-    let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_default();
-    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
-    let scheme = if protocol == "https:" { "wss" } else { "ws" };
-    format!("{scheme}://{host}/api/rooms/{room}/ws?v={PROTOCOL_VERSION}")
+    crate::api_base::ws_url(&format!("/api/rooms/{room}/ws?v={PROTOCOL_VERSION}"))
 }
 
 impl RoomSocket {
