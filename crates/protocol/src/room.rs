@@ -15,8 +15,10 @@
 //!    deltas (updates go to the sender too, so it sees what others see). The snapshot comes
 //!    inside `welcome`; clients must also accept a bare `state` frame (replace the view),
 //!    which this server version does not send yet but a future one may use to resync.
-//! 4. the client sends `ping` every ~5 s (the server also sends WebSocket pings, which
-//!    browsers answer on their own) and `leave` before closing.
+//! 4. liveness: the server sends WebSocket pings (every 4 s by default), which browsers
+//!    answer on their own; any frame or pong counts as activity. Clients that want an
+//!    application-level heartbeat may send `ping` and get `pong`, but need not. The
+//!    client sends `leave` before closing.
 //!
 //! This module holds serde types only, so it compiles for wasm32 and the host.
 

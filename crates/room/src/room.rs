@@ -153,11 +153,6 @@ impl Room {
         &self.name
     }
 
-    /// The room's configuration.
-    pub fn config(&self) -> &RoomConfig {
-        &self.config
-    }
-
     /// A socket opened (not joined yet).
     pub fn connect(&mut self, conn: ConnId, now_ms: u64) {
         self.conns.insert(conn, Conn { participant: None, opened_ms: now_ms, last_seen_ms: now_ms });
