@@ -23,7 +23,7 @@ commands:
   setup          install what is missing: Debian packages, wasm std, trunk, wasm-bindgen-cli
   run            build the app and serve it at http://127.0.0.1:8080 (Ctrl-C stops)
   dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085)
-  test [suite…]  every test: host, browser (wasm-bindgen-test), size (the bundle gate), e2e
+  test [suite…]  every test: host (fmt + clippy gates, then cargo test), browser, size, e2e
   bench [what]   benchmarks; what = sfu | join | size | all (default all)
   fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
 ";

@@ -1,10 +1,11 @@
-//! `cargo xtask test`: host tests, browser tests and end-to-end tests, then a summary.
+//! `cargo xtask test`: host tests (after the rustfmt and clippy gates), browser tests and
+//! end-to-end tests, then a summary.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 
 use crate::process;
 use crate::run::{build_app, build_server, target_dir};
@@ -33,9 +34,11 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     };
 
     suite("host", &mut || {
+        gates()?;
         let mut cmd = Command::new("cargo");
-        // Setup installed aiortc, so its interop test must run, not skip.
-        cmd.args(["test", "--workspace"]).env("SATSUMA_REQUIRE_AIORTC", "1");
+        // Setup installed aiortc, so its interop test must run, not skip. The fuzz harness
+        // bodies run on their seeds here too.
+        cmd.args(["test", "--workspace", "--features", "satsuma-room/fuzzing"]).env("SATSUMA_REQUIRE_AIORTC", "1");
         if has_e2e {
             cmd.args(["--exclude", "satsuma-e2e"]);
         }
@@ -78,5 +81,15 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     if failed > 0 {
         bail!("{failed} test suite(s) failed");
     }
+    Ok(())
+}
+
+/// The code gates of the host suite, before any test: rustfmt and clippy must be clean.
+/// `--all-features` lints the feature-gated fuzz harness too.
+fn gates() -> anyhow::Result<()> {
+    process::run(Command::new("cargo").args(["fmt", "--all", "--check"]))
+        .context("format gate: `cargo fmt --all --check` found unformatted code; run `cargo fmt --all`")?;
+    process::run(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))
+        .context("lint gate: `cargo clippy --workspace --all-targets -- -D warnings` found warnings (missing docs included); fix them")?;
     Ok(())
 }

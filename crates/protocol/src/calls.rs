@@ -3,10 +3,19 @@
 //! Shared by the browser app (client side) and the embedded SFU (server side), so every
 //! response field is optional and unknown fields are ignored: the real service adds fields
 //! over time and the app must keep working against it.
+//!
+//! Request-level errors have one shape, [`ErrorBody`] (`{errorCode, errorDescription}`),
+//! whether they come with an error status or inside a 2xx: readers check a body against
+//! it before decoding the response type, and every error this project sends is built
+//! from it. Item-level errors (one track or DataChannel of many) stay on the items.
 
 use serde::{Deserialize, Serialize};
 
 use crate::wire_enum::wire_enum;
+
+mod error;
+
+pub use error::{ErrorBody, ErrorCode};
 
 wire_enum! {
     /// `type` of a [`SessionDescription`].
@@ -145,12 +154,6 @@ pub struct NewSessionResponse {
     /// The answer, when the request carried an offer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_description: Option<SessionDescription>,
-    /// Request-level error code (also possible inside a 2xx).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// `POST tracks/new` body.
@@ -181,12 +184,6 @@ pub struct TracksResponse {
     /// One result per requested track.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracks: Option<Vec<TrackObject>>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// `PUT renegotiate` body.
@@ -205,12 +202,6 @@ pub struct RenegotiateResponse {
     /// Unused by the SFU; present in the schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_description: Option<SessionDescription>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// A track to close: its mid on this session.
@@ -256,12 +247,6 @@ pub struct CloseTracksResponse {
     /// One result per requested mid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracks: Option<Vec<CloseTrackObject>>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// `PUT tracks/update` body.
@@ -343,12 +328,6 @@ pub struct EstablishDataChannelResponse {
     /// `server-events` with id 0.
     #[serde(default, alias = "datachannel", skip_serializing_if = "Option::is_none")]
     pub data_channel: Option<DataChannelObject>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// Body of `datachannels/new`, `datachannels/update` and `datachannels/close`.
@@ -367,12 +346,6 @@ pub struct DataChannelsResponse {
     /// One result per requested channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_channels: Option<Vec<DataChannelObject>>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
 }
 
 /// `GET sessions/{id}` response.
@@ -385,132 +358,7 @@ pub struct SessionStateResponse {
     /// Every DataChannel the session has had, with its status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_channels: Option<Vec<DataChannelObject>>,
-    /// Request-level error code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_code: Option<String>,
-    /// Request-level error text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
-}
-
-/// The body of every request-level error: `{errorCode, errorDescription}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorBody {
-    /// The machine-readable code (see [`ErrorCode`]).
-    #[serde(default)]
-    pub error_code: String,
-    /// Human-readable text.
-    #[serde(default)]
-    pub error_description: String,
-    /// Finer classification sent by some errors (e.g. `signaling_state_not_stable`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_subcode: Option<String>,
-}
-
-wire_enum! {
-    /// Error codes of the Realtime API (spec §3.2).
-    pub enum ErrorCode {
-        /// Wrong or missing app secret (401).
-        Unauthorized = "unauthorized",
-        /// Unknown app id (404).
-        NotFound = "not_found",
-        /// Undecodable JSON or field types (400).
-        DecodingError = "decoding_error",
-        /// Bad field, combination or limit (406).
-        InvalidParams = "invalid_params",
-        /// Request body too large (413).
-        PayloadTooLarge = "payload_too_large",
-        /// Session gone (410) or not connected yet (425).
-        SessionError = "session_error",
-        /// SDP unacceptable or out of order (406).
-        InvalidSessionDescription = "invalid_session_description",
-        /// Item: publication or DataChannel not found.
-        NotFoundTrackError = "not_found_track_error",
-        /// Item: no source media in time.
-        EmptyTrackError = "empty_track_error",
-        /// Item: duplicate publication or DataChannel.
-        RepeatedLocalTrackError = "repeated_local_track_error",
-        /// Item: the track cannot take the requested update.
-        UpdateTrackError = "update_track_error",
-        /// Item: track absent or already closed.
-        CloseTrackError = "close_track_error",
-        /// Retry with backoff.
-        RetryableTransientError = "retryable_transient_error",
-        /// Wait, reconcile, retry.
-        TemporarilyUnavailableError = "temporarily_unavailable_error",
-        /// Media transport setup failed.
-        TransportUnavailableError = "transport_unavailable_error",
-        /// Could not obtain or supply a result.
-        BackendError = "backend_error",
-        /// Unclassified.
-        InternalError = "internal_error",
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn track_object_is_camel_case_and_skips_none() {
-        let t = TrackObject {
-            location: Some(Location::Remote),
-            session_id: Some("abc".into()),
-            track_name: Some("t".into()),
-            mid: Some(String::new()),
-            ..Default::default()
-        };
-        let json = serde_json::to_string(&t).unwrap();
-        assert_eq!(json, r#"{"location":"remote","mid":"","sessionId":"abc","trackName":"t"}"#);
-    }
-
-    #[test]
-    fn unknown_fields_and_enum_values_are_tolerated() {
-        let t: TrackObject = serde_json::from_str(r#"{"location":"elsewhere","mid":"1","extra":42,"status":"weird"}"#).unwrap();
-        assert_eq!(t.location, Some(Location::Other("elsewhere".into())));
-        assert_eq!(t.status, Some(ResourceStatus::Other("weird".into())));
-    }
-
-    #[test]
-    fn session_description_uses_type_key() {
-        let sd: SessionDescription = serde_json::from_str(r#"{"type":"offer","sdp":"v=0"}"#).unwrap();
-        assert_eq!(sd, SessionDescription::offer("v=0"));
-        assert_eq!(serde_json::to_string(&SessionDescription::answer("x")).unwrap(), r#"{"type":"answer","sdp":"x"}"#);
-    }
-
-    #[test]
-    fn error_codes_round_trip() {
-        assert_eq!(ErrorCode::parse("session_error"), ErrorCode::SessionError);
-        assert_eq!(ErrorCode::parse("brand_new"), ErrorCode::Other("brand_new".into()));
-        for code in [ErrorCode::InternalError, ErrorCode::SessionError, ErrorCode::Other("new_code".into())] {
-            let wire = serde_json::to_string(&code).unwrap();
-            assert_eq!(wire, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<ErrorCode>(&wire).unwrap(), code);
-        }
-        assert_eq!(ErrorCode::NotFoundTrackError.as_str(), "not_found_track_error");
-        let body = ErrorBody { error_code: "x".into(), error_description: "y".into(), error_subcode: None };
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"errorCode":"x","errorDescription":"y"}"#);
-    }
-
-    #[test]
-    fn simulcast_reads_2024_and_2025_names() {
-        let old: Simulcast =
-            serde_json::from_str(r#"{"preferredRid":"h","priorityOrdering":"asciibetical","ridNotAvailable":"none"}"#).unwrap();
-        assert_eq!(old.priority_ordering, Some(SimulcastPolicy::Asciibetical));
-        assert_eq!(old.rid_not_available, Some(SimulcastPolicy::None));
-        let new: Simulcast = serde_json::from_str(r#"{"preferredRid":"","ridUnavailableStrategy":"nextPriority"}"#).unwrap();
-        assert_eq!(new.preferred_rid.as_deref(), Some(""));
-        assert_eq!(new.rid_not_available, Some(SimulcastPolicy::NextPriority));
-        let draft: Simulcast = serde_json::from_str(r#"{"preferredRidNotAvailable":"asciibetical"}"#).unwrap();
-        assert_eq!(draft.rid_not_available, Some(SimulcastPolicy::Asciibetical));
-        assert_eq!(serde_json::to_string(&new).unwrap(), r#"{"preferredRid":"","ridNotAvailable":"nextPriority"}"#);
-    }
-
-    #[test]
-    fn establish_accepts_lowercase_datachannel_key() {
-        let r: EstablishDataChannelResponse =
-            serde_json::from_str(r#"{"datachannel":{"dataChannelName":"server-events","id":0}}"#).unwrap();
-        assert_eq!(r.data_channel.and_then(|d| d.id), Some(0));
-    }
-}
+mod tests;

@@ -5,5 +5,6 @@
 
 pub mod calls;
 pub mod room;
+pub mod secret;
 pub mod text;
 mod wire_enum;

@@ -8,24 +8,23 @@
 
 use std::collections::HashMap;
 
+use satsuma_protocol::calls::{ErrorBody, ErrorCode};
 use serde::Deserialize;
 
-/// A Calls-style refusal: HTTP status plus `{errorCode, errorDescription}`.
+/// A Calls-style refusal: the HTTP status and the [`ErrorBody`] the proxy answers with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{status} {code}: {description}")]
+#[error("{} {}: {}", .status, .body.error_code, .body.error_description)]
 pub struct PolicyError {
     /// HTTP status.
     pub status: u16,
-    /// `errorCode`.
-    pub code: &'static str,
-    /// `errorDescription`.
-    pub description: String,
+    /// `{errorCode, errorDescription}`.
+    pub body: ErrorBody,
 }
 
 impl PolicyError {
-    /// Builds an error.
-    pub fn new(status: u16, code: &'static str, description: impl Into<String>) -> Self {
-        PolicyError { status, code, description: description.into() }
+    /// Builds an error; `code` is a spec [`ErrorCode`] or a proxy code such as `method_not_allowed`.
+    pub fn new(status: u16, code: impl Into<String>, description: impl Into<String>) -> Self {
+        PolicyError { status, body: ErrorBody::new(code, description) }
     }
 }
 
@@ -76,7 +75,7 @@ fn valid_session_id(id: &str) -> bool {
 /// Maps `method` and `path` (the part after `/api/calls/`, without query) to a route.
 /// Unknown paths are 404 `not_found`, known paths with the wrong method 405.
 pub fn classify(method: &str, path: &str) -> Result<CallsRoute, PolicyError> {
-    let not_found = || PolicyError::new(404, "not_found", "no such Realtime API endpoint on this proxy");
+    let not_found = || PolicyError::new(404, ErrorCode::NotFound, "no such Realtime API endpoint on this proxy");
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let (expected, route) = match segments.as_slice() {
         ["sessions", "new"] => ("POST", CallsRoute::NewSession),
@@ -145,7 +144,7 @@ struct ChannelsBody {
 }
 
 fn decoding_error(e: impl std::fmt::Display) -> PolicyError {
-    PolicyError::new(400, "decoding_error", format!("request body is not valid JSON for this endpoint: {e}"))
+    PolicyError::new(400, ErrorCode::DecodingError, format!("request body is not valid JSON for this endpoint: {e}"))
 }
 
 /// Every publication the body of `action` asks to pull. Bodies the proxy must inspect
@@ -164,7 +163,7 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
                 }
                 match (t.session_id, t.track_name) {
                     (Some(s), Some(n)) if !s.is_empty() && !n.is_empty() => refs.push(RemoteRef::Track(format!("{s}/{n}"))),
-                    _ => return Err(PolicyError::new(400, "invalid_params", "remote tracks need sessionId and trackName")),
+                    _ => return Err(PolicyError::new(400, ErrorCode::InvalidParams, "remote tracks need sessionId and trackName")),
                 }
             }
             Ok(refs)
@@ -179,7 +178,7 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
                 }
                 match c.session_id {
                     Some(s) if !s.is_empty() => refs.push(RemoteRef::DataChannelSession(s)),
-                    _ => return Err(PolicyError::new(400, "invalid_params", "remote dataChannels need sessionId")),
+                    _ => return Err(PolicyError::new(400, ErrorCode::InvalidParams, "remote dataChannels need sessionId")),
                 }
             }
             Ok(refs)
@@ -279,9 +278,9 @@ mod tests {
         assert_eq!(remote_refs(SessionAction::TracksNew, body), Ok(vec![RemoteRef::Track("s1/mic".into())]));
         let sneaky = br#"{"tracks":[{"sessionId":"s9","trackName":"x"}]}"#;
         assert_eq!(remote_refs(SessionAction::TracksNew, sneaky), Ok(vec![RemoteRef::Track("s9/x".into())]));
-        assert_eq!(remote_refs(SessionAction::TracksNew, b"nope").unwrap_err().code, "decoding_error");
+        assert_eq!(remote_refs(SessionAction::TracksNew, b"nope").unwrap_err().body.error_code, "decoding_error");
         let missing = br#"{"tracks":[{"location":"remote","trackName":"x"}]}"#;
-        assert_eq!(remote_refs(SessionAction::TracksNew, missing).unwrap_err().code, "invalid_params");
+        assert_eq!(remote_refs(SessionAction::TracksNew, missing).unwrap_err().body.error_code, "invalid_params");
         let dc = br#"{"dataChannels":[{"location":"remote","sessionId":"s2","dataChannelName":"chat"}]}"#;
         assert_eq!(remote_refs(SessionAction::DataChannelsNew, dc), Ok(vec![RemoteRef::DataChannelSession("s2".into())]));
         assert_eq!(remote_refs(SessionAction::Renegotiate, b"garbage"), Ok(vec![]));

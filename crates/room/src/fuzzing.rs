@@ -1,11 +1,12 @@
-//! Fuzz harness bodies, kept here so that `cargo test` compiles and exercises them with
-//! seeds while `fuzz/` (cargo-fuzz, nightly) only wraps them.
+//! Fuzz harness bodies, kept here (behind the `fuzzing` feature) so that the host tests
+//! (`cargo test -p satsuma-room --features fuzzing`, which `cargo xtask test` runs) exercise
+//! them with seeds while `fuzz/` (cargo-fuzz, nightly) only wraps them.
 //!
 //! Each function must never panic on any input, except on a broken invariant.
 
 use satsuma_protocol::room::ClientMessage;
 
-use crate::auth_token::TokenKey;
+use crate::auth_token::{TokenError, TokenKey, TOKEN_TTL_SECS};
 use crate::calls_policy::{classify, remote_refs, CallsRoute, Owner, Ownership, RemoteRef};
 use crate::room::{Effect, Room, RoomConfig, RoomContext};
 
@@ -86,13 +87,7 @@ pub fn calls_request(data: &[u8]) {
         None => (rest, &[][..]),
     };
     let path = String::from_utf8_lossy(path);
-    // The bearer token is the first thing the proxy parses; garbage must only be refused,
-    // and a genuine token must still verify.
-    let key = TokenKey::from_bytes(b"fuzz key");
-    let _ = key.verify(&path, u64::from(m) << 20);
-    let token = key.sign("r", "p", 0);
-    assert!(key.verify(&token, 1).is_ok());
-    let mut ownership = Ownership::new(2);
+    check_token(m, &path, body);
     match classify(method, &path) {
         Ok(CallsRoute::NewSession) => assert_eq!(method, "POST"),
         Ok(CallsRoute::Session { session_id, action }) => {
@@ -106,14 +101,56 @@ pub fn calls_request(data: &[u8]) {
                     }
                 }
             }
-            for i in 0..4u8 {
-                let owner = Owner { room: "r".into(), participant: format!("p{}", i % 2) };
-                ownership.insert(format!("{session_id}{i}"), owner);
-            }
-            assert!(ownership.len() <= 4);
-            assert!(!ownership.owns("r", "p0", &session_id));
+            check_ownership(&session_id, body);
         }
         Err(e) => assert!(e.status >= 400 && e.status < 500),
+    }
+}
+
+/// The bearer token is the first thing the proxy parses: garbage (the path) must be
+/// refused, and a token signed for an input-derived room and participant must verify to
+/// exactly those claims until, and only until, it expires.
+fn check_token(m: u8, path: &str, body: &[u8]) {
+    let key = TokenKey::from_bytes(b"fuzz key");
+    let now = u64::from(m) << 20;
+    let room: String = path.bytes().take(64).map(|b| ROOM_CHARS[usize::from(b) % ROOM_CHARS.len()] as char).collect();
+    let participant: String = body.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let token = key.sign(&room, &participant, now);
+    assert!(path == token || key.verify(path, now).is_err(), "garbage verified as a token");
+    let later = now + u64::from(body.first().copied().unwrap_or(0)) * (TOKEN_TTL_SECS / 128);
+    match key.verify(&token, later) {
+        Ok(claims) => {
+            assert!(later < now + TOKEN_TTL_SECS, "a token outlived its expiry");
+            assert_eq!((claims.room, claims.participant), (room, participant));
+        }
+        Err(e) => assert!(e == TokenError::Expired && later >= now + TOKEN_TTL_SECS, "a fresh token failed: {e}"),
+    }
+}
+
+/// Characters of valid room names, which token rooms always are.
+const ROOM_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789-";
+
+/// Ownership bookkeeping driven by the body: each byte records a session (possibly one
+/// recorded before) for one of three participants. The recorder always owns what it just
+/// recorded, nobody keeps more than the cap, and a participant that leaves owns nothing.
+fn check_ownership(session_id: &str, body: &[u8]) {
+    const CAP: usize = 2;
+    let mut ownership = Ownership::new(CAP);
+    let participant = |b: u8| format!("p{}", b % 3);
+    for &b in body.iter().take(32) {
+        let sid = format!("{session_id}{}", b >> 4);
+        ownership.insert(sid.clone(), Owner { room: "r".into(), participant: participant(b) });
+        assert!(ownership.owns("r", &participant(b), &sid), "the recorder does not own {sid}");
+        assert!(!ownership.owns("other", &participant(b), &sid), "ownership leaked across rooms");
+        assert!(ownership.len() <= 3 * CAP, "{} sessions kept for 3 participants", ownership.len());
+    }
+    let Some(&first) = body.first() else {
+        return;
+    };
+    let gone = participant(first);
+    ownership.forget("r", &gone);
+    for b in body.iter().take(32) {
+        assert!(!ownership.owns("r", &gone, &format!("{session_id}{}", b >> 4)), "{gone} left but still owns a session");
     }
 }
 

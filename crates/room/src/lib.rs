@@ -9,9 +9,11 @@
 //!   ownership, which remote tracks a client may pull.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
+//! - `fuzzing` (feature `fuzzing`): the bodies of the cargo-fuzz targets in `fuzz/`.
 
 pub mod auth_token;
 pub mod calls_policy;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod limits;
 pub mod room;

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use satsuma_protocol::secret::Secret;
 
 /// `satsuma`: a self-hostable video meeting server.
 #[derive(Debug, Parser)]
@@ -123,40 +124,6 @@ pub struct ServeArgs {
     pub token_key: Option<Secret>,
 }
 
-/// A secret string: `Debug` and `Display` print `***`, so logging a config never leaks it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    /// The secret itself; call only where it is sent to the service that issued it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_owned()))
-    }
-}
-
 /// Options of `satsuma sfu`.
 #[derive(Debug, Clone, Args)]
 pub struct SfuArgs {
@@ -168,9 +135,37 @@ pub struct SfuArgs {
     pub app_id: String,
     /// Bearer secret clients must send.
     #[arg(long, env = "CALLS_APP_SECRET", hide_env_values = true)]
-    pub app_secret: String,
+    pub app_secret: Secret,
     /// UDP address for media (ICE-lite host candidate; bound exactly, so not 0.0.0.0).
     /// Default: the listen IP with an ephemeral port.
     #[arg(long, env = "SATSUMA_SFU_MEDIA_ADDR")]
     pub media_addr: Option<SocketAddr>,
+}
+
+/// Cloudflare TURN key settings.
+#[derive(Debug, Clone)]
+pub struct TurnConfig {
+    /// API base, e.g. `https://rtc.live.cloudflare.com/v1`.
+    pub base_url: String,
+    /// TURN key id.
+    pub key_id: String,
+    /// TURN key API token.
+    pub token: Secret,
+    /// Credential lifetime in seconds.
+    pub ttl_secs: u32,
+}
+
+impl TurnConfig {
+    /// The TURN settings of `satsuma serve`, when both the key id and its token are set.
+    pub fn from_args(args: &ServeArgs) -> Option<Self> {
+        match (&args.turn_service_id, &args.turn_service_token) {
+            (Some(id), Some(token)) if !id.is_empty() && !token.expose().is_empty() => Some(TurnConfig {
+                base_url: args.turn_api_url.trim_end_matches('/').to_owned(),
+                key_id: id.clone(),
+                token: token.clone(),
+                ttl_secs: args.turn_ttl,
+            }),
+            _ => None,
+        }
+    }
 }

@@ -1,15 +1,32 @@
 //! The `satsuma` server: serves the built app and, under `/api`, everything the browser
 //! needs to hold a meeting. The binary in `main.rs` only parses the command line.
+//!
+//! # Layering
+//! Each layer uses only the layers below it (checked by `grep 'use crate::'`), so there
+//! are no module cycles:
+//!
+//! 1. [`routes`]: one module per endpoint ([`routes::calls_proxy`], [`routes::rooms_ws`],
+//!    [`routes::turn`], [`routes::static_files`]) and [`app`], the whole router.
+//! 2. [`auth`]: the [`auth::RoomToken`] extractor (`Authorization: Bearer <room token>`).
+//! 3. [`state`]: [`AppState`], shared by every route; it knows no route.
+//! 4. [`rooms`]: the room registry (the `satsuma-room` machines, socket queues, SFU
+//!    session ownership), free of socket IO.
+//! 5. Leaves: [`config`] (command line), [`limits`], [`error`] (the Calls-style
+//!    [`error::ApiError`] routes return), [`upstream`] (embedded or remote SFU),
+//!    [`rate_limit`], [`random`], [`shutdown`] and `sync` (locks and the clock).
 
-pub mod api;
-pub mod auth_token;
-pub mod calls_proxy;
+pub mod auth;
 pub mod config;
-pub mod http;
+pub mod error;
+pub mod limits;
 pub mod random;
 pub mod rate_limit;
-pub mod rooms_ws;
+pub(crate) mod rooms;
+pub mod routes;
 pub mod shutdown;
-pub mod static_files;
-pub mod turn;
+pub mod state;
+mod sync;
 pub mod upstream;
+
+pub use routes::app;
+pub use state::AppState;

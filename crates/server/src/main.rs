@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clap::Parser;
-use satsuma_server::api::{self, ApiState};
-use satsuma_server::config::{Cli, Command, Secret, ServeArgs, SfuArgs};
+use satsuma_protocol::secret::Secret;
+use satsuma_server::config::{Cli, Command, ServeArgs, SfuArgs};
 use satsuma_server::upstream::Upstream;
-use satsuma_server::{http, shutdown};
+use satsuma_server::{shutdown, AppState};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -30,8 +30,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => embedded_sfu(&args).await?,
     };
-    let state = ApiState::from_args(&args, upstream);
-    let app = http::app_router(&args.dist, api::router(state.clone()));
+    let state = AppState::from_args(&args, upstream);
+    let app = satsuma_server::app(state.clone(), &args.dist);
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);
     let sockets = state.clone();
@@ -52,14 +52,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
     let media_addr = args.media_addr.unwrap_or_else(|| std::net::SocketAddr::new(args.listen.ip(), 0));
     let app_id = satsuma_server::random::hex_id();
-    let secret = satsuma_server::random::hex_id();
+    let secret = Secret::new(satsuma_server::random::hex_id());
     let mut config = satsuma_sfu::SfuConfig::new(app_id.clone(), secret.clone(), media_addr);
     // The proxy enforces its own body limit first; the SFU must not be stricter.
     config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
     let handle = satsuma_sfu::start(config).await.context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
     tracing::info!(media = %handle.media_addr(), "Realtime API: embedded SFU");
     let router = satsuma_sfu::http::router(handle);
-    Ok(Upstream::embedded(router, "/v1", app_id, Secret::new(secret)))
+    Ok(Upstream::embedded(router, "/v1", app_id, secret))
 }
 
 /// `satsuma sfu`: the Realtime-API SFU alone. Media binds exactly the advertised IP

@@ -16,6 +16,11 @@ pub fn hex_id() -> String {
     bytes::<16>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A random 32-byte room-token key: tokens then die with the process.
+pub fn token_key() -> satsuma_room::auth_token::TokenKey {
+    satsuma_room::auth_token::TokenKey::from_bytes(&bytes::<32>())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

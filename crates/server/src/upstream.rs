@@ -10,7 +10,7 @@ use axum::Router;
 use bytes::Bytes;
 use tower::ServiceExt;
 
-use crate::config::Secret;
+use satsuma_protocol::secret::Secret;
 
 /// Largest upstream response body read (SDP answers with many m-lines stay far below).
 const MAX_RESPONSE: usize = 4 * 1024 * 1024;

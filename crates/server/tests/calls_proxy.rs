@@ -233,7 +233,7 @@ async fn embedded_sfu_serves_sessions_through_the_proxy() {
         satsuma_sfu::http::router(handle),
         "/v1",
         APP_ID.into(),
-        satsuma_server::config::Secret::new(SECRET),
+        satsuma_protocol::secret::Secret::new(SECRET),
     );
     let dist = temp_dist();
     let addr = serve_app(dist.path(), upstream, None).await;

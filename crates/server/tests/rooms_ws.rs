@@ -9,7 +9,7 @@ use futures_util::SinkExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn app(limits: satsuma_server::api::Limits) -> (App, tempfile::TempDir) {
+async fn app(limits: satsuma_server::limits::Limits) -> (App, tempfile::TempDir) {
     let dist = temp_dist();
     let app = start(Mode::Remote, limits, Fake::default(), dist.path()).await;
     (app, dist)

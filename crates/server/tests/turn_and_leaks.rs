@@ -160,11 +160,11 @@ async fn turn_failures_are_502_without_details() {
     let fake = Fake::default();
     let fake_addr = serve(fake_router(fake.clone())).await;
     let dist = temp_dist();
-    let turn = satsuma_server::turn::TurnConfig {
+    let turn = satsuma_server::config::TurnConfig {
         base_url: format!("http://{fake_addr}/v1"),
         key_id: "turn-key".into(),
         // The fake refuses this token with 401.
-        token: satsuma_server::config::Secret::new("wrong-token"),
+        token: satsuma_protocol::secret::Secret::new("wrong-token"),
         ttl_secs: 60,
     };
     let addr = serve_app(dist.path(), satsuma_server::upstream::Upstream::Unavailable("no SFU here".into()), Some(turn)).await;

@@ -3,13 +3,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use satsuma_protocol::secret::Secret;
+
 /// Everything the SFU needs to start.
 #[derive(Debug, Clone)]
 pub struct SfuConfig {
     /// App id clients put in the path: `/v1/apps/{app_id}/...`.
     pub app_id: String,
-    /// Bearer secret clients must send.
-    pub app_secret: String,
+    /// Bearer secret clients must send; redacted in `Debug`, so logging the config is safe.
+    pub app_secret: Secret,
     /// UDP address for media. The socket binds exactly this IP (ICE-lite host candidate);
     /// port 0 picks an ephemeral port, read back after binding.
     pub media_addr: SocketAddr,
@@ -34,7 +36,7 @@ pub struct SfuConfig {
 
 impl SfuConfig {
     /// A configuration with the default timeouts and limits.
-    pub fn new(app_id: impl Into<String>, app_secret: impl Into<String>, media_addr: SocketAddr) -> Self {
+    pub fn new(app_id: impl Into<String>, app_secret: impl Into<Secret>, media_addr: SocketAddr) -> Self {
         Self {
             app_id: app_id.into(),
             app_secret: app_secret.into(),

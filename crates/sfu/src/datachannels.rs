@@ -70,7 +70,6 @@ impl Sfu {
                 id: Some(0),
                 ..Default::default()
             }),
-            ..Default::default()
         })
     }
 
@@ -159,7 +158,7 @@ impl Sfu {
         }
         self.touch(key);
         self.drive(now);
-        Ok(DataChannelsResponse { data_channels: Some(results), ..Default::default() })
+        Ok(DataChannelsResponse { data_channels: Some(results) })
     }
 
     /// `PUT datachannels/update`: grant or revoke `canReply` on subscribed channels.
@@ -200,7 +199,7 @@ impl Sfu {
                 }
             }
         }
-        Ok(DataChannelsResponse { data_channels: Some(results), ..Default::default() })
+        Ok(DataChannelsResponse { data_channels: Some(results) })
     }
 
     /// `PUT datachannels/close`: close channels by their id on this session.
@@ -236,7 +235,7 @@ impl Sfu {
         }
         self.touch(key);
         self.drive(now);
-        Ok(DataChannelsResponse { data_channels: Some(results), ..Default::default() })
+        Ok(DataChannelsResponse { data_channels: Some(results) })
     }
 }
 

@@ -2,23 +2,19 @@
 
 use satsuma_protocol::calls::{ErrorBody, ErrorCode};
 
-/// A request-level Realtime API error: HTTP status plus `{errorCode, errorDescription}`.
+/// A request-level Realtime API error: the HTTP status and the [`ErrorBody`] sent with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{status} {code}: {description}")]
+#[error("{} {}: {}", .status, .body.error_code, .body.error_description)]
 pub struct ApiError {
     /// HTTP status code.
     pub status: u16,
-    /// Spec error code.
-    pub code: ErrorCode,
-    /// Human-readable text.
-    pub description: String,
-    /// Optional finer classification.
-    pub subcode: Option<String>,
+    /// What the client receives: `{errorCode, errorDescription[, errorSubcode]}`.
+    pub body: ErrorBody,
 }
 
 impl ApiError {
     fn new(status: u16, code: ErrorCode, description: impl Into<String>) -> Self {
-        Self { status, code, description: description.into(), subcode: None }
+        Self { status, body: ErrorBody::new(code, description) }
     }
 
     /// 401: bad or missing bearer secret.
@@ -48,9 +44,8 @@ impl ApiError {
 
     /// 406 while an SFU offer waits for its answer.
     pub fn not_stable() -> Self {
-        let mut e = Self::invalid_sdp("An SFU offer is waiting for its answer: call /renegotiate first");
-        e.subcode = Some("signaling_state_not_stable".into());
-        e
+        let e = Self::invalid_sdp("An SFU offer is waiting for its answer: call /renegotiate first");
+        Self { body: e.body.with_subcode("signaling_state_not_stable"), ..e }
     }
 
     /// 410: session unknown, expired or closed.
@@ -76,15 +71,6 @@ impl ApiError {
     /// 503: the media engine is not running.
     pub fn unavailable() -> Self {
         Self::new(503, ErrorCode::TemporarilyUnavailableError, "The SFU media engine is not running")
-    }
-
-    /// The JSON body sent to the client.
-    pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            error_code: self.code.as_str().to_owned(),
-            error_description: self.description.clone(),
-            error_subcode: self.subcode.clone(),
-        }
     }
 }
 

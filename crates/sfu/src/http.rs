@@ -84,7 +84,7 @@ fn check_access(h: &SfuHandle, path: &str, headers: &HeaderMap) -> Result<(), Ap
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim);
-    if token.is_none_or(|t| !constant_time_eq(t.as_bytes(), h.config().app_secret.as_bytes())) {
+    if token.is_none_or(|t| !constant_time_eq(t.as_bytes(), h.config().app_secret.expose().as_bytes())) {
         return Err(ApiError::unauthorized());
     }
     Ok(())
@@ -96,7 +96,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn error(e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(e.body())).into_response()
+    (status, Json(e.body)).into_response()
 }
 
 fn reply<T: Serialize>(status: StatusCode, r: Result<T, ApiError>) -> Response {

@@ -41,7 +41,7 @@ impl Sfu {
         let id = session.id.clone();
         self.touch(key);
         self.drive(now);
-        Ok(NewSessionResponse { session_id: Some(id), session_description: answer, ..Default::default() })
+        Ok(NewSessionResponse { session_id: Some(id), session_description: answer })
     }
 
     /// `PUT renegotiate`: the client's answer to the pending SFU offer.

@@ -49,6 +49,6 @@ impl Sfu {
                 ..Default::default()
             })
             .collect();
-        Ok(SessionStateResponse { tracks: Some(tracks), data_channels: Some(channels), ..Default::default() })
+        Ok(SessionStateResponse { tracks: Some(tracks), data_channels: Some(channels) })
     }
 }

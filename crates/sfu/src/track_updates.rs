@@ -55,12 +55,7 @@ impl Sfu {
         }
         self.touch(key);
         self.drive(now);
-        Ok(CloseTracksResponse {
-            requires_immediate_renegotiation: Some(false),
-            session_description: answer,
-            tracks: Some(results),
-            ..Default::default()
-        })
+        Ok(CloseTracksResponse { requires_immediate_renegotiation: Some(false), session_description: answer, tracks: Some(results) })
     }
 
     /// `PUT tracks/update`: retarget a pulled mid or change its simulcast layer.

@@ -156,12 +156,7 @@ impl Sfu {
         if session.connected && !new_subscriptions.is_empty() {
             self.restart_video_for_subscriber(key, Some(&new_subscriptions));
         }
-        Ok(TracksResponse {
-            requires_immediate_renegotiation: Some(false),
-            session_description: Some(answer),
-            tracks: Some(results),
-            ..Default::default()
-        })
+        Ok(TracksResponse { requires_immediate_renegotiation: Some(false), session_description: Some(answer), tracks: Some(results) })
     }
 
     /// Variant E: the SFU offers receiving m-sections for local tracks given by `kind`.
@@ -190,12 +185,7 @@ impl Sfu {
             session.pending = Some(PendingOffer { offer: pending, created: now, adds_sctp: false });
             SessionDescription::offer(sdp_candidates::spread_candidates(&offer.to_sdp_string()))
         });
-        Ok(TracksResponse {
-            requires_immediate_renegotiation: Some(offer.is_some()),
-            session_description: offer,
-            tracks: Some(results),
-            ..Default::default()
-        })
+        Ok(TracksResponse { requires_immediate_renegotiation: Some(offer.is_some()), session_description: offer, tracks: Some(results) })
     }
 
     /// Variants C and G: the SFU adds a send-only m-section per found publication and offers,
@@ -251,12 +241,7 @@ impl Sfu {
         if !reused.is_empty() {
             self.restart_video_for_subscriber(key, Some(&reused));
         }
-        Ok(TracksResponse {
-            requires_immediate_renegotiation: Some(offer.is_some()),
-            session_description: offer,
-            tracks: Some(results),
-            ..Default::default()
-        })
+        Ok(TracksResponse { requires_immediate_renegotiation: Some(offer.is_some()), session_description: offer, tracks: Some(results) })
     }
 
     /// Looks up the publication a remote track names: its kind and publisher key, or the item error.

@@ -53,7 +53,7 @@ fn a_session_that_never_negotiates_expires() {
     assert!(sfu.session_state(&id).is_ok());
     sfu.handle_timeout(t0 + Duration::from_secs(31));
     let e = sfu.session_state(&id).unwrap_err();
-    assert_eq!((e.status, e.code.as_str()), (410, "session_error"));
+    assert_eq!((e.status, e.body.error_code.as_str()), (410, "session_error"));
 }
 
 #[test]
@@ -76,8 +76,8 @@ fn sfu_offers_allocate_fresh_mids_and_block_until_answered() {
     // Pending offer: every other mutation is refused, with the unstable subcode.
     let again = TracksRequest { tracks: Some(vec![local("audio", "b")]), ..Default::default() };
     let e = sfu.tracks_new(t0, &id, again.clone()).unwrap_err();
-    assert_eq!((e.status, e.code.as_str()), (406, "invalid_session_description"));
-    assert_eq!(e.subcode.as_deref(), Some("signaling_state_not_stable"));
+    assert_eq!((e.status, e.body.error_code.as_str()), (406, "invalid_session_description"));
+    assert_eq!(e.body.error_subcode.as_deref(), Some("signaling_state_not_stable"));
     let e = sfu.tracks_update(t0, &id, UpdateTracksRequest { tracks: Some(vec![TrackObject::default()]), ..Default::default() });
     assert_eq!(e.unwrap_err().status, 406);
 
@@ -85,7 +85,7 @@ fn sfu_offers_allocate_fresh_mids_and_block_until_answered() {
     sfu.renegotiate(t0, &id, RenegotiateRequest { session_description: Some(answer.clone()) }).unwrap();
     // Replaying the answer is out of order.
     let e = sfu.renegotiate(t0, &id, RenegotiateRequest { session_description: Some(answer) }).unwrap_err();
-    assert_eq!(e.code.as_str(), "invalid_session_description");
+    assert_eq!(e.body.error_code.as_str(), "invalid_session_description");
 
     // Next offer: new mids, distinct from the first ones.
     let r = sfu.tracks_new(t0, &id, again).unwrap();
@@ -176,7 +176,7 @@ fn request_level_validation() {
     ];
     for (req, code) in cases {
         let e = sfu.tracks_new(t0, &id, req.clone()).unwrap_err();
-        assert_eq!((e.status, e.code.as_str()), (406, code), "{req:?}");
+        assert_eq!((e.status, e.body.error_code.as_str()), (406, code), "{req:?}");
     }
     // Remote pulls of unknown tracks: item errors with an empty mid, no SDP.
     let r = sfu.tracks_new(t0, &id, TracksRequest { tracks: Some(vec![remote(1)]), ..Default::default() }).unwrap();

@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
-use satsuma_server::api::{self, ApiState, Limits};
-use satsuma_server::config::Secret;
-use satsuma_server::http;
-use satsuma_server::turn::TurnConfig;
+use satsuma_protocol::secret::Secret;
+use satsuma_server::config::TurnConfig;
+use satsuma_server::limits::Limits;
 use satsuma_server::upstream::Upstream;
+use satsuma_server::AppState;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -186,7 +186,7 @@ pub enum Mode {
 pub struct App {
     pub addr: SocketAddr,
     pub fake: Fake,
-    pub state: ApiState,
+    pub state: AppState,
     pub http: reqwest::Client,
 }
 
@@ -208,8 +208,8 @@ pub async fn start(mode: Mode, limits: Limits, fake: Fake, dist: &Path) -> App {
         token: Secret::new(TURN_TOKEN),
         ttl_secs: 3600,
     };
-    let state = ApiState::new(limits, satsuma_server::auth_token::random_key(), upstream, Some(turn));
-    let app = http::app_router(dist, api::router(state.clone()));
+    let state = AppState::new(limits, satsuma_server::random::token_key(), upstream, Some(turn));
+    let app = satsuma_server::app(state.clone(), dist);
     let addr = serve(app).await;
     App { addr, fake, state, http: reqwest::Client::builder().timeout(T).build().unwrap() }
 }
@@ -299,8 +299,8 @@ pub async fn join(addr: SocketAddr, room: &str, name: &str) -> (Ws, Value) {
 /// Serves the whole app (`dist` plus `/api`) with the test limits and a fresh token key.
 #[allow(dead_code)]
 pub async fn serve_app(dist: &Path, upstream: satsuma_server::upstream::Upstream, turn: Option<TurnConfig>) -> SocketAddr {
-    let state = ApiState::new(test_limits(), satsuma_server::auth_token::random_key(), upstream, turn);
-    serve(http::app_router(dist, api::router(state))).await
+    let state = AppState::new(test_limits(), satsuma_server::random::token_key(), upstream, turn);
+    serve(satsuma_server::app(state, dist)).await
 }
 
 /// `POST /api/calls/sessions/new` as the holder of `token`; asserts 201 and returns the id.

@@ -6,51 +6,34 @@
 //! room token like `/api/calls/*`, so TURN credentials are only handed to participants.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::api::{calls_error, ApiState};
-use crate::calls_proxy::authenticate;
-use crate::config::Secret;
+use crate::auth::RoomToken;
+use crate::config::TurnConfig;
+use crate::error::ApiError;
+use crate::state::AppState;
 
-/// Cloudflare TURN key settings.
-#[derive(Debug, Clone)]
-pub struct TurnConfig {
-    /// API base, e.g. `https://rtc.live.cloudflare.com/v1`.
-    pub base_url: String,
-    /// TURN key id.
-    pub key_id: String,
-    /// TURN key API token.
-    pub token: Secret,
-    /// Credential lifetime in seconds.
-    pub ttl_secs: u32,
-}
-
-/// The handler for `/api/turn`.
-pub async fn handler(State(state): State<ApiState>, headers: HeaderMap) -> Response {
-    let inner = &*state.0;
-    if let Err(response) = authenticate(inner, &headers) {
-        return response;
-    }
-    let Some(turn) = &inner.turn else {
-        return ice_servers(json!([]));
+/// The handler for `/api/turn`; the token is checked by the extractor before anything else.
+pub async fn handler(State(state): State<AppState>, _token: RoomToken) -> Result<Response, ApiError> {
+    let Some(turn) = state.turn() else {
+        return Ok(ice_servers(json!([])));
     };
-    match generate(&inner.http, turn).await {
+    match generate(state.http(), turn).await {
         Ok(servers) => {
             // Defence in depth: a TURN API that echoes our token must not leak it.
-            let text = servers.to_string();
-            if inner.secrets.iter().any(|s| !s.expose().is_empty() && text.contains(s.expose())) {
+            if state.leaks_secret(servers.to_string().as_bytes()) {
                 tracing::error!("TURN response contained a server secret; withheld");
-                return calls_error(StatusCode::BAD_GATEWAY, "backend_error", "the TURN service answered something unsafe to forward");
+                return Err(ApiError::Backend("the TURN service answered something unsafe to forward"));
             }
-            ice_servers(servers)
+            Ok(ice_servers(servers))
         }
         Err(why) => {
             // The reason stays in the log: upstream bodies could echo what we sent.
             tracing::warn!(%why, "TURN credential request failed");
-            calls_error(StatusCode::BAD_GATEWAY, "backend_error", "the TURN service did not answer")
+            Err(ApiError::Backend("the TURN service did not answer"))
         }
     }
 }

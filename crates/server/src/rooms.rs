@@ -1,0 +1,238 @@
+//! The room registry: which rooms exist, the sans-IO [`Room`] machine of each, the
+//! outgoing queue of each of their sockets, and which participant created which SFU
+//! session. No socket IO happens here: `routes::rooms_ws` owns the sockets and feeds
+//! what they read in; effects come back out as frames on per-socket bounded queues.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Weak};
+use std::time::Duration;
+
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, ServerMessage, Welcome};
+use satsuma_room::auth_token::TokenKey;
+use satsuma_room::calls_policy::{Owner, Ownership};
+use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
+use tokio::sync::mpsc;
+
+use crate::limits::Limits;
+use crate::sync::{lock, now_ms};
+
+/// Frames queued per socket before it counts as a slow consumer.
+const OUTBOX: usize = 256;
+
+/// A frame waiting to be written to one socket.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// A JSON text frame.
+    Text(String),
+    /// A close frame; nothing follows it.
+    Close(u16, &'static str),
+}
+
+/// Why a socket was not let into a room: the error frame and the close code to send.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal {
+    /// Code of the error frame.
+    pub(crate) code: ErrorCode,
+    /// Text of the error frame.
+    pub(crate) message: &'static str,
+    /// WebSocket close code.
+    pub(crate) close: u16,
+}
+
+/// A room plus the queues of its sockets.
+struct RoomEntry {
+    room: Room,
+    outboxes: HashMap<ConnId, mpsc::Sender<Outgoing>>,
+}
+
+/// Every open room, and the SFU sessions their participants created.
+pub(crate) struct Rooms {
+    limits: Limits,
+    tokens: TokenKey,
+    map: Mutex<HashMap<String, RoomEntry>>,
+    ownership: Mutex<Ownership>,
+    next_conn: AtomicU64,
+}
+
+/// What the room machine may ask of the server.
+struct Ctx<'a> {
+    ownership: &'a Mutex<Ownership>,
+    room: &'a str,
+}
+
+impl RoomContext for Ctx<'_> {
+    fn random_id(&mut self) -> String {
+        crate::random::hex_id()
+    }
+    fn owns_session(&self, participant: &str, session_id: &str) -> bool {
+        lock(self.ownership).owns(self.room, participant, session_id)
+    }
+}
+
+/// One server message as a text frame.
+pub(crate) fn frame(msg: &ServerMessage) -> String {
+    // Serialising our own enum of strings and bools cannot fail; fall back to a fixed frame.
+    serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","code":"bad_message","message":"internal"}"#.into())
+}
+
+/// An `error {code, message}` text frame.
+pub(crate) fn error_frame(code: ErrorCode, message: impl Into<String>) -> String {
+    frame(&ServerMessage::Error(ErrorFrame { code, message: message.into() }))
+}
+
+fn push(entry: &mut RoomEntry, conn: ConnId, out: Outgoing) {
+    let Some(tx) = entry.outboxes.get(&conn) else {
+        return;
+    };
+    if tx.try_send(out).is_err() {
+        // Full (slow reader) or gone: dropping the sender makes its task close the socket.
+        tracing::debug!(conn, "dropping a slow or closed socket");
+        entry.outboxes.remove(&conn);
+    }
+}
+
+impl Rooms {
+    /// No rooms yet; `tokens` signs the bearer token of every `welcome`.
+    pub(crate) fn new(limits: Limits, tokens: TokenKey) -> Self {
+        Rooms {
+            ownership: Mutex::new(Ownership::new(limits.max_sessions_per_participant)),
+            limits,
+            tokens,
+            map: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+        }
+    }
+
+    /// Carries out effects of the room `name` (its lock held by the caller).
+    fn dispatch(&self, name: &str, entry: &mut RoomEntry, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { conn, msg } => push(entry, conn, Outgoing::Text(frame(&msg))),
+                Effect::Welcome { conn, participant_id, resume_token, state } => {
+                    let token = self.tokens.sign(name, &participant_id, now_ms() / 1000);
+                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state });
+                    push(entry, conn, Outgoing::Text(frame(&msg)));
+                }
+                Effect::Close { conn, code, reason } => {
+                    push(entry, conn, Outgoing::Close(code, reason));
+                    // No frame may follow a close.
+                    entry.outboxes.remove(&conn);
+                }
+                Effect::Gone { participant_id } => lock(&self.ownership).forget(name, &participant_id),
+            }
+        }
+    }
+
+    /// Lets a new socket into `room` (created on first use), or refuses it when the server
+    /// has too many rooms or the room too many sockets. Returns its id and its queue.
+    pub(crate) fn open(&self, room: &str) -> Result<(ConnId, mpsc::Receiver<Outgoing>), Refusal> {
+        let mut rooms = lock(&self.map);
+        if !rooms.contains_key(room) && rooms.len() >= self.limits.max_rooms {
+            return Err(Refusal {
+                code: ErrorCode::TooManyRooms,
+                message: "the server has too many rooms open",
+                close: close_code::TOO_MANY_ROOMS,
+            });
+        }
+        if rooms.get(room).is_some_and(|e| e.outboxes.len() >= self.limits.max_sockets_per_room()) {
+            // Sockets that never join still cost memory until the join timeout: cap them.
+            return Err(Refusal { code: ErrorCode::RoomFull, message: "too many connections to this room", close: close_code::ROOM_FULL });
+        }
+        let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(OUTBOX);
+        let entry = rooms
+            .entry(room.to_owned())
+            .or_insert_with(|| RoomEntry { room: Room::new(room, self.limits.room.clone()), outboxes: HashMap::new() });
+        entry.room.connect(conn, now_ms());
+        entry.outboxes.insert(conn, tx);
+        Ok((conn, rx))
+    }
+
+    /// The socket `conn` of `room` closed.
+    pub(crate) fn closed(&self, room: &str, conn: ConnId) {
+        let mut rooms = lock(&self.map);
+        if let Some(entry) = rooms.get_mut(room) {
+            entry.outboxes.remove(&conn);
+            let effects = entry.room.disconnected(conn, now_ms());
+            self.dispatch(room, entry, effects);
+        }
+    }
+
+    /// Something arrived on `conn` (a pong, any frame): it is alive.
+    pub(crate) fn activity(&self, room: &str, conn: ConnId, now: u64) {
+        if let Some(entry) = lock(&self.map).get_mut(room) {
+            entry.room.activity(conn, now);
+        }
+    }
+
+    /// A parsed message from `conn` of `room`.
+    pub(crate) fn message(&self, room: &str, conn: ConnId, msg: ClientMessage, now: u64) {
+        let mut rooms = lock(&self.map);
+        let Some(entry) = rooms.get_mut(room) else {
+            return;
+        };
+        let mut ctx = Ctx { ownership: &self.ownership, room };
+        let effects = entry.room.message(conn, msg, now, &mut ctx);
+        self.dispatch(room, entry, effects);
+    }
+
+    /// Advances every room's clock; drops rooms with nothing left.
+    fn tick(&self, now: u64) {
+        let mut rooms = lock(&self.map);
+        for (name, entry) in rooms.iter_mut() {
+            let effects = entry.room.tick(now);
+            self.dispatch(name, entry, effects);
+        }
+        rooms.retain(|_, e| !(e.room.is_idle() && e.outboxes.is_empty()));
+    }
+
+    /// Sends a 1001 close to every socket of every room.
+    pub(crate) fn close_all(&self) {
+        let mut rooms = lock(&self.map);
+        for entry in rooms.values_mut() {
+            for (_, tx) in entry.outboxes.drain() {
+                let _ = tx.try_send(Outgoing::Close(close_code::GOING_AWAY, "server shutting down"));
+            }
+        }
+    }
+
+    /// Whether `room` may pull `track_ref`: it is published by someone live in that room.
+    pub(crate) fn has_track(&self, room: &str, track_ref: &str) -> bool {
+        lock(&self.map).get(room).is_some_and(|e| e.room.has_track(track_ref))
+    }
+
+    /// Whether `participant` is in `room` or may still resume there.
+    pub(crate) fn knows(&self, room: &str, participant: &str) -> bool {
+        lock(&self.map).get(room).is_some_and(|e| e.room.knows(participant))
+    }
+
+    /// Whether `participant` of `room` created the SFU session `session_id`.
+    pub(crate) fn owns_session(&self, room: &str, participant: &str, session_id: &str) -> bool {
+        lock(&self.ownership).owns(room, participant, session_id)
+    }
+
+    /// Whether the SFU session `session_id` was created by someone in `room`.
+    pub(crate) fn session_in_room(&self, session_id: &str, room: &str) -> bool {
+        lock(&self.ownership).owner(session_id).is_some_and(|o| o.room == room)
+    }
+
+    /// Records that `owner` created the SFU session `session_id`.
+    pub(crate) fn record_session(&self, session_id: String, owner: Owner) {
+        lock(&self.ownership).insert(session_id, owner);
+    }
+}
+
+/// Ticks every room each `every` (stale removal, resume expiry) until the registry is
+/// dropped with the last clone of the state.
+pub(crate) fn spawn_clock(rooms: Weak<Rooms>, every: Duration) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let Some(rooms) = rooms.upgrade() else { break };
+            rooms.tick(now_ms());
+        }
+    });
+}

@@ -1,0 +1,46 @@
+//! The HTTP surface of `satsuma serve`, on top of everything else: health, `/api` and
+//! the app itself. Each route module handles one endpoint and reaches the shared
+//! [`AppState`] through axum's `State`.
+
+use std::path::Path;
+
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub mod calls_proxy;
+pub mod rooms_ws;
+pub mod static_files;
+pub mod turn;
+
+/// The whole application of `satsuma serve`: `/healthz`, `/api/*` and the app from
+/// `dist`. Spawns the room clock, which stops when the last clone of `state` is dropped.
+pub fn app(state: AppState, dist: &Path) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api", api(state))
+        .merge(static_files::router(dist))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The `/api` router: `/api/rooms/{room}/ws`, `/api/calls/*`, `/api/turn`; anything else
+/// is a Calls-style 404.
+fn api(state: AppState) -> Router {
+    state.spawn_clock();
+    Router::new()
+        .route("/rooms/{room}/ws", get(rooms_ws::handler))
+        .route("/calls/{*rest}", any(calls_proxy::handler))
+        .route("/turn", get(turn::handler).post(turn::handler))
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}

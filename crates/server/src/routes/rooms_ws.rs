@@ -1,0 +1,158 @@
+//! `GET /api/rooms/{room}/ws?v=1`: the WebSocket edge that drives the sans-IO room machine.
+//!
+//! Socket plumbing only. One task per socket reads frames, applies the per-socket rate
+//! limit and size limit, parses [`ClientMessage`]s and hands them to the room registry
+//! (`crate::rooms`), and writes what the registry queues for it. A socket whose queue
+//! overflows is closed (slow consumer) instead of holding memory for it.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PROTOCOL_VERSION};
+use satsuma_room::limits::{valid_room_name, TokenBucket};
+use satsuma_room::room::ConnId;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::rooms::{error_frame, Outgoing};
+use crate::state::AppState;
+use crate::sync::now_ms;
+
+/// A send that takes longer than this means the peer is stuck.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Query string of the WebSocket URL.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// Protocol version; absent means 1.
+    v: Option<String>,
+}
+
+/// Upgrades the request; validation errors are reported in-band (browsers cannot read
+/// an HTTP error on a failed WebSocket handshake).
+pub async fn handler(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    Query(query): Query<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let max = state.limits().max_ws_message;
+    ws.max_message_size(max * 4).max_frame_size(max * 4).on_upgrade(move |socket| run(state, room, query.v, socket))
+}
+
+async fn send_timeout(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await, Ok(Ok(())))
+}
+
+async fn reject(mut socket: WebSocket, code: ErrorCode, message: &str, close: u16) {
+    let _ = send_timeout(&mut socket, Message::Text(error_frame(code, message).into())).await;
+    let _ = send_timeout(&mut socket, close_msg(close, code.as_str())).await;
+}
+
+fn close_msg(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) }))
+}
+
+async fn run(state: AppState, room: String, version: Option<String>, socket: WebSocket) {
+    if !valid_room_name(&room) {
+        return reject(socket, ErrorCode::BadRoom, "room names are [a-z0-9-]{1,64}", close_code::BAD_REQUEST).await;
+    }
+    if version.as_deref().is_some_and(|v| v != PROTOCOL_VERSION.to_string()) {
+        return reject(socket, ErrorCode::BadVersion, "this server speaks protocol v=1", close_code::BAD_VERSION).await;
+    }
+    let rooms = state.rooms();
+    let (conn, rx) = match rooms.open(&room) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return reject(socket, refusal.code, refusal.message, refusal.close).await,
+    };
+    tracing::debug!(conn, %room, "socket open");
+    serve_socket(&state, &room, conn, socket, rx).await;
+    rooms.closed(&room, conn);
+    tracing::debug!(conn, %room, "socket closed");
+}
+
+/// The socket's loop: frames in, queued frames out, pings, until either side closes.
+async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: WebSocket, mut rx: mpsc::Receiver<Outgoing>) {
+    let limits = state.limits();
+    let rooms = state.rooms();
+    let start = now_ms();
+    let mut rate = TokenBucket::new(limits.ws_rate * 2, limits.ws_rate, start);
+    let mut flood = TokenBucket::new(limits.ws_flood, 1, start);
+    let mut last_rate_notice = 0u64;
+    let mut ping = tokio::time::interval(limits.ping_interval);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(Outgoing::Text(text)) => {
+                    if !send_timeout(&mut socket, Message::Text(text.into())).await { return; }
+                }
+                Some(Outgoing::Close(code, reason)) => {
+                    let _ = send_timeout(&mut socket, close_msg(code, reason)).await;
+                    return;
+                }
+                None => {
+                    // The room dropped our queue: we fell too far behind.
+                    let _ = send_timeout(&mut socket, close_msg(close_code::SLOW_CONSUMER, "too slow")).await;
+                    return;
+                }
+            },
+            _ = ping.tick() => {
+                if !send_timeout(&mut socket, Message::Ping(Default::default())).await { return; }
+            }
+            incoming = socket.recv() => {
+                let now = now_ms();
+                let text = match incoming {
+                    None => return,
+                    Some(Err(err)) => {
+                        // Includes frames over the hard size limit.
+                        tracing::debug!(conn, %err, "socket error");
+                        let _ = send_timeout(&mut socket, close_msg(close_code::MESSAGE_TOO_BIG, "read error or frame too big")).await;
+                        return;
+                    }
+                    Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                        rooms.activity(room, conn, now);
+                        continue;
+                    }
+                    Some(Ok(Message::Text(t))) => Ok(t),
+                    Some(Ok(Message::Binary(b))) => Err(b.len()),
+                };
+                if !rate.try_take(now) {
+                    if !flood.try_take(now) {
+                        tracing::info!(conn, room, "closing a flooding socket");
+                        let _ = send_timeout(&mut socket, close_msg(close_code::POLICY_VIOLATION, "flood")).await;
+                        return;
+                    }
+                    // One notice per second is enough; more would feed the flood.
+                    if now.saturating_sub(last_rate_notice) >= 1000 {
+                        last_rate_notice = now;
+                        let msg = error_frame(ErrorCode::RateLimited, "too many messages; slow down");
+                        if !send_timeout(&mut socket, Message::Text(msg.into())).await { return; }
+                    }
+                    rooms.activity(room, conn, now);
+                    continue;
+                }
+                let reply = match text {
+                    Err(len) if len > limits.max_ws_message => Some(error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {} bytes", limits.max_ws_message))),
+                    Err(_) => Some(error_frame(ErrorCode::BadMessage, "binary frames are not supported; send JSON text")),
+                    Ok(t) if t.len() > limits.max_ws_message => Some(error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {} bytes", limits.max_ws_message))),
+                    Ok(t) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
+                        Ok(msg) => { rooms.message(room, conn, msg, now); None }
+                        Err(err) => {
+                            let mut detail = err.to_string();
+                            detail.truncate(200);
+                            Some(error_frame(ErrorCode::BadMessage, detail))
+                        }
+                    },
+                };
+                if let Some(reply) = reply {
+                    rooms.activity(room, conn, now);
+                    if !send_timeout(&mut socket, Message::Text(reply.into())).await { return; }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The state every route shares: limits, the room registry, the token key, the upstream
+//! SFU, TURN settings and the rate limiters. It sits at the bottom of the crate: it
+//! knows nothing of routes, which reach it through `State<AppState>`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use satsuma_protocol::secret::Secret;
+use satsuma_room::auth_token::TokenKey;
+
+use crate::config::{ServeArgs, TurnConfig};
+use crate::limits::Limits;
+use crate::rate_limit::KeyedLimiter;
+use crate::rooms::{self, Rooms};
+use crate::sync::lock;
+use crate::upstream::Upstream;
+
+struct Inner {
+    limits: Limits,
+    tokens: TokenKey,
+    rooms: Arc<Rooms>,
+    upstream: Upstream,
+    turn: Option<TurnConfig>,
+    http: reqwest::Client,
+    session_limiter: Mutex<KeyedLimiter>,
+    new_session_limiter: Mutex<KeyedLimiter>,
+    /// Secrets that must never appear in a response body (defence in depth).
+    secrets: Vec<Secret>,
+}
+
+/// Shared state of the API; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// State with explicit parts (tests use this with a fake upstream).
+    pub fn new(limits: Limits, tokens: TokenKey, upstream: Upstream, turn: Option<TurnConfig>) -> Self {
+        let mut secrets = upstream.secrets();
+        if let Some(t) = &turn {
+            secrets.push(t.token.clone());
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        AppState(Arc::new(Inner {
+            tokens: tokens.clone(),
+            rooms: Arc::new(Rooms::new(limits.clone(), tokens)),
+            upstream,
+            turn,
+            http,
+            session_limiter: Mutex::new(KeyedLimiter::new(limits.calls_rate, limits.calls_rate)),
+            new_session_limiter: Mutex::new(KeyedLimiter::new(limits.new_session_rate * 2, limits.new_session_rate)),
+            secrets,
+            limits,
+        }))
+    }
+
+    /// State from the command line, given the upstream SFU the caller chose.
+    pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Self {
+        let tokens = match &args.token_key {
+            Some(k) => TokenKey::from_bytes(k.expose().as_bytes()),
+            None => crate::random::token_key(),
+        };
+        AppState::new(Limits::from_args(args), tokens, upstream, TurnConfig::from_args(args))
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.0.limits
+    }
+
+    /// The token key (tests sign their own tokens with it).
+    pub fn token_key(&self) -> &TokenKey {
+        &self.0.tokens
+    }
+
+    /// Closes every room socket with 1001 (going away), e.g. on shutdown, so clients
+    /// reconnect at once instead of waiting for a dead TCP connection.
+    pub fn close_all_sockets(&self) {
+        self.0.rooms.close_all();
+    }
+
+    /// Starts the room clock, which stops when the last clone of the state is dropped.
+    pub(crate) fn spawn_clock(&self) {
+        rooms::spawn_clock(Arc::downgrade(&self.0.rooms), self.0.limits.tick_interval);
+    }
+
+    /// The room registry.
+    pub(crate) fn rooms(&self) -> &Rooms {
+        &self.0.rooms
+    }
+
+    /// Where `/api/calls/*` goes.
+    pub(crate) fn upstream(&self) -> &Upstream {
+        &self.0.upstream
+    }
+
+    /// Cloudflare TURN settings, when configured.
+    pub(crate) fn turn(&self) -> Option<&TurnConfig> {
+        self.0.turn.as_ref()
+    }
+
+    /// The client for outgoing HTTP (TURN credentials).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// Takes a Realtime API request token for SFU session `session_id`.
+    pub(crate) fn take_session_request(&self, session_id: &str, now: u64) -> bool {
+        lock(&self.0.session_limiter).try_take(session_id, now)
+    }
+
+    /// Takes a `sessions/new` token for `participant` of `room`.
+    pub(crate) fn take_new_session(&self, room: &str, participant: &str, now: u64) -> bool {
+        lock(&self.0.new_session_limiter).try_take(&format!("{room}/{participant}"), now)
+    }
+
+    /// Whether `body` contains one of the server's secrets (and must not be forwarded).
+    pub(crate) fn leaks_secret(&self, body: &[u8]) -> bool {
+        self.0.secrets.iter().any(|s| contains(body, s.expose().as_bytes()))
+    }
+}
+
+/// True when `needle` (non-empty) occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
