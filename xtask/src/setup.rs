@@ -13,6 +13,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 
 /// Debian packages for the browser tests and wasm-opt.
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
+/// Debian packages for `satsuma bot`: the `opus` crate links the system libopus, found
+/// with pkg-config (openh264 builds its bundled source with the C compiler).
+const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];
 /// binaryen from npm: Debian's wasm-opt 108 corrupts the externref table of our bundle
 /// ("WebAssembly.Table.set(): Argument 1 is invalid"), 132 does not.
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -25,6 +28,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
     let route = WasmRoute::detect();
     println!("==> setup (wasm std: {route:?})");
     let mut packages: Vec<&str> = BROWSER_PACKAGES.to_vec();
+    packages.extend_from_slice(BOT_PACKAGES);
     if route == WasmRoute::DebianBuildStd {
         packages.extend_from_slice(WASM_STD_PACKAGES);
     }

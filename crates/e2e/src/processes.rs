@@ -83,6 +83,11 @@ impl Harness {
         Ok(Self { server, driver, base_url, driver_url })
     }
 
+    /// The process id of `satsuma serve`, e.g. to read its CPU time.
+    pub fn server_pid(&self) -> u32 {
+        self.server.id()
+    }
+
     /// Opens a new headless Chromium (fresh profile, fake devices).
     pub async fn browser(&self) -> anyhow::Result<Browser> {
         Browser::launch(&self.driver_url, &self.base_url).await

@@ -24,6 +24,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run a standalone SFU that answers the Cloudflare Realtime API v1.
     Sfu(SfuArgs),
+    /// Join a room with native participants that publish a test pattern and a tone.
+    Bot(satsuma_bot::cli::BotArgs),
 }
 
 /// Options of `satsuma serve`.

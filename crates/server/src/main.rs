@@ -16,6 +16,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Sfu(args) => sfu(args).await,
+        Command::Bot(args) => Ok(satsuma_bot::cli::run(args).await?),
     }
 }
 

@@ -1,0 +1,55 @@
+//! One real browser in a room of native bots: every bot shows and plays like a person.
+
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use satsuma_bot::{BotConfig, Bots, LoopConfig};
+use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting};
+use satsuma_e2e::Harness;
+
+const ROOM: &str = "e2e-bots";
+const BOTS: usize = 7;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]
+async fn a_browser_sees_seven_bots_playing() -> anyhow::Result<()> {
+    let harness = Harness::start().await?;
+    // Publish-only bots: the browser is what is tested, and 2 cores are better spent on it.
+    let config = BotConfig {
+        server: harness.base_url.clone(),
+        room: ROOM.into(),
+        count: BOTS,
+        name_prefix: "Bot".into(),
+        subscribe: false,
+        media: LoopConfig::default(),
+    };
+    let bots = Bots::start(config).await?;
+    let browser = harness.browser().await?;
+    let joined = Instant::now();
+    browser.join(ROOM, "Human").await?;
+    let tiles = format!("return document.querySelectorAll('figure.participant').length === {};", BOTS + 1);
+    browser.wait_for("a tile for every bot", Duration::from_secs(30), &tiles).await?;
+    let playing =
+        browser.wait_for("all seven bots' videos presenting frames", Duration::from_secs(60), &remote_videos_presenting(BOTS)).await?;
+    println!("7 bot videos presenting frames {:?} after Join ({playing:?} of polling)", joined.elapsed());
+    browser.wait_for("audio from all seven bots", Duration::from_secs(30), &remote_audio_flowing(BOTS)).await?;
+    let sizes = browser
+        .eval("return [...document.querySelectorAll('figure.participant video:not(.mirrored)')].map(v => v.videoWidth + 'x' + v.videoHeight);")
+        .await?;
+    println!("bot video sizes in the browser: {sizes}");
+    // A second, later look: the videos keep presenting new frames, they did not freeze.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    browser.wait_for("the bots' videos still presenting", Duration::from_secs(10), &remote_videos_presenting(BOTS)).await?;
+    if let Some(dir) = std::env::var_os("SATSUMA_SCREENSHOTS") {
+        browser.screenshot(&std::path::Path::new(&dir).join("bots-7.png")).await?;
+    }
+    browser.assert_no_page_errors("Human").await?;
+
+    let reports = bots.leave(Duration::from_secs(5)).await;
+    ensure!(reports.iter().all(|r| r.left && r.connected), "bots did not all connect and leave: {reports:#?}");
+    browser
+        .wait_for("the bots' tiles to go", Duration::from_secs(5), "return document.querySelectorAll('figure.participant').length === 1;")
+        .await?;
+    browser.close().await?;
+    Ok(())
+}
