@@ -40,7 +40,7 @@ impl Conference {
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let config = CallConfig { name, media: media_state(media), seed };
+        let config = CallConfig { name, media: media_state(media), subscribe: true, seed };
         let driver = Driver::start(room, config, media, Outlets { view, remote, status });
         let this = Self {
             view: view.read_only(),

@@ -22,7 +22,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::http::Http;
 use crate::media::MediaLoop;
 use crate::peer::{Peer, PeerOutput};
-use crate::subscribe::HideRemoteTracks;
 use crate::BotReport;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -70,7 +69,6 @@ struct Host {
     call: Call,
     ws: Option<Ws>,
     conn: Option<Connection>,
-    filter: Option<HideRemoteTracks>,
     api_tx: mpsc::UnboundedSender<ApiResult>,
     /// Receiving mid → `sessionId/trackName`, from the engine's `TrackAdded`.
     tracks: HashMap<String, String>,
@@ -262,10 +260,6 @@ impl Host {
             Some(Ok(Message::Text(text))) => {
                 match serde_json::from_str::<ServerMessage>(text.as_str()) {
                     Ok(message) => {
-                        let message = match self.filter.as_mut() {
-                            Some(filter) => filter.apply(message),
-                            None => message,
-                        };
                         if let ServerMessage::Welcome(welcome) = &message {
                             let mut report = self.setup.report.lock().unwrap_or_else(PoisonError::into_inner);
                             report.participant_id = Some(welcome.participant_id.clone());
@@ -287,16 +281,19 @@ impl Host {
 
 /// Runs one bot until it has left (or failed); its report is kept up to date meanwhile.
 pub(crate) async fn run(setup: BotSetup, mut stop: watch::Receiver<bool>) {
-    let config = CallConfig { name: setup.name.clone(), media: MediaState { mic: true, camera: true }, seed: setup.seed };
+    let config = CallConfig {
+        name: setup.name.clone(),
+        media: MediaState { mic: true, camera: true },
+        subscribe: setup.subscribe,
+        seed: setup.seed,
+    };
     let now = u64::try_from(setup.epoch.elapsed().as_millis()).unwrap_or_default();
     let (api_tx, mut api_rx) = mpsc::unbounded_channel();
-    let filter = (!setup.subscribe).then(HideRemoteTracks::default);
     let mut host = Host {
         call: Call::new(config, now),
         setup,
         ws: None,
         conn: None,
-        filter,
         api_tx,
         tracks: HashMap::new(),
         done: false,

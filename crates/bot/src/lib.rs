@@ -11,7 +11,6 @@ pub mod cli;
 pub mod http;
 pub mod media;
 pub mod peer;
-pub mod subscribe;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};

@@ -31,6 +31,9 @@ pub struct CallConfig {
     pub name: String,
     /// The media we start with.
     pub media: MediaState,
+    /// Pull what the others publish; `false` for a participant that only publishes (a
+    /// load-test bot, say).
+    pub subscribe: bool,
     /// Any random number: it spreads the retries of clients that failed together.
     pub seed: u64,
 }
@@ -277,7 +280,6 @@ impl Call {
                 if let Some(words) = refusal(*code).filter(|_| self.room.me.is_none()) {
                     // Nothing else will come for this join: never sit on "Joining…".
                     self.fail(words);
-                    self.push(Output::Socket(SocketOp::Close));
                 }
             }
             _ => {
@@ -292,6 +294,13 @@ impl Call {
         self.left = true;
         self.timers.retain(|_| false);
         self.set_status(CallStatus::Failed(words.to_owned()));
+        // Nothing more will happen in this call: release the socket and the peer.
+        if let Some(session) = self.session.take() {
+            self.push(Output::Peer(session.generation, PeerOp::Close));
+        }
+        if std::mem::take(&mut self.socket_open) {
+            self.push(Output::Socket(SocketOp::Close));
+        }
     }
 
     /// Tells the room what we publish and our mic and camera state.

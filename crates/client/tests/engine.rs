@@ -372,3 +372,33 @@ fn a_peer_error_during_an_exchange_replaces_the_session() {
     assert!(host.take_peer().contains(&(1, PeerOp::Close)));
     assert_eq!(host.take_api().len(), 2);
 }
+
+#[test]
+fn a_publish_only_participant_pulls_nothing() {
+    let mut host = Host::with(satsuma_client::CallConfig {
+        name: "Bot".into(),
+        media: MediaState { mic: true, camera: true },
+        subscribe: false,
+        seed: 1,
+    });
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    assert!(host.take_peer().is_empty(), "no pull offer");
+    assert!(host.take_api().is_empty());
+    assert_eq!(host.call.room().others().count(), 1, "the room view still shows everyone");
+}
+
+#[test]
+fn a_failure_after_joining_releases_the_socket_and_the_peer() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.take();
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Connected)));
+    // A session that cannot be created again ends the call.
+    host.input(Input::Peer(1, PeerEvent::State(PeerState::Failed)));
+    let api = host.take_api();
+    host.answer(&api[1], Err(api_error(401, "unauthorized")));
+    let outputs = host.take();
+    assert!(outputs.contains(&Output::Peer(2, PeerOp::Close)), "{outputs:?}");
+    assert!(outputs.contains(&Output::Socket(SocketOp::Close)));
+}

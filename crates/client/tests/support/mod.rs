@@ -103,7 +103,11 @@ pub struct Host {
 impl Host {
     /// A call as `name`, started at time 1000.
     pub fn new() -> Self {
-        let config = CallConfig { name: "Me".into(), media: MediaState { mic: true, camera: true }, seed: 7 };
+        Self::with(CallConfig { name: "Me".into(), media: MediaState { mic: true, camera: true }, subscribe: true, seed: 7 })
+    }
+
+    /// A call with `config`, started at time 1000.
+    pub fn with(config: CallConfig) -> Self {
         let mut host = Self { call: Call::new(config, 1_000), now: 1_000, outputs: Vec::new(), next_mid: 2 };
         host.drain();
         host
