@@ -16,6 +16,9 @@ pub struct Http {
 impl Http {
     /// A client for the server at `base`.
     pub fn new(base: &str) -> Self {
+        // A process that links more than one rustls provider (the e2e tests do, through the
+        // WebDriver client) must name one; an earlier choice stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Self { client: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned() }
     }
 

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use satsuma_bot::{BotConfig, BotReport, Bots, LoopConfig};
-use satsuma_server::api::{self, ApiState};
-use satsuma_server::config::{Cli, Command, Secret};
+use satsuma_protocol::secret::Secret;
+use satsuma_server::config::{Cli, Command};
 use satsuma_server::upstream::Upstream;
+use satsuma_server::AppState;
 
 /// `satsuma serve` on 127.0.0.1 without the app's files: returns its base URL.
 async fn serve() -> String {
@@ -16,7 +17,8 @@ async fn serve() -> String {
     config.stats_log_interval = None;
     let sfu = satsuma_sfu::start(config).await.expect("sfu starts");
     let upstream = Upstream::embedded(satsuma_sfu::http::router(sfu), "/v1", "bots-app".into(), Secret::new("bots-secret"));
-    let app = axum::Router::new().nest("/api", api::router(ApiState::from_args(&args, upstream)));
+    // No app files: the API is all the bots use.
+    let app = satsuma_server::app(AppState::from_args(&args, upstream), &std::env::temp_dir());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
