@@ -5,6 +5,13 @@ use satsuma_client::{ApiCall, ApiError, ApiRequest, ApiResponse};
 use satsuma_protocol::calls::{CloseTracksResponse, ErrorBody, NewSessionResponse, TracksResponse};
 use serde::de::DeserializeOwned;
 
+/// Names ring as the process's rustls provider. A process that links more than one (the e2e
+/// tests do, through the WebDriver client) must name one before any TLS client is built;
+/// an earlier choice stands.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// One HTTP client shared by every bot (one connection pool).
 #[derive(Debug, Clone)]
 pub struct Http {
@@ -16,9 +23,7 @@ pub struct Http {
 impl Http {
     /// A client for the server at `base`.
     pub fn new(base: &str) -> Self {
-        // A process that links more than one rustls provider (the e2e tests do, through the
-        // WebDriver client) must name one; an earlier choice stands.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         Self { client: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned() }
     }
 

@@ -306,13 +306,7 @@ impl Peer {
 /// mid cannot send it (not negotiated yet, or the SFU chose otherwise).
 fn write(rtc: &mut Rtc, now: Instant, mid: Mid, codec: Codec, rtp: MediaTime, data: Arc<[u8]>) -> bool {
     let Some(writer) = rtc.writer(mid) else { return false };
-    // Several H.264 payload types may be negotiated: openh264's stream needs
-    // packetization-mode 1 (it sends NAL units larger than a packet).
-    let pt = writer
-        .payload_params()
-        .filter(|p| p.spec().codec == codec)
-        .max_by_key(|p| p.spec().format.packetization_mode == Some(1))
-        .map(|p| p.pt());
+    let pt = writer.payload_params().filter(|p| p.spec().codec == codec).max_by_key(|p| h264_fit(&p.spec().format)).map(|p| p.pt());
     let Some(pt) = pt else { return false };
     match writer.write(pt, now, rtp, data) {
         Ok(()) => true,
@@ -321,4 +315,19 @@ fn write(rtc: &mut Rtc, now: Instant, mid: Mid, codec: Codec, rtp: MediaTime, da
             false
         }
     }
+}
+
+/// How well a negotiated H.264 format carries openh264's stream, higher is better. The
+/// stream is Constrained Baseline (profile-level-id 42e0xx) in NAL units larger than a
+/// packet, so it needs packetization-mode 1. The payload type must match the stream: the
+/// SFU forwards a frame only to subscribers that negotiated the same profile, and
+/// Chromium receives no High profile (64xxxx), which str0m offers too.
+fn h264_fit(format: &str0m::format::FormatParams) -> u8 {
+    let mode = u8::from(format.packetization_mode == Some(1)) * 4;
+    let profile = match format.profile_level_id.map(|p| p >> 8) {
+        Some(0x42e0) => 2,
+        Some(0x4200) => 1,
+        _ => 0,
+    };
+    mode + profile
 }

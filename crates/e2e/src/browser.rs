@@ -36,6 +36,7 @@ impl Browser {
     pub async fn launch(driver_url: &str, base_url: &str) -> anyhow::Result<Self> {
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": CHROME_ARGS }));
+        satsuma_bot::http::install_tls_provider();
         let client = ClientBuilder::rustls()
             .context("TLS setup")?
             .capabilities(caps)
