@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use crate::process;
-use crate::run::{build_app, build_server, target_dir};
+use crate::run::{build_app, target_dir};
 use crate::setup;
 use crate::size;
 
@@ -35,14 +35,9 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 
     suite("host", &mut || {
         gates()?;
-        let mut cmd = Command::new("cargo");
-        // Setup installed aiortc, so its interop test must run, not skip. The fuzz harness
-        // bodies run on their seeds here too.
-        cmd.args(["test", "--workspace", "--features", "satsuma-room/fuzzing"]).env("SATSUMA_REQUIRE_AIORTC", "1");
-        if has_e2e {
-            cmd.args(["--exclude", "satsuma-e2e"]);
-        }
-        process::run(&mut cmd)
+        // Setup installed aiortc, so its interop test must run, not skip. The e2e crate builds
+        // here too (its tests are ignored until the e2e suite), so both suites share one build.
+        process::run(workspace("test").env("SATSUMA_REQUIRE_AIORTC", "1"))
     });
     suite("browser", &mut || {
         // wasm-bindgen-test-runner drives headless Chromium with the flags in webdriver.json.
@@ -58,13 +53,27 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             bail!("crates/e2e is missing");
         }
         build_app(route)?;
-        let satsuma = build_server(root)?;
-        process::run(
-            Command::new("cargo")
-                .args(["test", "-p", "satsuma-e2e", "--", "--ignored", "--test-threads=1"])
-                .env("SATSUMA_BIN", satsuma)
-                .env("SATSUMA_DIST", root.join("dist")),
-        )
+        // The host suite's build, asked again with the same features, builds nothing new. Its
+        // e2e test binaries run directly: a `--test` filter would resolve features anew and
+        // rebuild half the workspace.
+        let mut failed = Vec::new();
+        for test in e2e_binaries(root)? {
+            let run = process::run(
+                Command::new(&test)
+                    .args(["--ignored", "--test-threads=1"])
+                    // Where cargo would run it.
+                    .current_dir(root.join("crates/e2e"))
+                    .env("SATSUMA_BIN", target_dir(root).join("debug/satsuma"))
+                    .env("SATSUMA_DIST", root.join("dist")),
+            );
+            if run.is_err() {
+                failed.extend(test.file_name().map(|n| n.to_string_lossy().into_owned()));
+            }
+        }
+        if !failed.is_empty() {
+            bail!("e2e tests failed: {}", failed.join(", "));
+        }
+        Ok(())
     });
 
     println!("\n==> summary");
@@ -84,12 +93,45 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo <sub> --workspace` with the features every host build uses, so that clippy, the
+/// host tests and the e2e tests agree on one feature set and share build scripts and
+/// artifacts (`-p` or `--exclude` would unify features differently and rebuild).
+fn workspace(sub: &str) -> Command {
+    let mut cmd = Command::new("cargo");
+    // The fuzz harness bodies run on their seeds in the host tests, and get linted.
+    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing"]);
+    cmd
+}
+
+/// The e2e crate's test executables, from the host build (built now if it is not).
+fn e2e_binaries(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let manifest = root.join("crates/e2e/Cargo.toml");
+    let out = workspace("test").args(["--no-run", "--message-format=json"]).stderr(std::process::Stdio::inherit()).output()?;
+    if !out.status.success() {
+        bail!("`cargo test --no-run` failed ({})", out.status);
+    }
+    let mut tests = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let is_e2e_test = msg["reason"] == "compiler-artifact"
+            && msg["manifest_path"].as_str().is_some_and(|m| Path::new(m) == manifest)
+            && msg["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "test"));
+        if let (true, Some(exe)) = (is_e2e_test, msg["executable"].as_str()) {
+            tests.push(exe.into());
+        }
+    }
+    if tests.is_empty() {
+        bail!("the host build produced no e2e test binaries");
+    }
+    tests.sort();
+    Ok(tests)
+}
+
 /// The code gates of the host suite, before any test: rustfmt and clippy must be clean.
-/// `--all-features` lints the feature-gated fuzz harness too.
 fn gates() -> anyhow::Result<()> {
     process::run(Command::new("cargo").args(["fmt", "--all", "--check"]))
         .context("format gate: `cargo fmt --all --check` found unformatted code; run `cargo fmt --all`")?;
-    process::run(Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))
+    process::run(workspace("clippy").args(["--all-targets", "--", "-D", "warnings"]))
         .context("lint gate: `cargo clippy --workspace --all-targets -- -D warnings` found warnings (missing docs included); fix them")?;
     Ok(())
 }

@@ -101,6 +101,9 @@ pub struct Call {
     speaking: bool,
     pub(crate) left: bool,
     leaving: bool,
+    /// The peer to close once leaving is done: closing it first would end the SFU session
+    /// under the close of its tracks (a 410).
+    closing_peer: Option<u32>,
     outputs: VecDeque<Output>,
 }
 
@@ -131,6 +134,7 @@ impl Call {
             speaking: false,
             left: false,
             leaving: false,
+            closing_peer: None,
             outputs: VecDeque::new(),
         };
         call.push(Output::Socket(SocketOp::Connect));
@@ -491,7 +495,7 @@ impl Call {
         self.event(Event::TracksCleared);
         self.set_status(CallStatus::Left);
         let Some(session) = self.session.take() else { return self.finish_leave() };
-        self.push(Output::Peer(session.generation, PeerOp::Close));
+        self.closing_peer = Some(session.generation);
         let mids: Vec<String> = [session.audio_mid, session.video_mid].into_iter().flatten().collect();
         match session.id {
             Some(id) if !mids.is_empty() => {
@@ -510,6 +514,9 @@ impl Call {
         }
         self.timers.retain(|_| false);
         self.send(ClientMessage::Leave);
+        if let Some(generation) = self.closing_peer.take() {
+            self.push(Output::Peer(generation, PeerOp::Close));
+        }
         self.socket_open = false;
         self.push(Output::Socket(SocketOp::Close));
     }

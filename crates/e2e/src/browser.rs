@@ -25,6 +25,9 @@ const CHROME_ARGS: &[&str] = &[
     "--window-size=1280,800",
 ];
 
+/// A wait longer than this is reported, even when it ends well.
+const SLOW_STEP: Duration = Duration::from_secs(3);
+
 /// A browser session.
 pub struct Browser {
     client: Client,
@@ -68,7 +71,12 @@ impl Browser {
         let start = Instant::now();
         loop {
             if self.eval(script).await?.as_bool() == Some(true) {
-                return Ok(start.elapsed());
+                let waited = start.elapsed();
+                // A slow step is worth a line in the log even when it passes.
+                if waited > SLOW_STEP {
+                    eprintln!("slow: waited {waited:.1?} for {what}");
+                }
+                return Ok(waited);
             }
             if start.elapsed() > timeout {
                 let dom = self.eval("return document.body.innerText").await.unwrap_or_default();

@@ -140,57 +140,51 @@ impl Host {
         std::mem::take(&mut self.outputs)
     }
 
-    /// Takes the API requests recorded so far (other outputs stay).
-    pub fn take_api(&mut self) -> Vec<ApiRequest> {
-        let mut api = Vec::new();
-        self.outputs.retain(|o| match o {
-            Output::Api(r) => {
-                api.push(r.clone());
+    /// Takes the outputs that `pick` maps to a value; the others stay, in order.
+    fn take_where<T>(&mut self, mut pick: impl FnMut(&Output) -> Option<T>) -> Vec<T> {
+        let mut taken = Vec::new();
+        self.outputs.retain(|o| match pick(o) {
+            Some(t) => {
+                taken.push(t);
                 false
             }
-            _ => true,
+            None => true,
         });
-        api
+        taken
+    }
+
+    /// Takes the API requests recorded so far (other outputs stay).
+    pub fn take_api(&mut self) -> Vec<ApiRequest> {
+        self.take_where(|o| match o {
+            Output::Api(r) => Some(r.clone()),
+            _ => None,
+        })
     }
 
     /// Takes the room messages sent so far.
     pub fn take_sent(&mut self) -> Vec<ClientMessage> {
-        let mut sent = Vec::new();
-        self.outputs.retain(|o| match o {
-            Output::Socket(SocketOp::Send(m)) => {
-                sent.push(m.clone());
-                false
-            }
-            _ => true,
-        });
-        sent
+        self.take_where(|o| match o {
+            Output::Socket(SocketOp::Send(m)) => Some(m.clone()),
+            _ => None,
+        })
     }
 
     /// Takes the peer operations so far.
     pub fn take_peer(&mut self) -> Vec<(u32, PeerOp)> {
-        let mut ops = Vec::new();
-        self.outputs.retain(|o| match o {
-            Output::Peer(g, op) => {
-                ops.push((*g, op.clone()));
-                false
-            }
-            _ => true,
-        });
-        ops
+        self.take_where(|o| match o {
+            Output::Peer(g, op) => Some((*g, op.clone())),
+            _ => None,
+        })
     }
 
-    /// Takes the view events so far, without warnings.
+    /// Takes the view events so far; warnings are dropped.
     pub fn take_events(&mut self) -> Vec<Event> {
-        let mut events = Vec::new();
-        self.outputs.retain(|o| match o {
-            Output::Event(Event::Warning(_)) => false,
-            Output::Event(e) => {
-                events.push(e.clone());
-                false
-            }
-            _ => true,
+        let events = self.take_where(|o| match o {
+            Output::Event(Event::Warning(_)) => Some(None),
+            Output::Event(e) => Some(Some(e.clone())),
+            _ => None,
         });
-        events
+        events.into_iter().flatten().collect()
     }
 
     /// Answers the one pending API request of this kind.
