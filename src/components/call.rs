@@ -91,7 +91,7 @@ pub fn Call(
                         disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹"</button>
                     <span>{move || format!("{} / {}", page.get() + 1, pages())}</span>
                     <button type="button" class="button" aria-label="Next page"
-                        disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>"›"</button>
+                        disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"›"</button>
                 </nav>
             </Show>
             <CallToolbar media on_leave=leave participants=Signal::derive(move || everyone.with(Vec::len)) />

@@ -6,9 +6,10 @@ use std::process::Command;
 use anyhow::bail;
 
 use crate::process;
-use crate::run::{build_app, build_server, target_dir};
+use crate::run::{build_app, target_dir};
 use crate::setup;
 use crate::size;
+use crate::test;
 
 /// Runs the requested benchmark (all by default) and prints its figures.
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
@@ -32,12 +33,14 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         if !matches!(what, "all") {
             build_app(route)?;
         }
-        let satsuma = build_server(root)?;
+        // The host tests' build (same features) holds the server and the example already.
+        process::run(test::workspace("test").arg("--no-run"))?;
+        let target = target_dir(root).join("debug");
         process::run(
-            Command::new("cargo")
-                .args(["run", "--quiet", "-p", "satsuma-e2e", "--example", "join_bench", "--"])
+            Command::new(target.join("examples/join_bench"))
                 .args(args.iter().skip(1))
-                .env("SATSUMA_BIN", satsuma)
+                .current_dir(root.join("crates/e2e"))
+                .env("SATSUMA_BIN", target.join("satsuma"))
                 .env("SATSUMA_DIST", root.join("dist")),
         )?;
     }

@@ -41,7 +41,14 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     });
     suite("browser", &mut || {
         // wasm-bindgen-test-runner drives headless Chromium with the flags in webdriver.json.
-        process::run(route.command("cargo").args(["test", "--target", "wasm32-unknown-unknown", "-p", "satsuma-app"]))
+        // Without DWARF: it would make each test wasm tens of MB for the linker and
+        // wasm-bindgen to carry, and wasm panics report through the panic hook anyway.
+        process::run(
+            route
+                .command("cargo")
+                .args(["test", "--target", "wasm32-unknown-unknown", "-p", "satsuma-app"])
+                .env("CARGO_PROFILE_DEV_DEBUG", "0"),
+        )
     });
     suite("size", &mut || {
         // Size is deterministic, so the budget is a test: the release bundle, as shipped.
@@ -96,7 +103,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 /// `cargo <sub> --workspace` with the features every host build uses, so that clippy, the
 /// host tests and the e2e tests agree on one feature set and share build scripts and
 /// artifacts (`-p` or `--exclude` would unify features differently and rebuild).
-fn workspace(sub: &str) -> Command {
+pub fn workspace(sub: &str) -> Command {
     let mut cmd = Command::new("cargo");
     // The fuzz harness bodies run on their seeds in the host tests, and get linted.
     cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing"]);
