@@ -9,6 +9,12 @@
 //!   track list and forwards it to the Realtime API with the app secret;
 //! - `/api/turn`: ICE servers from Cloudflare TURN.
 //!
+//! Where it differs from `satsuma serve`, by the nature of the platform:
+//! - no limit on the number of rooms: each room is its own object;
+//! - no WebSocket pings (a Worker cannot send them), so silent sockets are not timed out;
+//!   the runtime reports dead ones as closes;
+//! - `SATSUMA_TOKEN_KEY` is required: every object must verify every other's tokens.
+//!
 //! Everything is wasm32-only: on the host the crate is empty, so host builds and tests of
 //! the workspace never compile workers-rs.
 

@@ -45,6 +45,10 @@ async fn room_socket(req: Request, env: &Env, room: &str) -> Result<Response> {
     if !req.headers().get("Upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
         return Response::error("expected a WebSocket upgrade", 426);
     }
+    // Without the key no welcome can carry a token: say so instead of failing in the object.
+    if let Err(err) = crate::config::token_key(env) {
+        return err.into_response();
+    }
     let stub = env.durable_object(ROOM_BINDING)?.get_by_name(room)?;
     let mut forwarded = Request::new_with_init(&req.url()?.to_string(), &worker::RequestInit::new().with_headers(req.headers().clone()))?;
     forwarded.headers_mut()?.set(ROOM_HEADER, room)?;
