@@ -168,23 +168,39 @@ impl RoomObject {
     }
 
     /// Writes the snapshot if it changed and sets the alarm for the machine's next deadline.
+    /// A room with nothing left (no socket, no resumable participant) is deleted, chat
+    /// history included, as `satsuma serve` drops idle rooms.
     pub(crate) async fn commit(&self) -> Result<()> {
-        let (json, alarm) = self.with_host(|host| {
-            let json = host.unsaved();
-            if let Some(json) = &json {
-                host.saved = json.clone();
-            }
+        let (write, alarm) = self.with_host(|host| {
+            let write = if host.snap.room.is_idle() && host.sockets.is_empty() {
+                let stored = !host.saved.is_empty();
+                host.saved.clear();
+                // Socket ids keep counting: a late close event must not hit a new socket.
+                let next_conn = host.snap.next_conn;
+                host.snap = Snapshot { next_conn, ..Snapshot::new(&host.name(), &self.limits) };
+                stored.then_some(Write::Delete)
+            } else {
+                let json = host.unsaved();
+                if let Some(json) = &json {
+                    host.saved = json.clone();
+                }
+                json.map(Write::Put)
+            };
             let now = now_ms();
             let deadline = host.snap.room.next_deadline_ms().filter(|d| d.saturating_sub(now) <= MAX_ALARM_MS);
             let alarm = deadline.filter(|d| host.alarm_at.is_none_or(|at| at > *d));
             if alarm.is_some() {
                 host.alarm_at = alarm;
             }
-            (json, alarm)
+            (write, alarm)
         });
         let storage = self.state.storage();
-        if let Some(json) = json {
-            storage.put(SNAPSHOT_KEY, json).await?;
+        match write {
+            Some(Write::Put(json)) => storage.put(SNAPSHOT_KEY, json).await?,
+            Some(Write::Delete) => {
+                storage.delete(SNAPSHOT_KEY).await?;
+            }
+            None => {}
         }
         if let Some(at) = alarm {
             let date = js_sys::Date::new(&(at as f64).into());
@@ -194,6 +210,14 @@ impl RoomObject {
     }
 }
 
+/// What `commit` does to storage.
+enum Write {
+    /// Store this snapshot.
+    Put(String),
+    /// The room is idle: forget it.
+    Delete,
+}
+
 /// The socket id among a socket's tags.
 fn tag_conn(tags: &[String]) -> Option<ConnId> {
     tags.iter().find_map(|t| t.parse().ok())
@@ -201,6 +225,10 @@ fn tag_conn(tags: &[String]) -> Option<ConnId> {
 
 /// One frame from `conn`: rate and size limits, then the room machine, as in `satsuma serve`.
 fn on_message(host: &mut RoomHost, limits: &Limits, conn: ConnId, message: WebSocketIncomingMessage, key: &TokenKey, now: u64) {
+    if !host.sockets.contains_key(&conn) {
+        // We closed it already; the machine must not see it again.
+        return;
+    }
     let max = limits.max_ws_message;
     let text = match message {
         WebSocketIncomingMessage::String(t) => Ok(t),
