@@ -11,6 +11,7 @@ mod setup;
 mod size;
 mod test;
 mod wasm_env;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,8 @@ commands:
   test [suite…]  every test: host (fmt + clippy gates, then cargo test), browser, size, e2e
   bench [what]   benchmarks; what = sfu | join | size | all (default all)
   fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
+  worker build   the app plus the API as a Cloudflare Worker (crates/worker/build)
+  worker dev [--listen 127.0.0.1:PORT]  build, then `wrangler dev` locally (no account), :8787
 ";
 
 fn main() {
@@ -46,6 +49,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("test") => test::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("worker") => worker::run(&root, &args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -94,7 +94,7 @@ pub fn dev(root: &Path) -> anyhow::Result<()> {
 }
 
 /// Waits until Ctrl-C/SIGTERM or a child exits, then stops the others.
-fn supervise(mut children: Vec<Child>) -> anyhow::Result<()> {
+pub fn supervise(mut children: Vec<Child>) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install Ctrl-C handler")?;

@@ -52,7 +52,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
 }
 
 /// `npm install` into `.tools/` unless `binary --version` already contains `version`.
-fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyhow::Result<()> {
+pub fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyhow::Result<()> {
     let bin = root.join(crate::wasm_env::TOOLS_BIN).join(binary);
     let current = process::output(Command::new(&bin).arg("--version")).unwrap_or_default();
     if current.contains(version) {
@@ -105,7 +105,7 @@ fn link_debian_toolchain() -> anyhow::Result<()> {
 }
 
 /// `cargo install` unless `binary --version` already reports `version`.
-fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> anyhow::Result<()> {
+pub fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -> anyhow::Result<()> {
     let current = process::output(Command::new(binary).arg("--version")).unwrap_or_default();
     if current.split_whitespace().any(|word| word == version) {
         println!("    {binary} {version} present");

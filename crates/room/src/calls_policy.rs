@@ -189,6 +189,7 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
 
 /// Who created an SFU session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Owner {
     /// Room name.
     pub room: String,
@@ -199,6 +200,7 @@ pub struct Owner {
 /// Which participant owns which SFU session. Bounded: each owner keeps at most
 /// `max_per_owner` sessions (oldest dropped), so reconnect loops cannot grow it forever.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Ownership {
     sessions: HashMap<String, (Owner, u64)>,
     max_per_owner: usize,

@@ -9,7 +9,11 @@
 //!   ownership, which remote tracks a client may pull.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
+//! - [`turn`]: the ICE servers `/api/turn` passes on from Cloudflare's TURN API.
 //! - `fuzzing` (feature `fuzzing`): the bodies of the cargo-fuzz targets in `fuzz/`.
+//!
+//! Feature `serde`: [`room::Room`] and [`calls_policy::Ownership`] (de)serialise, for hosts
+//! that persist them.
 
 pub mod auth_token;
 pub mod calls_policy;
@@ -17,3 +21,4 @@ pub mod calls_policy;
 pub mod fuzzing;
 pub mod limits;
 pub mod room;
+pub mod turn;

@@ -23,6 +23,7 @@ pub const MAX_TRACK_REF: usize = 256;
 
 /// Tunables of a room. [`Default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RoomConfig {
     /// Most participants at once (`room_full` beyond).
     pub max_participants: usize,
@@ -105,6 +106,7 @@ pub trait RoomContext {
 }
 
 #[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Member {
     participant: Participant,
     conn: ConnId,
@@ -112,6 +114,7 @@ struct Member {
 }
 
 #[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Conn {
     participant: Option<ParticipantId>,
     opened_ms: u64,
@@ -119,6 +122,7 @@ struct Conn {
 }
 
 #[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Departed {
     participant: Participant,
     resume_token: String,
@@ -126,7 +130,11 @@ struct Departed {
 }
 
 /// One room's presence state.
+///
+/// With the `serde` feature it (de)serialises whole, so a host that loses its memory
+/// (a hibernating Durable Object) can store it and carry on where it left off.
 #[derive(Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Room {
     name: String,
     config: RoomConfig,
@@ -230,6 +238,20 @@ impl Room {
         effects
     }
 
+    /// The earliest `now_ms` at which [`Room::tick`] would do something (a silent socket
+    /// going stale, a join timing out, a resume token expiring), or `None` when nothing is
+    /// pending. Lets a host that cannot afford a steady clock (a hibernating Durable Object)
+    /// schedule one wake-up instead.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let conns = self.conns.values().flat_map(|c| {
+            let stale = c.last_seen_ms.saturating_add(self.config.stale_after_ms);
+            let join = c.participant.is_none().then(|| c.opened_ms.saturating_add(self.config.join_timeout_ms));
+            std::iter::once(stale).chain(join)
+        });
+        let resumes = self.departed.iter().map(|d| d.left_ms.saturating_add(self.config.resume_grace_ms));
+        conns.chain(resumes).min()
+    }
+
     /// The full snapshot clients see.
     pub fn state(&self) -> RoomState {
         RoomState {
@@ -237,6 +259,12 @@ impl Room {
             participants: self.members.iter().map(|m| m.participant.clone()).collect(),
             chat: self.chat.iter().cloned().collect(),
         }
+    }
+
+    /// Every socket the machine knows, joined or not. A host that restarts can compare it
+    /// with the sockets it still has and report the missing ones as [`Room::disconnected`].
+    pub fn conn_ids(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.conns.keys().copied()
     }
 
     /// Live participant joined on `conn`, if any.

@@ -281,3 +281,42 @@ fn idle_after_everyone_is_gone() {
     r.tick(40_000);
     assert!(r.is_idle());
 }
+
+#[test]
+fn next_deadline_is_the_earliest_pending_timer() {
+    let mut ctx = Ctx(0);
+    let mut r = room(4);
+    assert_eq!(r.next_deadline_ms(), None);
+    let cfg = RoomConfig::default();
+    r.connect(7, 100);
+    // Unjoined: the join timeout comes before the stale timeout.
+    assert_eq!(r.next_deadline_ms(), Some(100 + cfg.join_timeout_ms.min(cfg.stale_after_ms)));
+    r.disconnected(7, 100);
+    join(&mut r, &mut ctx, 1, "Ada", 1000);
+    assert_eq!(r.next_deadline_ms(), Some(1000 + cfg.stale_after_ms));
+    r.disconnected(1, 2000);
+    assert_eq!(r.next_deadline_ms(), Some(2000 + cfg.resume_grace_ms));
+    // Nothing happens before the deadline, and the resume expires at it.
+    assert!(r.tick(2000 + cfg.resume_grace_ms - 1).is_empty());
+    assert!(matches!(r.tick(2000 + cfg.resume_grace_ms).as_slice(), [Effect::Gone { .. }]));
+    assert_eq!(r.next_deadline_ms(), None);
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn survives_a_round_trip_through_json() {
+    let mut ctx = Ctx(0);
+    let mut r = room(4);
+    let (_, token, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+    join(&mut r, &mut ctx, 2, "Bob", 0);
+    r.message(1, ClientMessage::Chat { text: "hi".into() }, 5, &mut ctx);
+    r.disconnected(1, 10);
+    let json = serde_json::to_string(&r).expect("serialise");
+    let mut back: Room = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(back.state(), r.state());
+    // The departed participant can still resume on the restored room.
+    back.connect(3, 20);
+    let eff = back.message(3, ClientMessage::Join { name: "Ada".into(), resume_token: Some(token) }, 20, &mut ctx);
+    assert!(eff.iter().any(|e| matches!(e, Effect::Welcome { conn: 3, .. })));
+    assert!(error_codes(&eff, 3).is_empty());
+}

@@ -56,40 +56,5 @@ async fn generate(client: &reqwest::Client, turn: &TurnConfig) -> Result<Value, 
         return Err(format!("status {status}"));
     }
     let body: Value = response.json().await.map_err(|_| "response is not JSON".to_owned())?;
-    let servers = match body.get("iceServers") {
-        Some(Value::Array(list)) => list.clone(),
-        // The legacy `generate` endpoint answers with a single object.
-        Some(obj @ Value::Object(_)) => vec![obj.clone()],
-        _ => return Err("no iceServers in the response".into()),
-    };
-    Ok(Value::Array(servers.into_iter().filter_map(without_port_53).collect()))
-}
-
-/// Browsers block port 53; without trickle ICE those URLs only slow gathering down.
-fn without_port_53(mut server: Value) -> Option<Value> {
-    let keep = |u: &str| {
-        let hostport = u.split('?').next().unwrap_or(u);
-        !hostport.ends_with(":53")
-    };
-    match server.get_mut("urls") {
-        Some(Value::Array(urls)) => {
-            urls.retain(|u| u.as_str().is_some_and(keep));
-            (!urls.is_empty()).then_some(server)
-        }
-        Some(Value::String(u)) => keep(u).then_some(server),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_53_is_dropped() {
-        let s = json!({"urls": ["stun:stun.cloudflare.com:3478", "stun:stun.cloudflare.com:53", "turn:t:53?transport=udp"]});
-        assert_eq!(without_port_53(s), Some(json!({"urls": ["stun:stun.cloudflare.com:3478"]})));
-        assert_eq!(without_port_53(json!({"urls": "turn:x:53"})), None);
-        assert_eq!(without_port_53(json!({"nourls": 1})), None);
-    }
+    satsuma_room::turn::ice_servers(&body).map_err(str::to_owned)
 }

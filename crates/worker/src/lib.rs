@@ -1,0 +1,42 @@
+//! Satsuma's API as a Cloudflare Worker, beside the app served as Workers static assets.
+//!
+//! The same routes as `satsuma serve`, with the same rules and errors:
+//! - `/healthz`: `{"status":"ok"}`;
+//! - `/api/rooms/{room}/ws`: one Durable Object per room ([`room_object::RoomObject`]) on
+//!   the WebSocket Hibernation API, running `satsuma_room`'s state machine;
+//! - `/api/calls/*`: the Realtime API proxy. The token is checked here, then the request
+//!   goes to the room's Durable Object, which holds the room's session ownership and
+//!   track list and forwards it to the Realtime API with the app secret;
+//! - `/api/turn`: ICE servers from Cloudflare TURN.
+//!
+//! Where it differs from `satsuma serve`, by the nature of the platform:
+//! - no limit on the number of rooms: each room is its own object;
+//! - no WebSocket pings (a Worker cannot send them), so silent sockets are not timed out;
+//!   the runtime reports dead ones as closes;
+//! - `SATSUMA_TOKEN_KEY` is required: every object must verify every other's tokens.
+//!
+//! Everything is wasm32-only: on the host the crate is empty, so host builds and tests of
+//! the workspace never compile workers-rs.
+
+#[cfg(target_arch = "wasm32")]
+mod auth;
+#[cfg(target_arch = "wasm32")]
+mod calls;
+#[cfg(target_arch = "wasm32")]
+mod config;
+#[cfg(target_arch = "wasm32")]
+mod error;
+#[cfg(target_arch = "wasm32")]
+mod random;
+#[cfg(target_arch = "wasm32")]
+mod room_calls;
+#[cfg(target_arch = "wasm32")]
+mod room_object;
+#[cfg(target_arch = "wasm32")]
+mod room_state;
+#[cfg(target_arch = "wasm32")]
+mod routes;
+#[cfg(target_arch = "wasm32")]
+mod turn;
+#[cfg(target_arch = "wasm32")]
+mod upstream;

@@ -1,0 +1,65 @@
+//! The Worker's entry point: which handler answers which path. Static assets never reach
+//! it (`run_worker_first` in wrangler.toml lists only `/api/*` and `/healthz`).
+
+use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
+use satsuma_room::limits::valid_room_name;
+use worker::{event, Context, Env, Request, Response, Result, WebSocketPair};
+
+use crate::error::ApiError;
+use crate::room_object::{ROOM_BINDING, ROOM_HEADER};
+use crate::room_state::error_frame;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    if path == "/healthz" {
+        return Response::from_json(&serde_json::json!({ "status": "ok" }));
+    }
+    let Some(api) = path.strip_prefix("/api/") else {
+        return ApiError::NotFound.into_response();
+    };
+    if let Some(rest) = api.strip_prefix("calls/") {
+        let rest = rest.to_owned();
+        return crate::calls::handle(req, &env, &rest).await.or_else(ApiError::into_response);
+    }
+    if api == "turn" {
+        return crate::turn::handle(&req, &env).await.or_else(ApiError::into_response);
+    }
+    if let Some(room) = api.strip_prefix("rooms/").and_then(|r| r.strip_suffix("/ws")) {
+        return room_socket(req, &env, room).await;
+    }
+    ApiError::NotFound.into_response()
+}
+
+/// Hands a WebSocket upgrade to the room's Durable Object. Bad room names and versions
+/// are answered in-band, as the server does: browsers cannot read an HTTP error on a
+/// failed handshake.
+async fn room_socket(req: Request, env: &Env, room: &str) -> Result<Response> {
+    if !valid_room_name(room) {
+        return reject(ErrorCode::BadRoom, "room names are [a-z0-9-]{1,64}", close_code::BAD_REQUEST);
+    }
+    let version = req.url()?.query_pairs().find(|(k, _)| k == "v").map(|(_, v)| v.into_owned());
+    if version.is_some_and(|v| v != PROTOCOL_VERSION.to_string()) {
+        return reject(ErrorCode::BadVersion, "this server speaks protocol v=1", close_code::BAD_VERSION);
+    }
+    if !req.headers().get("Upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+        return Response::error("expected a WebSocket upgrade", 426);
+    }
+    // Without the key no welcome can carry a token: say so instead of failing in the object.
+    if let Err(err) = crate::config::token_key(env) {
+        return err.into_response();
+    }
+    let stub = env.durable_object(ROOM_BINDING)?.get_by_name(room)?;
+    let mut forwarded = Request::new_with_init(&req.url()?.to_string(), &worker::RequestInit::new().with_headers(req.headers().clone()))?;
+    forwarded.headers_mut()?.set(ROOM_HEADER, room)?;
+    stub.fetch_with_request(forwarded).await
+}
+
+/// Accepts the socket only to send an `error` frame and close it with `close`.
+pub(crate) fn reject(code: ErrorCode, message: &str, close: u16) -> Result<Response> {
+    let pair = WebSocketPair::new()?;
+    pair.server.accept()?;
+    pair.server.send_with_str(error_frame(code, message))?;
+    pair.server.close(Some(close), Some(code.as_str()))?;
+    Response::from_websocket(pair.client)
+}
