@@ -105,8 +105,9 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 /// artifacts (`-p` or `--exclude` would unify features differently and rebuild).
 pub fn workspace(sub: &str) -> Command {
     let mut cmd = Command::new("cargo");
-    // The fuzz harness bodies run on their seeds in the host tests, and get linted.
-    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing"]);
+    // The fuzz harness bodies run on their seeds in the host tests, and get linted; the
+    // room's serde form (the Worker's storage) is tested on the host too.
+    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing,satsuma-room/serde"]);
     cmd
 }
 
