@@ -7,6 +7,10 @@
 //! - [`room`]: the room presence state machine (join, leave, resume, heartbeats, chat).
 //! - [`calls_policy`]: what the `/api/calls/*` proxy allows: route allowlist, session
 //!   ownership, which remote tracks a client may pull.
+//! - [`calls_guard`]: the proxy's checks against room state (membership, ownership,
+//!   rate limits, pulls), through the host's [`calls_guard::ProxyState`].
+//! - [`api_error`]: the Calls-style error every `/api` route of every host answers with.
+//! - [`origins`]: which web origins may use the API (CORS and its refusals).
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
 //! - [`turn`]: the ICE servers `/api/turn` passes on from Cloudflare's TURN API.
@@ -15,10 +19,13 @@
 //! Feature `serde`: [`room::Room`] and [`calls_policy::Ownership`] (de)serialise, for hosts
 //! that persist them.
 
+pub mod api_error;
 pub mod auth_token;
+pub mod calls_guard;
 pub mod calls_policy;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod limits;
+pub mod origins;
 pub mod room;
 pub mod turn;

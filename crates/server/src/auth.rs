@@ -6,7 +6,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use satsuma_room::auth_token::Claims;
 
-use crate::error::ApiError;
+use satsuma_room::calls_guard;
+
+use crate::error::Failure;
 use crate::state::AppState;
 use crate::sync::now_ms;
 
@@ -15,16 +17,11 @@ use crate::sync::now_ms;
 pub struct RoomToken(pub Claims);
 
 impl FromRequestParts<AppState> for RoomToken {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(ApiError::Unauthorized("no token".into()));
-        };
-        let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
-            return Err(ApiError::Unauthorized("not a bearer token".into()));
-        };
-        let claims = state.token_key().verify(token.trim(), now_ms() / 1000).map_err(|e| ApiError::Unauthorized(e.to_string()))?;
-        Ok(RoomToken(claims))
+        // A header that is not text reads as "not a bearer token".
+        let header = parts.headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or_default());
+        Ok(RoomToken(calls_guard::bearer_claims(header, state.token_key(), now_ms() / 1000)?))
     }
 }

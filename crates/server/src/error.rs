@@ -1,83 +1,28 @@
-//! The error every `/api` route answers with: a Calls-style [`ErrorBody`] with the
-//! spec's status, never cacheable.
+//! The error every `/api` route answers with: the shared [`ApiError`] (statuses and
+//! Calls-style bodies decided in `satsuma-room`, so the Worker answers alike), as an axum
+//! response that is never cacheable.
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use satsuma_protocol::calls::{ErrorBody, ErrorCode};
-use satsuma_room::calls_policy::PolicyError;
 
-use crate::upstream::UpstreamError;
+pub use satsuma_room::api_error::ApiError;
 
-/// Why an `/api` request was refused or failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// No valid room token (401).
-    #[error("{0}; send Authorization: Bearer <token from the room welcome>")]
-    Unauthorized(String),
-    /// A valid token, but its participant is gone from the room (401).
-    #[error("you are not in this room; join it first")]
-    NotInRoom,
-    /// The token is fine, the request is not yours to make (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// Too many requests (429).
-    #[error("{0}")]
-    RateLimited(String),
-    /// The request body is over the limit in bytes (413).
-    #[error("request bodies are at most {0} bytes")]
-    PayloadTooLarge(usize),
-    /// Refused by the proxy policy, which chose the status and body.
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-    /// The SFU could not answer (504, 502 or 503).
-    #[error(transparent)]
-    Upstream(#[from] UpstreamError),
-    /// A backend answered badly; the reason is logged, not sent (502).
-    #[error("{0}")]
-    Backend(&'static str),
-    /// No such `/api` endpoint (404).
-    #[error("no such API endpoint")]
-    NotFound,
-}
+/// An [`ApiError`] on its way out as an HTTP response; routes return `Result<_, Failure>`
+/// and use `?` on anything that converts into an [`ApiError`].
+#[derive(Debug)]
+pub struct Failure(pub ApiError);
 
-impl ApiError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthorized(_) | ApiError::NotInRoom => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Policy(e) => StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-            ApiError::Upstream(UpstreamError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::Upstream(UpstreamError::Unreachable) | ApiError::Backend(_) => StatusCode::BAD_GATEWAY,
-            ApiError::Upstream(UpstreamError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-        }
-    }
-
-    /// The body sent: the policy's own, or this error's code with its message.
-    fn body(self) -> ErrorBody {
-        let code = match &self {
-            ApiError::Policy(e) => return e.body.clone(),
-            ApiError::Unauthorized(_) | ApiError::NotInRoom => ErrorCode::Unauthorized,
-            // The proxy's own refusals, which the spec has no code for.
-            ApiError::Forbidden(_) => ErrorCode::Other("forbidden".into()),
-            ApiError::RateLimited(_) => ErrorCode::Other("rate_limited".into()),
-            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
-            ApiError::Upstream(UpstreamError::Timeout) => ErrorCode::RetryableTransientError,
-            ApiError::Upstream(UpstreamError::Unreachable) | ApiError::Backend(_) => ErrorCode::BackendError,
-            ApiError::Upstream(UpstreamError::Unavailable(_)) => ErrorCode::TemporarilyUnavailableError,
-            ApiError::NotFound => ErrorCode::NotFound,
-        };
-        ErrorBody::new(code, self.to_string())
+impl<E: Into<ApiError>> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Failure(err.into())
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let status = self.status();
-        (status, [(header::CACHE_CONTROL, "no-store")], Json(self.body())).into_response()
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        (status, [(header::CACHE_CONTROL, "no-store")], Json(self.0.body())).into_response()
     }
 }
 
@@ -85,20 +30,14 @@ impl IntoResponse for ApiError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn statuses_and_codes_follow_the_spec() {
-        let cases = [
-            (ApiError::NotInRoom, 401, "unauthorized"),
-            (ApiError::Forbidden("no".into()), 403, "forbidden"),
-            (ApiError::PayloadTooLarge(9), 413, "payload_too_large"),
-            (ApiError::Upstream(UpstreamError::Timeout), 504, "retryable_transient_error"),
-            (ApiError::Upstream(UpstreamError::Unavailable("off".into())), 503, "temporarily_unavailable_error"),
-            (ApiError::Policy(PolicyError::new(405, "method_not_allowed", "use PUT")), 405, "method_not_allowed"),
-        ];
-        for (error, status, code) in cases {
-            assert_eq!(error.status().as_u16(), status);
-            assert_eq!(error.body().error_code, code);
-        }
-        assert_eq!(ApiError::PayloadTooLarge(9).body().error_description, "request bodies are at most 9 bytes");
+    #[tokio::test]
+    async fn a_failure_is_a_json_body_with_its_status() {
+        let response = Failure(ApiError::PayloadTooLarge(9)).into_response();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["errorCode"], "payload_too_large");
+        assert_eq!(json["errorDescription"], "request bodies are at most 9 bytes");
     }
 }

@@ -119,11 +119,6 @@ impl AppState {
 
     /// Whether `body` contains one of the server's secrets (and must not be forwarded).
     pub(crate) fn leaks_secret(&self, body: &[u8]) -> bool {
-        self.0.secrets.iter().any(|s| contains(body, s.expose().as_bytes()))
+        satsuma_room::calls_guard::leaks(body, self.0.secrets.iter().map(Secret::expose))
     }
-}
-
-/// True when `needle` (non-empty) occurs in `haystack`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

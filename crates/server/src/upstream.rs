@@ -11,6 +11,7 @@ use bytes::Bytes;
 use tower::ServiceExt;
 
 use satsuma_protocol::secret::Secret;
+use satsuma_room::api_error::ApiError;
 
 /// Largest upstream response body read (SDP answers with many m-lines stay far below).
 const MAX_RESPONSE: usize = 4 * 1024 * 1024;
@@ -41,20 +42,6 @@ pub struct UpstreamResponse {
     pub content_type: Option<HeaderValue>,
     /// Body bytes.
     pub body: Bytes,
-}
-
-/// Why the upstream could not answer.
-#[derive(Debug, thiserror::Error)]
-pub enum UpstreamError {
-    /// Timed out.
-    #[error("the SFU did not answer in time")]
-    Timeout,
-    /// Connection or protocol failure (details are logged, never returned to clients).
-    #[error("the SFU is unreachable")]
-    Unreachable,
-    /// No SFU is configured.
-    #[error("{0}")]
-    Unavailable(String),
 }
 
 /// The SFU behind `/api/calls/*`.
@@ -126,11 +113,11 @@ impl Upstream {
     }
 
     /// Sends `req` with the app secret.
-    pub async fn call(&self, req: UpstreamRequest) -> Result<UpstreamResponse, UpstreamError> {
+    pub async fn call(&self, req: UpstreamRequest) -> Result<UpstreamResponse, ApiError> {
         let query = req.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
         let content_type = req.content_type.unwrap_or_else(|| HeaderValue::from_static("application/json"));
         match self {
-            Upstream::Unavailable(why) => Err(UpstreamError::Unavailable(why.clone())),
+            Upstream::Unavailable(why) => Err(ApiError::Unavailable(why.clone())),
             Upstream::Embedded { router, prefix, app_id, secret } => {
                 let uri = format!("{prefix}/apps/{app_id}/{}{query}", req.path);
                 let mut builder =
@@ -138,14 +125,14 @@ impl Upstream {
                 if !req.body.is_empty() {
                     builder = builder.header(header::CONTENT_TYPE, content_type);
                 }
-                let request = builder.body(Body::from(req.body)).map_err(|_| UpstreamError::Unreachable)?;
+                let request = builder.body(Body::from(req.body)).map_err(|_| ApiError::Unreachable)?;
                 let response = tokio::time::timeout(TIMEOUT, router.clone().oneshot(request))
                     .await
-                    .map_err(|_| UpstreamError::Timeout)?
-                    .map_err(|_| UpstreamError::Unreachable)?;
+                    .map_err(|_| ApiError::Timeout)?
+                    .map_err(|_| ApiError::Unreachable)?;
                 let status = response.status();
                 let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-                let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE).await.map_err(|_| UpstreamError::Unreachable)?;
+                let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE).await.map_err(|_| ApiError::Unreachable)?;
                 Ok(UpstreamResponse { status, content_type, body })
             }
             Upstream::Remote { client, base_url, app_id, secret } => {
@@ -158,19 +145,19 @@ impl Upstream {
                     // reqwest errors carry the URL, never headers; still, log only the kind.
                     tracing::warn!(timeout = e.is_timeout(), connect = e.is_connect(), "Realtime API request failed");
                     if e.is_timeout() {
-                        UpstreamError::Timeout
+                        ApiError::Timeout
                     } else {
-                        UpstreamError::Unreachable
+                        ApiError::Unreachable
                     }
                 })?;
                 let status = response.status();
                 let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
                 if response.content_length().is_some_and(|n| n > MAX_RESPONSE as u64) {
-                    return Err(UpstreamError::Unreachable);
+                    return Err(ApiError::Unreachable);
                 }
-                let body = response.bytes().await.map_err(|_| UpstreamError::Unreachable)?;
+                let body = response.bytes().await.map_err(|_| ApiError::Unreachable)?;
                 if body.len() > MAX_RESPONSE {
-                    return Err(UpstreamError::Unreachable);
+                    return Err(ApiError::Unreachable);
                 }
                 Ok(UpstreamResponse { status, content_type, body })
             }

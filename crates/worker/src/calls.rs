@@ -6,23 +6,23 @@ use satsuma_room::calls_policy;
 use worker::{Env, Request, RequestInit, Response};
 
 use crate::config::{self, Limits};
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 use crate::room_object::{PARTICIPANT_HEADER, ROOM_BINDING, ROOM_HEADER};
 
 /// Path prefix of proxy requests inside a room's Durable Object.
 pub const INTERNAL_PREFIX: &str = "/internal/calls/";
 
 /// The handler for `/api/calls/{rest}`.
-pub async fn handle(mut req: Request, env: &Env, rest: &str) -> Result<Response, ApiError> {
+pub async fn handle(mut req: Request, env: &Env, rest: &str) -> Result<Response, Failure> {
     let claims = crate::auth::claims(&req, &config::token_key(env)?)?;
     calls_policy::classify(req.method().as_ref(), rest)?;
     let limit = Limits::from_env(env).max_calls_body;
     if req.headers().get("Content-Length")?.and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| n > limit) {
-        return Err(ApiError::PayloadTooLarge(limit));
+        return Err(ApiError::PayloadTooLarge(limit).into());
     }
     let body = req.bytes().await?;
     if body.len() > limit {
-        return Err(ApiError::PayloadTooLarge(limit));
+        return Err(ApiError::PayloadTooLarge(limit).into());
     }
     // The Durable Object trusts these headers: it is reachable only through this Worker.
     let headers = worker::Headers::new();

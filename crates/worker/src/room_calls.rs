@@ -4,13 +4,16 @@
 //! session. Ownership lives here, in the room's storage, because every check is about
 //! this room: no other object needs it, and no ticket has to travel with the client.
 
-use satsuma_room::calls_policy::{self, CallsRoute, Owner, RemoteRef};
+use satsuma_protocol::secret::Secret;
+use satsuma_room::auth_token::Claims;
+use satsuma_room::calls_guard::{self, ProxyState};
+use satsuma_room::calls_policy::{self, CallsRoute, Owner};
 use satsuma_room::limits::TokenBucket;
 use worker::{Headers, Request, Response, Result};
 
 use crate::auth::now_ms;
 use crate::config::{Turn, Upstream};
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 use crate::room_object::{RoomObject, PARTICIPANT_HEADER, ROOM_HEADER};
 use crate::room_state::RoomHost;
 use crate::upstream::{self, UpstreamRequest};
@@ -23,16 +26,17 @@ pub async fn handle(obj: &RoomObject, req: Request) -> Result<Response> {
     }
 }
 
-async fn proxy(obj: &RoomObject, mut req: Request) -> Result<Response, ApiError> {
+async fn proxy(obj: &RoomObject, mut req: Request) -> Result<Response, Failure> {
     let room = req.headers().get(ROOM_HEADER)?.unwrap_or_default();
     let participant = req.headers().get(PARTICIPANT_HEADER)?.unwrap_or_default();
+    let claims = Claims { room, participant };
     let url = req.url()?;
     let rest = url.path().strip_prefix(crate::calls::INTERNAL_PREFIX).unwrap_or_default().trim_end_matches('/').to_owned();
     let method = req.method();
     let route = calls_policy::classify(method.as_ref(), &rest)?;
     let body = req.bytes().await?;
     let limits = obj.limits().clone();
-    obj.with_host(|host| check(host, &limits, &route, &room, &participant, &body, now_ms()))?;
+    obj.with_host(|host| calls_guard::check(&mut Guard { host, limits: &limits }, &claims, &route, &body, now_ms()))?;
 
     let upstream = Upstream::from_env(obj.env())?;
     let request = UpstreamRequest {
@@ -46,19 +50,16 @@ async fn proxy(obj: &RoomObject, mut req: Request) -> Result<Response, ApiError>
 
     // Defence in depth: an upstream that echoes our credentials must not leak them.
     let turn_token = Turn::from_env(obj.env()).map(|t| t.token);
-    let secrets = std::iter::once(&upstream.secret).chain(turn_token.as_ref());
-    if secrets.into_iter().any(|s| contains(&response.body, s.expose().as_bytes())) {
+    let secrets = std::iter::once(&upstream.secret).chain(turn_token.as_ref()).map(Secret::expose);
+    if calls_guard::leaks(&response.body, secrets) {
         worker::console_error!("upstream response contained a server secret; withheld");
-        return Err(ApiError::Backend("the SFU answered something unsafe to forward"));
+        return Err(ApiError::Backend("the SFU answered something unsafe to forward").into());
     }
 
     if route == CallsRoute::NewSession && (200..300).contains(&response.status) {
-        let session = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| v.get("sessionId").and_then(|s| s.as_str()).map(str::to_owned));
-        match session {
+        match calls_guard::created_session(&response.body) {
             Some(session_id) => {
-                let owner = Owner { room: room.clone(), participant: participant.clone() };
+                let owner = Owner { room: claims.room, participant: claims.participant };
                 obj.with_host(|host| host.snap.ownership.insert(session_id, owner));
                 obj.commit().await?;
             }
@@ -74,57 +75,37 @@ async fn proxy(obj: &RoomObject, mut req: Request) -> Result<Response, ApiError>
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
 }
 
-/// The room-state checks of `satsuma serve`'s proxy, in its order.
-fn check(
-    host: &mut RoomHost,
-    limits: &crate::config::Limits,
-    route: &CallsRoute,
-    room: &str,
-    participant: &str,
-    body: &[u8],
-    now: u64,
-) -> Result<(), ApiError> {
-    match route {
-        CallsRoute::NewSession => {
-            // Only someone actually in the room (or about to resume) may create sessions.
-            if !host.snap.room.knows(participant) {
-                return Err(ApiError::NotInRoom);
-            }
-            let rate = limits.new_session_rate;
-            let bucket = host.new_session_buckets.entry(participant.to_owned()).or_insert_with(|| TokenBucket::new(rate * 2, rate, now));
-            if !bucket.try_take(now) {
-                return Err(ApiError::RateLimited("too many new sessions; slow down".into()));
-            }
-        }
-        CallsRoute::Session { session_id, action } => {
-            if !host.snap.ownership.owns(room, participant, session_id) {
-                return Err(ApiError::Forbidden(format!("session {session_id} does not belong to you")));
-            }
-            let rate = limits.calls_rate;
-            let bucket = host.session_buckets.entry(session_id.clone()).or_insert_with(|| TokenBucket::new(rate, rate, now));
-            if !bucket.try_take(now) {
-                return Err(ApiError::RateLimited(format!("at most {rate} requests per second per session")));
-            }
-            for remote in calls_policy::remote_refs(*action, body)? {
-                match remote {
-                    RemoteRef::Track(track) => {
-                        if !host.snap.room.has_track(&track) {
-                            return Err(ApiError::Forbidden(format!("track {track} is not published in your room")));
-                        }
-                    }
-                    RemoteRef::DataChannelSession(sid) => {
-                        if host.snap.ownership.owner(&sid).is_none_or(|o| o.room != room) {
-                            return Err(ApiError::Forbidden(format!("session {sid} is not in your room")));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
+/// The room's state and rate limiters, as the shared guard sees them.
+struct Guard<'a> {
+    host: &'a mut RoomHost,
+    limits: &'a crate::config::Limits,
 }
 
-/// True when `needle` (non-empty) occurs in `haystack`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+impl ProxyState for Guard<'_> {
+    fn knows(&self, _room: &str, participant: &str) -> bool {
+        self.host.snap.room.knows(participant)
+    }
+    fn owns_session(&self, room: &str, participant: &str, session_id: &str) -> bool {
+        self.host.snap.ownership.owns(room, participant, session_id)
+    }
+    fn has_track(&self, _room: &str, track_ref: &str) -> bool {
+        self.host.snap.room.has_track(track_ref)
+    }
+    fn session_in_room(&self, session_id: &str, room: &str) -> bool {
+        self.host.snap.ownership.owner(session_id).is_some_and(|o| o.room == room)
+    }
+    fn take_new_session(&mut self, _room: &str, participant: &str, now_ms: u64) -> bool {
+        let rate = self.limits.new_session_rate;
+        let bucket =
+            self.host.new_session_buckets.entry(participant.to_owned()).or_insert_with(|| TokenBucket::new(rate * 2, rate, now_ms));
+        bucket.try_take(now_ms)
+    }
+    fn take_session_request(&mut self, session_id: &str, now_ms: u64) -> bool {
+        let rate = self.limits.calls_rate;
+        let bucket = self.host.session_buckets.entry(session_id.to_owned()).or_insert_with(|| TokenBucket::new(rate, rate, now_ms));
+        bucket.try_take(now_ms)
+    }
+    fn session_rate(&self) -> u32 {
+        self.limits.calls_rate
+    }
 }

@@ -84,7 +84,7 @@ impl DurableObject for RoomObject {
 impl RoomObject {
     /// The token key; every welcome carries a token signed with it.
     fn key(&self) -> Result<TokenKey> {
-        config::token_key(&self.env).map_err(|e| worker::Error::RustError(e.to_string()))
+        config::token_key(&self.env).map_err(|e| worker::Error::RustError(e.0.to_string()))
     }
 
     /// The room's limits.

@@ -10,10 +10,10 @@ use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response};
 use satsuma_room::calls_policy::PolicyError;
 
 use crate::config::{self, Turn};
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 
 /// The handler for `/api/turn`; the token is checked before anything else.
-pub async fn handle(req: &Request, env: &Env) -> Result<Response, ApiError> {
+pub async fn handle(req: &Request, env: &Env) -> Result<Response, Failure> {
     if !matches!(req.method(), Method::Get | Method::Post) {
         return Err(PolicyError::new(405, "method_not_allowed", "use GET or POST for this endpoint").into());
     }
@@ -25,18 +25,18 @@ pub async fn handle(req: &Request, env: &Env) -> Result<Response, ApiError> {
         // Defence in depth: a TURN API that echoes our token must not leak it.
         Ok(servers) if servers.to_string().contains(turn.token.expose()) => {
             worker::console_error!("TURN response contained a server secret; withheld");
-            Err(ApiError::Backend("the TURN service answered something unsafe to forward"))
+            Err(ApiError::Backend("the TURN service answered something unsafe to forward").into())
         }
         Ok(servers) => ice_servers(servers),
         Err(why) => {
             // The reason stays in the log: upstream bodies could echo what we sent.
             worker::console_warn!("TURN credential request failed: {why}");
-            Err(ApiError::Backend("the TURN service did not answer"))
+            Err(ApiError::Backend("the TURN service did not answer").into())
         }
     }
 }
 
-fn ice_servers(servers: Value) -> Result<Response, ApiError> {
+fn ice_servers(servers: Value) -> Result<Response, Failure> {
     let response = Response::from_json(&json!({ "iceServers": servers }))?;
     response.headers().set("Cache-Control", "no-store")?;
     Ok(response)

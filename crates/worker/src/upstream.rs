@@ -6,7 +6,7 @@ use futures_util::future::{select, Either};
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use crate::config::Upstream;
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 
 /// Upstream requests taking longer than this fail with 504, as in `satsuma serve`.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -40,7 +40,7 @@ pub struct UpstreamResponse {
 }
 
 /// Sends `req` to `upstream` with `Authorization: Bearer <app secret>`.
-pub async fn call(upstream: &Upstream, req: UpstreamRequest) -> Result<UpstreamResponse, ApiError> {
+pub async fn call(upstream: &Upstream, req: UpstreamRequest) -> Result<UpstreamResponse, Failure> {
     let query = req.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("{}/apps/{}/{}{query}", upstream.base_url, upstream.app_id, req.path);
     let headers = Headers::new();
@@ -62,15 +62,15 @@ pub async fn call(upstream: &Upstream, req: UpstreamRequest) -> Result<UpstreamR
         Either::Left((Err(err), _)) => {
             // The error names the URL at most; log only that it failed.
             worker::console_warn!("Realtime API request failed: {err}");
-            return Err(ApiError::Unreachable);
+            return Err(ApiError::Unreachable.into());
         }
-        Either::Right(_) => return Err(ApiError::Timeout),
+        Either::Right(_) => return Err(ApiError::Timeout.into()),
     };
     let status = response.status_code();
     let content_type = response.headers().get("Content-Type").ok().flatten();
-    let body = response.bytes().await.map_err(|_| ApiError::Unreachable)?;
+    let body = response.bytes().await.map_err(|_| Failure(ApiError::Unreachable))?;
     if body.len() > MAX_RESPONSE {
-        return Err(ApiError::Unreachable);
+        return Err(ApiError::Unreachable.into());
     }
     Ok(UpstreamResponse { status, content_type, body })
 }

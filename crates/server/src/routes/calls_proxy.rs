@@ -10,10 +10,11 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use satsuma_room::calls_policy::{self, CallsRoute, Owner, RemoteRef};
+use satsuma_room::calls_guard::{self, ProxyState};
+use satsuma_room::calls_policy::{self, CallsRoute, Owner};
 
 use crate::auth::RoomToken;
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 use crate::sync::now_ms;
 use crate::upstream::UpstreamRequest;
@@ -27,46 +28,11 @@ pub async fn handler(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let route = calls_policy::classify(method.as_str(), &rest)?;
     let limit = state.limits().max_calls_body;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))?;
-    let now = now_ms();
-    let rooms = state.rooms();
-    match &route {
-        CallsRoute::NewSession => {
-            // Only someone actually in the room (or about to resume) may create sessions.
-            if !rooms.knows(&claims.room, &claims.participant) {
-                return Err(ApiError::NotInRoom);
-            }
-            if !state.take_new_session(&claims.room, &claims.participant, now) {
-                return Err(ApiError::RateLimited("too many new sessions; slow down".into()));
-            }
-        }
-        CallsRoute::Session { session_id, action } => {
-            if !rooms.owns_session(&claims.room, &claims.participant, session_id) {
-                return Err(ApiError::Forbidden(format!("session {session_id} does not belong to you")));
-            }
-            if !state.take_session_request(session_id, now) {
-                let rate = state.limits().calls_rate;
-                return Err(ApiError::RateLimited(format!("at most {rate} requests per second per session")));
-            }
-            for remote in calls_policy::remote_refs(*action, &body)? {
-                match remote {
-                    RemoteRef::Track(track) => {
-                        if !rooms.has_track(&claims.room, &track) {
-                            return Err(ApiError::Forbidden(format!("track {track} is not published in your room")));
-                        }
-                    }
-                    RemoteRef::DataChannelSession(sid) => {
-                        if !rooms.session_in_room(&sid, &claims.room) {
-                            return Err(ApiError::Forbidden(format!("session {sid} is not in your room")));
-                        }
-                    }
-                }
-            }
-        }
-    }
+    calls_guard::check(&mut Guard(&state), &claims, &route, &body, now_ms())?;
 
     let request = UpstreamRequest {
         method,
@@ -80,18 +46,12 @@ pub async fn handler(
     // Defence in depth: an upstream that echoes our credentials must not leak them.
     if state.leaks_secret(&response.body) {
         tracing::error!("upstream response contained a server secret; withheld");
-        return Err(ApiError::Backend("the SFU answered something unsafe to forward"));
+        return Err(ApiError::Backend("the SFU answered something unsafe to forward").into());
     }
 
     if route == CallsRoute::NewSession && response.status.is_success() {
-        match serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| v.get("sessionId").and_then(|s| s.as_str()).map(str::to_owned))
-        {
-            Some(session_id) => {
-                let owner = Owner { room: claims.room.clone(), participant: claims.participant.clone() };
-                rooms.record_session(session_id, owner);
-            }
+        match calls_guard::created_session(&response.body) {
+            Some(session_id) => state.rooms().record_session(session_id, Owner { room: claims.room, participant: claims.participant }),
             None => tracing::warn!("sessions/new succeeded without a sessionId"),
         }
     }
@@ -103,4 +63,31 @@ pub async fn handler(
         // Responses are never cacheable and carry no upstream headers (cookies, tracing ids).
         .header(header::VARY, "Authorization");
     Ok(out.body(Body::from(response.body)).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+}
+
+/// The server's rooms and rate limiters, as the shared guard sees them.
+struct Guard<'a>(&'a AppState);
+
+impl ProxyState for Guard<'_> {
+    fn knows(&self, room: &str, participant: &str) -> bool {
+        self.0.rooms().knows(room, participant)
+    }
+    fn owns_session(&self, room: &str, participant: &str, session_id: &str) -> bool {
+        self.0.rooms().owns_session(room, participant, session_id)
+    }
+    fn has_track(&self, room: &str, track_ref: &str) -> bool {
+        self.0.rooms().has_track(room, track_ref)
+    }
+    fn session_in_room(&self, session_id: &str, room: &str) -> bool {
+        self.0.rooms().session_in_room(session_id, room)
+    }
+    fn take_new_session(&mut self, room: &str, participant: &str, now_ms: u64) -> bool {
+        self.0.take_new_session(room, participant, now_ms)
+    }
+    fn take_session_request(&mut self, session_id: &str, now_ms: u64) -> bool {
+        self.0.take_session_request(session_id, now_ms)
+    }
+    fn session_rate(&self) -> u32 {
+        self.0.limits().calls_rate
+    }
 }

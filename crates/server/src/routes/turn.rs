@@ -13,11 +13,11 @@ use serde_json::{json, Value};
 
 use crate::auth::RoomToken;
 use crate::config::TurnConfig;
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 
 /// The handler for `/api/turn`; the token is checked by the extractor before anything else.
-pub async fn handler(State(state): State<AppState>, _token: RoomToken) -> Result<Response, ApiError> {
+pub async fn handler(State(state): State<AppState>, _token: RoomToken) -> Result<Response, Failure> {
     let Some(turn) = state.turn() else {
         return Ok(ice_servers(json!([])));
     };
@@ -26,14 +26,14 @@ pub async fn handler(State(state): State<AppState>, _token: RoomToken) -> Result
             // Defence in depth: a TURN API that echoes our token must not leak it.
             if state.leaks_secret(servers.to_string().as_bytes()) {
                 tracing::error!("TURN response contained a server secret; withheld");
-                return Err(ApiError::Backend("the TURN service answered something unsafe to forward"));
+                return Err(ApiError::Backend("the TURN service answered something unsafe to forward").into());
             }
             Ok(ice_servers(servers))
         }
         Err(why) => {
             // The reason stays in the log: upstream bodies could echo what we sent.
             tracing::warn!(%why, "TURN credential request failed");
-            Err(ApiError::Backend("the TURN service did not answer"))
+            Err(ApiError::Backend("the TURN service did not answer").into())
         }
     }
 }
