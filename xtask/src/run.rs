@@ -83,8 +83,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 pub fn dev(root: &Path) -> anyhow::Result<()> {
     let route = setup::run(root)?;
     let satsuma = build_server(root)?;
+    // Trunk's proxy may pass the page's origin (:8085) on to the API (:8080).
     let server = Command::new(&satsuma)
-        .args(["serve", "--listen", LISTEN, "--dist"])
+        .args(["serve", "--listen", LISTEN, "--allowed-origin", "http://127.0.0.1:8085", "--dist"])
         .arg(root.join("dist"))
         .spawn()
         .with_context(|| format!("cannot start {}", satsuma.display()))?;

@@ -37,6 +37,11 @@ pub struct ServeArgs {
     /// Directory holding the built app (trunk's `dist/`).
     #[arg(long, env = "SATSUMA_DIST", default_value = "dist")]
     pub dist: PathBuf,
+    /// An origin (`https://meet.example.com`) whose pages may use this API, besides the
+    /// server's own: the app on Pages or another static host. Repeat it, or give a
+    /// comma-separated list; `*` allows any. Other origins are refused with 403.
+    #[arg(long = "allowed-origin", env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = origin_entry)]
+    pub allowed_origins: Vec<String>,
 
     /// UDP address of the embedded SFU's media (its ICE host candidate, bound exactly, so
     /// not 0.0.0.0). Default: the listen IP with an ephemeral port.
@@ -124,6 +129,11 @@ pub struct ServeArgs {
     /// Random per process when unset, so tokens die with a restart.
     #[arg(long, env = "SATSUMA_TOKEN_KEY", hide_env_values = true, help_heading = "Rooms")]
     pub token_key: Option<Secret>,
+}
+
+/// One `--allowed-origin` entry, checked by the shared rule.
+fn origin_entry(entry: &str) -> Result<String, String> {
+    satsuma_room::origins::AllowedOrigins::from_entries([entry]).map(|_| entry.trim().to_owned()).map_err(|e| e.to_string())
 }
 
 /// Options of `satsuma sfu`.

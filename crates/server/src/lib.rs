@@ -7,16 +7,18 @@
 //!
 //! 1. [`routes`]: one module per endpoint ([`routes::calls_proxy`], [`routes::rooms_ws`],
 //!    [`routes::turn`], [`routes::static_files`]) and [`app`], the whole router.
-//! 2. [`auth`]: the [`auth::RoomToken`] extractor (`Authorization: Bearer <room token>`).
+//! 2. [`auth`]: the [`auth::RoomToken`] extractor (`Authorization: Bearer <room token>`),
+//!    and [`cors`], the origin check around every `/api` route.
 //! 3. [`state`]: [`AppState`], shared by every route; it knows no route.
 //! 4. [`rooms`]: the room registry (the `satsuma-room` machines, socket queues, SFU
 //!    session ownership), free of socket IO.
 //! 5. Leaves: [`config`] (command line), [`limits`], [`error`] (the Calls-style
-//!    [`error::ApiError`] routes return), [`upstream`] (embedded or remote SFU),
+//!    [`error::Failure`] routes return), [`upstream`] (embedded or remote SFU),
 //!    [`rate_limit`], [`random`], [`shutdown`] and `sync` (locks and the clock).
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod limits;
 pub mod random;

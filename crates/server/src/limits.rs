@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use satsuma_room::origins::AllowedOrigins;
 use satsuma_room::room::RoomConfig;
 
 use crate::config::ServeArgs;
@@ -31,6 +32,8 @@ pub struct Limits {
     pub new_session_rate: u32,
     /// Ownership records kept per participant.
     pub max_sessions_per_participant: usize,
+    /// Origins besides the server's own whose pages may use the API.
+    pub allowed_origins: AllowedOrigins,
 }
 
 impl Default for Limits {
@@ -47,6 +50,7 @@ impl Default for Limits {
             calls_rate: 50,
             new_session_rate: 2,
             max_sessions_per_participant: 8,
+            allowed_origins: AllowedOrigins::default(),
         }
     }
 }
@@ -75,6 +79,8 @@ impl Limits {
             calls_rate: args.calls_rate.max(1),
             new_session_rate: args.new_session_rate.max(1),
             max_sessions_per_participant: args.max_sessions_per_participant.max(1),
+            // Each entry was checked when the command line was parsed.
+            allowed_origins: AllowedOrigins::from_entries(args.allowed_origins.iter().map(String::as_str)).unwrap_or_default(),
         }
     }
 

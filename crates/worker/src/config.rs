@@ -3,10 +3,11 @@
 
 use satsuma_protocol::secret::Secret;
 use satsuma_room::auth_token::TokenKey;
+use satsuma_room::origins::AllowedOrigins;
 use satsuma_room::room::RoomConfig;
 use worker::Env;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Failure};
 
 /// Default Realtime API (and TURN API) base URL.
 const CLOUDFLARE_API: &str = "https://rtc.live.cloudflare.com/v1";
@@ -25,11 +26,18 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
 
 /// The key that signs and verifies room tokens (`SATSUMA_TOKEN_KEY`). Every isolate and
 /// every Durable Object must share it, so unlike `satsuma serve` there is no random default.
-pub fn token_key(env: &Env) -> Result<TokenKey, ApiError> {
+pub fn token_key(env: &Env) -> Result<TokenKey, Failure> {
     match setting(env, "SATSUMA_TOKEN_KEY") {
         Some(key) => Ok(TokenKey::from_bytes(key.as_bytes())),
-        None => Err(ApiError::Unavailable("SATSUMA_TOKEN_KEY is not set on the worker".into())),
+        None => Err(ApiError::Unavailable("SATSUMA_TOKEN_KEY is not set on the worker".into()).into()),
     }
+}
+
+/// The origins besides the API's own that may use it (`ALLOWED_ORIGINS`, separated by
+/// commas or spaces; `*` for any). A bad entry is a configuration error (503).
+pub fn allowed_origins(env: &Env) -> Result<AllowedOrigins, Failure> {
+    let list = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();
+    AllowedOrigins::parse(&list).map_err(|e| ApiError::Unavailable(format!("ALLOWED_ORIGINS: {e}")).into())
 }
 
 /// Where `/api/calls/*` goes: `CALLS_API_URL`, `CALLS_APP_ID`, `CALLS_APP_SECRET`.
@@ -45,9 +53,9 @@ pub struct Upstream {
 
 impl Upstream {
     /// The configured Realtime API, or why there is none (503).
-    pub fn from_env(env: &Env) -> Result<Self, ApiError> {
+    pub fn from_env(env: &Env) -> Result<Self, Failure> {
         let (Some(app_id), Some(secret)) = (setting(env, "CALLS_APP_ID"), setting(env, "CALLS_APP_SECRET")) else {
-            return Err(ApiError::Unavailable("no Realtime API configured: set CALLS_APP_ID and CALLS_APP_SECRET".into()));
+            return Err(ApiError::Unavailable("no Realtime API configured: set CALLS_APP_ID and CALLS_APP_SECRET".into()).into());
         };
         let base_url = setting(env, "CALLS_API_URL").unwrap_or_else(|| CLOUDFLARE_API.into()).trim_end_matches('/').to_owned();
         Ok(Upstream { base_url, app_id, secret: Secret::new(secret) })

@@ -9,6 +9,9 @@
 //!   track list and forwards it to the Realtime API with the app secret;
 //! - `/api/turn`: ICE servers from Cloudflare TURN.
 //!
+//! Every `/api` request first passes the origin rule ([`cors`]): the Worker's own origin
+//! and those in `ALLOWED_ORIGINS` may call; others get 403.
+//!
 //! Where it differs from `satsuma serve`, by the nature of the platform:
 //! - no limit on the number of rooms: each room is its own object;
 //! - no WebSocket pings (a Worker cannot send them), so silent sockets are not timed out;
@@ -24,6 +27,8 @@ mod auth;
 mod calls;
 #[cfg(target_arch = "wasm32")]
 mod config;
+#[cfg(target_arch = "wasm32")]
+mod cors;
 #[cfg(target_arch = "wasm32")]
 mod error;
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,8 @@ use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
 use satsuma_room::limits::valid_room_name;
 use worker::{event, Context, Env, Request, Response, Result, WebSocketPair};
 
-use crate::error::ApiError;
+use crate::cors;
+use crate::error::{ApiError, Failure};
 use crate::room_object::{ROOM_BINDING, ROOM_HEADER};
 use crate::room_state::error_frame;
 
@@ -15,20 +16,32 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if path == "/healthz" {
         return Response::from_json(&serde_json::json!({ "status": "ok" }));
     }
-    let Some(api) = path.strip_prefix("/api/") else {
-        return ApiError::NotFound.into_response();
+    let Some(api) = path.strip_prefix("/api/").map(str::to_owned) else {
+        return Failure(ApiError::NotFound).into_response();
     };
+    let verdict = match cors::verdict(&req, &env) {
+        Ok(verdict) => verdict,
+        Err(refused) => return refused.into_response(),
+    };
+    if cors::is_preflight(&req) {
+        return cors::preflight(&verdict);
+    }
+    let response = api_route(req, &env, &api).await?;
+    cors::decorate(response, &verdict)
+}
+
+/// The `/api/{api}` handlers, errors already turned into responses.
+async fn api_route(req: Request, env: &Env, api: &str) -> Result<Response> {
     if let Some(rest) = api.strip_prefix("calls/") {
-        let rest = rest.to_owned();
-        return crate::calls::handle(req, &env, &rest).await.or_else(ApiError::into_response);
+        return crate::calls::handle(req, env, rest).await.or_else(Failure::into_response);
     }
     if api == "turn" {
-        return crate::turn::handle(&req, &env).await.or_else(ApiError::into_response);
+        return crate::turn::handle(&req, env).await.or_else(Failure::into_response);
     }
     if let Some(room) = api.strip_prefix("rooms/").and_then(|r| r.strip_suffix("/ws")) {
-        return room_socket(req, &env, room).await;
+        return room_socket(req, env, room).await;
     }
-    ApiError::NotFound.into_response()
+    Failure(ApiError::NotFound).into_response()
 }
 
 /// Hands a WebSocket upgrade to the room's Durable Object. Bad room names and versions

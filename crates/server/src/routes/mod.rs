@@ -10,7 +10,8 @@ use axum::{Json, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::ApiError;
+use crate::cors;
+use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 
 pub mod calls_proxy;
@@ -37,7 +38,8 @@ fn api(state: AppState) -> Router {
         .route("/rooms/{room}/ws", get(rooms_ws::handler))
         .route("/calls/{*rest}", any(calls_proxy::handler))
         .route("/turn", get(turn::handler).post(turn::handler))
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(|| async { Failure(ApiError::NotFound) })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::guard))
         .with_state(state)
 }
 
