@@ -23,6 +23,12 @@ pub const DISCONNECTED_GRACE_MS: u64 = 7_000;
 pub const MAX_SESSION_ATTEMPTS: u32 = 6;
 /// The longest wait before the room socket is opened again.
 pub const MAX_RECONNECT_DELAY_MS: u32 = 5_000;
+/// Sockets that may fail before the first `welcome` until the join gives up: a server that
+/// never answers (down, or refusing this page's origin) is not worth a "Joining…" forever.
+pub const FIRST_CONNECT_ATTEMPTS: u32 = 4;
+/// What the person reads when the server was never reached.
+pub const UNREACHABLE_WORDS: &str = "Can't reach the meeting server. Check your connection, then join again. \
+If you run this server and this page is hosted elsewhere, add the page's address to ALLOWED_ORIGINS.";
 
 /// Who joins, and the seed for retry jitter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +253,7 @@ impl Call {
         }
         match closing_words(code) {
             Some(words) => self.fail(words),
+            None if self.token.is_none() && self.reconnects + 1 >= FIRST_CONNECT_ATTEMPTS => self.fail(UNREACHABLE_WORDS),
             None => {
                 self.reconnects += 1;
                 self.set_status(CallStatus::Reconnecting);

@@ -24,6 +24,6 @@ pub mod room_view;
 mod timers;
 
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
-pub use call::{Call, CallConfig};
+pub use call::{Call, CallConfig, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS, UNREACHABLE_WORDS};
 pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
 pub use refusal::refusal;

@@ -4,6 +4,7 @@ mod support;
 
 use satsuma_client::{
     ApiCall, ApiResponse, CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp,
+    FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
 };
 use satsuma_protocol::calls::CloseTracksResponse;
 use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage};
@@ -242,6 +243,33 @@ fn a_failed_resume_builds_a_new_session_under_the_new_identity() {
     let api = host.take_api();
     assert_eq!(api.iter().map(|r| r.call.name()).collect::<Vec<_>>(), ["turn", "sessions/new"]);
     assert!(api.iter().all(|r| r.token == "token-me-again"));
+}
+
+#[test]
+fn a_server_that_is_never_reached_ends_the_join_with_words() {
+    let mut host = Host::new();
+    host.take();
+    for attempt in 1..FIRST_CONNECT_ATTEMPTS {
+        host.input(Input::SocketClosed(1006));
+        assert_eq!(host.call.status(), &CallStatus::Reconnecting, "attempt {attempt}");
+        host.advance(u64::from(MAX_RECONNECT_DELAY_MS));
+        assert!(host.take().contains(&Output::Socket(SocketOp::Connect)), "attempt {attempt} retries");
+    }
+    host.input(Input::SocketClosed(1006));
+    let CallStatus::Failed(words) = host.call.status() else { panic!("{:?}", host.call.status()) };
+    assert!(words.starts_with("Can't reach the meeting server") && words.contains("join again"), "{words}");
+    host.advance(60_000);
+    assert!(!host.take().contains(&Output::Socket(SocketOp::Connect)), "gives up");
+
+    // Once in the call, a lost server is retried for as long as it takes.
+    let mut host = Host::new();
+    host.join(&[]);
+    for _ in 0..2 * FIRST_CONNECT_ATTEMPTS {
+        host.input(Input::SocketClosed(1006));
+        host.advance(u64::from(MAX_RECONNECT_DELAY_MS));
+        assert!(host.take().contains(&Output::Socket(SocketOp::Connect)));
+    }
+    assert_eq!(host.call.status(), &CallStatus::Reconnecting);
 }
 
 #[test]
