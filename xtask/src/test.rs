@@ -60,6 +60,8 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             bail!("crates/e2e is missing");
         }
         build_app(route)?;
+        // The Worker's test runs `cargo xtask worker dev --no-build` on this build of it.
+        crate::worker::build_worker(root, crate::worker::setup_worker(root)?)?;
         // The host suite's build, asked again with the same features, builds nothing new. Its
         // e2e test binaries run directly: a `--test` filter would resolve features anew and
         // rebuild half the workspace.

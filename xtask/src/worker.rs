@@ -32,27 +32,45 @@ pub const DEV_LISTEN: &str = "127.0.0.1:8787";
 /// How long `wrangler dev` may take to answer `/healthz`.
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// Settings passed from the environment to the Worker (`.dev.vars`), when set.
-const DEV_VARS: &[&str] =
-    &["CALLS_APP_ID", "CALLS_APP_SECRET", "CALLS_API_URL", "TURN_SERVICE_ID", "TURN_SERVICE_TOKEN", "TURN_API_URL", "SATSUMA_TOKEN_KEY"];
+const DEV_VARS: &[&str] = &[
+    "CALLS_APP_ID",
+    "CALLS_APP_SECRET",
+    "CALLS_API_URL",
+    "TURN_SERVICE_ID",
+    "TURN_SERVICE_TOKEN",
+    "TURN_API_URL",
+    "SATSUMA_TOKEN_KEY",
+    "ALLOWED_ORIGINS",
+];
+
+/// How `worker dev` is called.
+const DEV_USAGE: &str = "cargo xtask worker dev [--listen 127.0.0.1:PORT] [--no-build]";
 
 /// Runs `cargo xtask worker <build|dev> [--listen ADDR]`.
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("build") => build(root, setup_worker(root)?).map(drop),
         Some("dev") => {
-            let listen = match args.get(1..) {
-                Some([flag, addr]) if flag == "--listen" => addr.clone(),
-                Some([]) | None => DEV_LISTEN.to_owned(),
-                Some(other) => bail!("unexpected arguments {other:?}; usage: cargo xtask worker dev [--listen 127.0.0.1:PORT]"),
-            };
-            dev(root, &listen)
+            let (mut listen, mut fresh_build) = (DEV_LISTEN.to_owned(), true);
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                match (arg.as_str(), rest.clone().next()) {
+                    ("--listen", Some(addr)) => {
+                        listen = addr.clone();
+                        rest.next();
+                    }
+                    ("--no-build", _) => fresh_build = false,
+                    _ => bail!("unexpected argument {arg:?}; usage: {DEV_USAGE}"),
+                }
+            }
+            dev(root, &listen, fresh_build)
         }
-        _ => bail!("usage: cargo xtask worker build | cargo xtask worker dev [--listen 127.0.0.1:PORT]"),
+        _ => bail!("usage: cargo xtask worker build | {DEV_USAGE}"),
     }
 }
 
 /// The default setup plus the worker's own tools.
-fn setup_worker(root: &Path) -> anyhow::Result<WasmRoute> {
+pub fn setup_worker(root: &Path) -> anyhow::Result<WasmRoute> {
     let route = setup::run(root)?;
     step("worker-build", || setup::cargo_install("worker-build", "worker-build", WORKER_BUILD_VERSION, true))?;
     step("wrangler (npm)", || setup::npm_tool(root, WRANGLER, "wrangler", "4.86.0"))?;
@@ -86,6 +104,11 @@ fn wasm32_libdir() -> anyhow::Result<()> {
 /// Builds `dist/` and the worker into `crates/worker/build/`; returns the wasm's path.
 fn build(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
     build_app(route)?;
+    build_worker(root, route)
+}
+
+/// Builds the worker alone (its assets are whatever `dist/` holds); returns the wasm's path.
+pub fn build_worker(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
     let tools = root.join(TOOLS_BIN);
     let bindgen = which("wasm-bindgen").context("wasm-bindgen is not on PATH; run `cargo xtask setup`")?;
     step("worker (worker-build --release)", || {
@@ -107,12 +130,16 @@ fn build(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
     Ok(wasm)
 }
 
-/// `cargo xtask worker dev`: build, then `wrangler dev` on `listen` with the settings
-/// from the environment, until Ctrl-C.
-fn dev(root: &Path, listen: &str) -> anyhow::Result<()> {
+/// `cargo xtask worker dev`: build (unless `--no-build`: the tests build once and start
+/// many), then `wrangler dev` on `listen` with the settings from the environment, until
+/// Ctrl-C.
+fn dev(root: &Path, listen: &str, fresh_build: bool) -> anyhow::Result<()> {
     let (host, port) = listen.rsplit_once(':').context("--listen wants HOST:PORT")?;
-    let route = setup_worker(root)?;
-    build(root, route)?;
+    if fresh_build {
+        build(root, setup_worker(root)?)?;
+    } else if !root.join(CRATE_DIR).join("build/index.js").is_file() {
+        bail!("--no-build, but the worker is not built: run `cargo xtask worker build`");
+    }
     // Outside the repository, so secrets are never committed; wrangler's local state too.
     let scratch = std::env::temp_dir().join(format!("satsuma-worker-dev-{port}"));
     std::fs::create_dir_all(&scratch)?;

@@ -92,17 +92,33 @@ impl Browser {
         self.join_here(name).await
     }
 
-    /// On the prejoin page already open: types `name` and presses Join.
-    pub async fn join_here(&self, name: &str) -> anyhow::Result<()> {
-        let label = self
+    /// Opens the landing page, types `room` into "Or join a room by name" and opens it:
+    /// the way in on a static host without an SPA fallback.
+    pub async fn open_room_from_landing(&self, room: &str) -> anyhow::Result<()> {
+        self.open("/").await?;
+        let input = self.labelled("Or join a room by name").await?;
+        input.send_keys(room).await?;
+        self.button("Open room").await?.click().await?;
+        Ok(())
+    }
+
+    /// The form field whose `<label>` reads `label`.
+    async fn labelled(&self, label: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        let xpath = format!("//label[normalize-space()='{label}']");
+        let label_el = self
             .client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath("//label[normalize-space()='Your name']"))
+            .for_element(Locator::XPath(&xpath))
             .await
-            .context("no field labelled 'Your name'")?;
-        let id = label.attr("for").await?.context("the label has no `for`")?;
-        let input = self.client.find(Locator::Id(&id)).await?;
+            .with_context(|| format!("no field labelled {label:?}"))?;
+        let id = label_el.attr("for").await?.context("the label has no `for`")?;
+        Ok(self.client.find(Locator::Id(&id)).await?)
+    }
+
+    /// On the prejoin page already open: types `name` and presses Join.
+    pub async fn join_here(&self, name: &str) -> anyhow::Result<()> {
+        let input = self.labelled("Your name").await?;
         input.clear().await?;
         input.send_keys(name).await?;
         self.eval(crate::scripts::INSTRUMENT).await?;
