@@ -3,6 +3,7 @@
 //! Every command calls `setup` first, which installs only what is missing.
 
 mod bench;
+mod deploy;
 mod fuzz;
 mod process;
 mod python_env;
@@ -28,7 +29,8 @@ commands:
   bench [what]   benchmarks; what = sfu | join | size | all (default all)
   fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
   worker build   the app plus the API as a Cloudflare Worker (crates/worker/build)
-  worker dev [--listen 127.0.0.1:PORT]  build, then `wrangler dev` locally (no account), :8787
+  worker dev [--listen 127.0.0.1:PORT] [--no-build]  build, then `wrangler dev` locally (no account), :8787
+  deploy [worker|pages] [--dry-run] [--project NAME] [--api-url URL]  the wrangler commands for Cloudflare, printed or run
 ";
 
 fn main() {
@@ -50,6 +52,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("worker") => worker::run(&root, &args[1..]),
+        Some("deploy") => deploy::run(&root, &args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
