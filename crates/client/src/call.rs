@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest};
-use satsuma_protocol::room::{ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, Welcome};
+use satsuma_protocol::room::{ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, Welcome, CLIENT_HEARTBEAT_MS};
 
 use crate::api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 use crate::exchange::Exchange;
@@ -242,6 +242,8 @@ impl Call {
         }
         self.socket_open = true;
         self.reconnects = 0;
+        self.timers.retain(|t| *t != Timer::Heartbeat);
+        self.timers.set(self.now + CLIENT_HEARTBEAT_MS, Timer::Heartbeat);
         let join = ClientMessage::Join { name: self.config.name.clone(), resume_token: self.resume_token.clone() };
         self.send(join);
     }
@@ -455,6 +457,11 @@ impl Call {
             Timer::Requeue(generation, op) if self.current(generation) => {
                 self.queue.requeue(op);
                 self.pump();
+            }
+            // A closed socket drops the beat; the next open starts it again.
+            Timer::Heartbeat if self.socket_open => {
+                self.send(ClientMessage::Ping);
+                self.timers.set(self.now + CLIENT_HEARTBEAT_MS, Timer::Heartbeat);
             }
             _ => {}
         }

@@ -15,6 +15,8 @@ pub(crate) enum Timer {
     Requeue(u32, Operation),
     /// Stop waiting for `tracks/close` on leave.
     LeaveDeadline,
+    /// Send the room a `ping`, so a host without WebSocket pings sees we are alive.
+    Heartbeat,
 }
 
 /// Deadlines in milliseconds, soonest first when polled.

@@ -7,7 +7,7 @@ use satsuma_client::{
     FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
 };
 use satsuma_protocol::calls::CloseTracksResponse;
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage};
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage, CLIENT_HEARTBEAT_MS};
 use support::{api_error, joined, left, person, pull_results, tracks_answer, welcome, Host};
 
 const AV: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
@@ -435,4 +435,20 @@ fn a_failure_after_joining_releases_the_socket_and_the_peer() {
     let outputs = host.take();
     assert!(outputs.contains(&Output::Peer(2, PeerOp::Close)), "{outputs:?}");
     assert!(outputs.contains(&Output::Socket(SocketOp::Close)));
+}
+
+#[test]
+fn an_open_socket_carries_a_heartbeat_and_a_closed_one_does_not() {
+    let beats = |host: &mut Host| host.take_sent().iter().filter(|m| **m == ClientMessage::Ping).count();
+    let mut host = Host::new();
+    host.join(&[]);
+    host.take();
+    host.advance(CLIENT_HEARTBEAT_MS * 3);
+    assert_eq!(beats(&mut host), 3, "one ping per beat");
+    host.input(Input::SocketClosed(1006));
+    host.advance(CLIENT_HEARTBEAT_MS * 2);
+    host.input(Input::SocketOpened);
+    assert_eq!(beats(&mut host), 0, "no beat while closed, and none at once on reopening");
+    host.advance(CLIENT_HEARTBEAT_MS);
+    assert_eq!(beats(&mut host), 1, "one beat again, not two timers");
 }

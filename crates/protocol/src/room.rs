@@ -27,6 +27,10 @@ use serde::{Deserialize, Serialize};
 /// The protocol version this module describes (`?v=1` on the WebSocket URL).
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// How often a joined client sends `ping` on its own. The server also pings at the
+/// WebSocket level, but a Worker cannot, so there this is how silence is noticed.
+pub const CLIENT_HEARTBEAT_MS: u64 = 10_000;
+
 /// A participant id assigned by the server, unique within a room.
 pub type ParticipantId = String;
 

@@ -1,6 +1,7 @@
 //! The Worker's settings, read from its environment (wrangler.toml `[vars]` and secrets).
 //! The names are those of `satsuma serve` and of Cloudflare's Orange Meets.
 
+use satsuma_protocol::room::CLIENT_HEARTBEAT_MS;
 use satsuma_protocol::secret::Secret;
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::origins::AllowedOrigins;
@@ -117,10 +118,9 @@ impl Limits {
                 max_tracks: number(env, "SATSUMA_MAX_TRACKS", d.max_tracks),
                 max_chat_chars: number(env, "SATSUMA_MAX_CHAT_CHARS", d.max_chat_chars).max(1),
                 chat_history: number(env, "SATSUMA_CHAT_HISTORY", d.chat_history),
-                // A Worker cannot send WebSocket pings, and the app sends no heartbeat of its
-                // own, so silence says nothing here: the runtime reports dead sockets as
-                // closes instead. (A client `ping` every few seconds would restore it.)
-                stale_after_ms: u64::MAX / 4,
+                // A Worker cannot send WebSocket pings: the clients' own `ping`s (one per
+                // CLIENT_HEARTBEAT_MS) are what it hears, so three missed beats mean gone.
+                stale_after_ms: number(env, "SATSUMA_STALE_SECS", 3 * CLIENT_HEARTBEAT_MS / 1000).max(1) * 1000,
                 resume_grace_ms: number(env, "SATSUMA_RESUME_SECS", d.resume_grace_ms / 1000) * 1000,
                 join_timeout_ms: d.join_timeout_ms,
             },

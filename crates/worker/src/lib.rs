@@ -14,8 +14,8 @@
 //!
 //! Where it differs from `satsuma serve`, by the nature of the platform:
 //! - no limit on the number of rooms: each room is its own object;
-//! - no WebSocket pings (a Worker cannot send them), so silent sockets are not timed out;
-//!   the runtime reports dead ones as closes;
+//! - no WebSocket pings (a Worker cannot send them): a participant is gone after three
+//!   missed heartbeats, the `ping` every client sends each `CLIENT_HEARTBEAT_MS`;
 //! - `SATSUMA_TOKEN_KEY` is required: every object must verify every other's tokens.
 //!
 //! Everything is wasm32-only: on the host the crate is empty, so host builds and tests of

@@ -24,7 +24,7 @@ pub const ROOM_BINDING: &str = "ROOMS";
 pub const ROOM_HEADER: &str = "X-Satsuma-Room";
 /// Header carrying the verified participant id of a proxy request.
 pub const PARTICIPANT_HEADER: &str = "X-Satsuma-Participant";
-/// Alarms further out than this are not set (a stale timeout the Worker does not use).
+/// Alarms further out than this are not set: nothing in a room waits that long.
 const MAX_ALARM_MS: u64 = 24 * 3600 * 1000;
 
 /// The room's Durable Object.
