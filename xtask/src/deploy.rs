@@ -36,6 +36,8 @@ pub struct Settings {
     pub secrets_set: Vec<&'static str>,
     /// `CALLS_API_URL`, if set: a plain variable.
     pub calls_api_url: Option<String>,
+    /// `TURN_API_URL`, if set: a plain variable.
+    pub turn_api_url: Option<String>,
     /// `ALLOWED_ORIGINS`, if set: overrides the Pages origin.
     pub allowed_origins: Option<String>,
     /// The Pages project.
@@ -67,8 +69,10 @@ pub fn plan(shape: Shape, settings: &Settings) -> Vec<Step> {
         }
     }
     let mut deploy: Vec<String> = vec!["wrangler".into(), "deploy".into()];
-    if let Some(url) = &settings.calls_api_url {
-        deploy.extend(["--var".into(), format!("CALLS_API_URL:{url}")]);
+    for (name, value) in [("CALLS_API_URL", &settings.calls_api_url), ("TURN_API_URL", &settings.turn_api_url)] {
+        if let Some(url) = value {
+            deploy.extend(["--var".into(), format!("{name}:{url}")]);
+        }
     }
     let pages_origin = format!("https://{}.pages.dev", settings.project);
     let origins = match shape {
@@ -144,6 +148,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let settings = Settings {
         secrets_set: SECRETS.iter().copied().filter(|n| env(n).is_some()).collect(),
         calls_api_url: env("CALLS_API_URL"),
+        turn_api_url: env("TURN_API_URL"),
         allowed_origins: env("ALLOWED_ORIGINS"),
         project: project.unwrap_or_else(|| "satsuma".into()),
         api_url,
@@ -157,7 +162,9 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
             };
             println!("# {title}\n{}", render(&plan(shape, &settings)));
         }
-        println!("# `wrangler` is setup's: export PATH=\"$PWD/{TOOLS_BIN}:$PATH\". It reads CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID.");
+        println!(
+            "# `wrangler` is setup's: export PATH=\"$PWD/{TOOLS_BIN}:$PATH\". It reads CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID."
+        );
         if !settings.secrets_set.contains(&"SATSUMA_TOKEN_KEY") {
             println!("# SATSUMA_TOKEN_KEY is unset: make one with `export SATSUMA_TOKEN_KEY=$(openssl rand -hex 32)`.");
         }
@@ -234,6 +241,7 @@ mod tests {
         Settings {
             secrets_set: vec!["SATSUMA_TOKEN_KEY", "CALLS_APP_ID", "CALLS_APP_SECRET"],
             calls_api_url: None,
+            turn_api_url: None,
             allowed_origins: None,
             project: "meet".into(),
             api_url: Some("https://satsuma.acme.workers.dev".into()),

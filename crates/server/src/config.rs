@@ -133,7 +133,8 @@ pub struct ServeArgs {
 
 /// One `--allowed-origin` entry, checked by the shared rule.
 fn origin_entry(entry: &str) -> Result<String, String> {
-    satsuma_room::origins::AllowedOrigins::from_entries([entry]).map(|_| entry.trim().to_owned()).map_err(|e| e.to_string())
+    // An entry may itself hold several, separated by spaces, as the Worker's variable may.
+    satsuma_room::origins::AllowedOrigins::parse(entry).map(|_| entry.trim().to_owned()).map_err(|e| e.to_string())
 }
 
 /// Options of `satsuma sfu`.

@@ -80,7 +80,7 @@ impl Limits {
             new_session_rate: args.new_session_rate.max(1),
             max_sessions_per_participant: args.max_sessions_per_participant.max(1),
             // Each entry was checked when the command line was parsed.
-            allowed_origins: AllowedOrigins::from_entries(args.allowed_origins.iter().map(String::as_str)).unwrap_or_default(),
+            allowed_origins: AllowedOrigins::parse(&args.allowed_origins.join(",")).unwrap_or_default(),
         }
     }
 

@@ -93,6 +93,11 @@ fn the_command_line_checks_each_origin() {
     let cli = satsuma_server::config::Cli::try_parse_from(["satsuma", "serve", "--allowed-origin", "https://a.example,https://b.example"]);
     let satsuma_server::config::Command::Serve(args) = cli.unwrap().command else { panic!("not serve") };
     assert_eq!(args.allowed_origins, ["https://a.example", "https://b.example"]);
+    let spaced =
+        satsuma_server::config::Cli::try_parse_from(["satsuma", "serve", "--allowed-origin", "https://a.example https://b.example"]);
+    let satsuma_server::config::Command::Serve(args) = spaced.unwrap().command else { panic!("not serve") };
+    let limits = satsuma_server::limits::Limits::from_args(&args);
+    assert!(limits.allowed_origins.check(Some("https://b.example"), Some("api.example")).is_ok());
     let bad = satsuma_server::config::Cli::try_parse_from(["satsuma", "serve", "--allowed-origin", "a.example/path"]);
     assert!(bad.unwrap_err().to_string().contains("is not an origin"));
 }
