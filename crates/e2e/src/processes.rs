@@ -116,9 +116,8 @@ async fn start_serve(args: &[&str]) -> anyhow::Result<(Child, String)> {
     Ok((server, url))
 }
 
-/// A plain static file server (Python's) for `dir` on a free port: no SPA fallback, no API.
-async fn start_static(dir: &Path) -> anyhow::Result<(Child, String)> {
-    let port = free_port()?;
+/// A plain static file server (Python's) for `dir` on `port`: no SPA fallback, no API.
+async fn start_static(dir: &Path, port: u16) -> anyhow::Result<(Child, String)> {
     let mut cmd = Command::new("python3");
     cmd.args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
         .arg(dir)
@@ -177,13 +176,7 @@ impl Harness {
         let site_origin = format!("http://127.0.0.1:{site_port}");
         let (server, api) = start_serve(&["--allowed-origin", &site_origin]).await?;
         let dir = site_dir(&api)?;
-        let mut cmd = Command::new("python3");
-        cmd.args(["-m", "http.server", "--bind", "127.0.0.1", &site_port.to_string(), "--directory"])
-            .arg(&dir.0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut site = spawn(cmd, "python3 -m http.server")?;
-        wait_for_port(&site_origin, "the static site", &mut site, Duration::from_secs(30)).await?;
+        let (site, _) = start_static(&dir.0, site_port).await?;
         Self::finish(vec![server, site], site_origin, api, vec![dir]).await
     }
 
@@ -191,7 +184,7 @@ impl Harness {
     /// API does not allow; the URL of its landing page.
     pub async fn foreign_site(&mut self) -> anyhow::Result<String> {
         let dir = site_dir(&self.api_url)?;
-        let (site, url) = start_static(&dir.0).await?;
+        let (site, url) = start_static(&dir.0, free_port()?).await?;
         self.children.push(site);
         self.scratch.push(dir);
         Ok(url)
