@@ -5,6 +5,7 @@
 mod bench;
 mod deploy;
 mod fuzz;
+mod minify;
 mod process;
 mod python_env;
 mod run;

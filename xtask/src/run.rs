@@ -18,6 +18,7 @@ pub const LISTEN: &str = "127.0.0.1:8080";
 /// Builds the release bundle into `dist/`, then writes brotli and gzip copies of its hashed
 /// assets so that `satsuma serve` sends them as they are instead of compressing per request.
 pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
+    let root = std::env::current_dir()?;
     step("app (trunk build --release)", || {
         let mut trunk = route.command("trunk");
         trunk.args(["build", "--release"]);
@@ -29,6 +30,8 @@ pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
         }
         process::run(&mut trunk)
     })?;
+    // trunk minifies HTML and CSS but ships wasm-bindgen's JS as written.
+    step("minified JS glue (esbuild)", || crate::minify::minify_js(&root, Path::new("dist")))?;
     step("precompressed assets (brotli, gzip)", || precompress(Path::new("dist")))
 }
 

@@ -19,6 +19,8 @@ const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];
 /// binaryen from npm: Debian's wasm-opt 108 corrupts the externref table of our bundle
 /// ("WebAssembly.Table.set(): Argument 1 is invalid"), 132 does not.
 const BINARYEN: &str = "binaryen@132.0.0";
+/// esbuild from npm: minifies the app's JS glue, and worker-build 0.8.7 was made with it.
+pub const ESBUILD: &str = "esbuild@0.28.2";
 /// Debian packages for building std for wasm32 when rustup has no wasm32 target.
 /// `rust-web-llvm` holds the `rust-lld` link, which needs `lld-22` to resolve.
 const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
@@ -43,6 +45,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
         cargo_install("wasm-bindgen-cli", "wasm-bindgen", &bindgen, false)
     })?;
     step("wasm-opt (npm binaryen)", || npm_tool(root, BINARYEN, "wasm-opt", "version 132"))?;
+    step("esbuild (npm)", || npm_tool(root, ESBUILD, "esbuild", "0.28.2"))?;
     step("aiortc (python venv for the SFU interop test)", || crate::python_env::install_aiortc(root))?;
     step("crates for wasm32 (cargo fetch)", || {
         // trunk builds offline; build-std also needs std's own crates.io dependencies.

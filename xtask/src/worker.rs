@@ -23,8 +23,6 @@ use crate::wasm_env::{WasmRoute, TOOLS_BIN};
 const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// wrangler 4.86 still runs on Node 20.
 const WRANGLER: &str = "wrangler@4.86.0";
-/// The esbuild worker-build 0.8.7 was made with.
-const ESBUILD: &str = "esbuild@0.28.2";
 /// The worker crate, relative to the repository root.
 const CRATE_DIR: &str = "crates/worker";
 /// Where `wrangler dev` listens unless `--listen` says otherwise.
@@ -74,7 +72,6 @@ pub fn setup_worker(root: &Path) -> anyhow::Result<WasmRoute> {
     let route = setup::run(root)?;
     step("worker-build", || setup::cargo_install("worker-build", "worker-build", WORKER_BUILD_VERSION, true))?;
     step("wrangler (npm)", || setup::npm_tool(root, WRANGLER, "wrangler", "4.86.0"))?;
-    step("esbuild (npm)", || setup::npm_tool(root, ESBUILD, "esbuild", "0.28.2"))?;
     if route == WasmRoute::DebianBuildStd {
         step("wasm32 libdir for worker-build", wasm32_libdir)?;
     }
