@@ -92,3 +92,24 @@ async fn a_missing_device_is_a_typed_error() {
     let err = media::get_user_media(&request).await.expect_err("no such device");
     assert_eq!(err, media::MediaError::Overconstrained);
 }
+
+/// Our wasm-streams (crates/wasm-streams, patched in for server_fn): a Rust stream through a
+/// web `ReadableStream` and back keeps its chunks in order, and an error ends it.
+#[wasm_bindgen_test]
+async fn readable_stream_round_trip() {
+    use futures::StreamExt;
+    use wasm_bindgen::JsValue;
+    use wasm_streams::ReadableStream;
+
+    let chunks = futures::stream::iter([1.0, 2.0, 3.0].map(|n| Ok(JsValue::from_f64(n))));
+    let raw = ReadableStream::from_stream(chunks).into_raw();
+    let back: Vec<f64> =
+        ReadableStream::from_raw(raw).into_stream().map(|c| c.expect("a chunk").as_f64().expect("a number")).collect().await;
+    assert_eq!(back, [1.0, 2.0, 3.0]);
+
+    let failing = futures::stream::iter([Ok(JsValue::from_f64(1.0)), Err(JsValue::from_str("boom")), Ok(JsValue::from_f64(2.0))]);
+    let back: Vec<Result<JsValue, JsValue>> =
+        ReadableStream::from_raw(ReadableStream::from_stream(failing).into_raw()).into_stream().collect().await;
+    assert_eq!(back.len(), 2);
+    assert_eq!(back[1].as_ref().err().and_then(JsValue::as_string).as_deref(), Some("boom"));
+}
