@@ -1,46 +1,216 @@
-//! Minifies the wasm-bindgen JS glue that trunk ships as it is, and keeps index.html's
-//! subresource-integrity hash for it true.
+//! Shrinks what trunk ships beyond what trunk does: short names between the wasm and its JS
+//! glue, a minified glue, and index.html's subresource-integrity hashes kept true.
+//!
+//! wasm-bindgen names every import after the web API and a 16-digit hash
+//! (`__wbg_setRemoteDescription_<hash>`), and every closure export after its full Rust
+//! type. Those names sit in the wasm and again in the JS, some 220 of them, and the hashes
+//! do not compress. binaryen renames them to one or two letters and reports the mapping;
+//! the glue is rewritten to match.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
 use base64::Engine as _;
 use sha2::{Digest, Sha384};
+use wasmparser::{Parser, Payload};
 
 use crate::process;
 use crate::wasm_env::TOOLS_BIN;
 
-/// Minifies every hashed `.js` in `dist` in place with esbuild, then swaps its `sha384-…`
-/// integrity value in `index.html` for the new one.
-pub fn minify_js(root: &Path, dist: &Path) -> anyhow::Result<()> {
+/// Renames the app's imports and exports, rewrites and minifies its JS glue, and updates
+/// the integrity hashes of both in `dist/index.html`.
+pub fn minify(root: &Path, dist: &Path) -> anyhow::Result<()> {
     let index_path = dist.join("index.html");
     let mut index = std::fs::read_to_string(&index_path).context("dist/index.html is missing")?;
+    let (js, wasm) = app_files(dist)?;
+    let (js_before, wasm_before) = (std::fs::read(&js)?, std::fs::read(&wasm)?);
+
+    let names = minify_wasm_names(root, &wasm)?;
+    let glue = rename_in_glue(&String::from_utf8(js_before.clone())?, &names)?;
+    std::fs::write(&js, glue)?;
+    let minified = js.with_extension("min.js");
     let esbuild = root.join(TOOLS_BIN).join("esbuild");
-    for entry in std::fs::read_dir(dist)?.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|ext| ext != "js") {
-            continue;
-        }
-        let before = std::fs::read(&path)?;
-        let minified = path.with_extension("min.js");
-        process::run(
-            Command::new(&esbuild)
-                .arg(&path)
-                .args(["--minify", "--format=esm", "--log-level=warning"])
-                .arg(format!("--outfile={}", minified.display())),
-        )?;
-        std::fs::rename(&minified, &path)?;
-        let after = std::fs::read(&path)?;
-        let (old, new) = (integrity(&before), integrity(&after));
+    process::run(
+        Command::new(esbuild)
+            .arg(&js)
+            .args(["--minify", "--format=esm", "--log-level=warning"])
+            .arg(format!("--outfile={}", minified.display())),
+    )?;
+    std::fs::rename(&minified, &js)?;
+
+    let (js_after, wasm_after) = (std::fs::read(&js)?, std::fs::read(&wasm)?);
+    for ((path, before), after) in [(&js, &js_before), (&wasm, &wasm_before)].into_iter().zip([&js_after, &wasm_after]) {
+        let (old, new) = (integrity(before), integrity(after));
         if !index.contains(&old) {
             bail!("index.html has no integrity {old} for {}", path.display());
         }
         index = index.replace(&old, &new);
-        println!("    {}: {} → {} B", entry.file_name().to_string_lossy(), before.len(), after.len());
+        println!("    {}: {} → {} B", path.file_name().unwrap_or_default().to_string_lossy(), before.len(), after.len());
     }
-    std::fs::write(&index_path, index)?;
+    // trunk's hash in the names is of what it wrote. A name must change whenever the bytes
+    // do, or a browser holding a cached copy under the old name would fail its integrity.
+    let old_stem = js.file_stem().map(|s| s.to_string_lossy().into_owned()).context("no JS file stem")?;
+    let new_stem = renamed_stem(&old_stem, &[&js_after, &wasm_after]);
+    for (path, suffix) in [(&js, ".js"), (&wasm, "_bg.wasm")] {
+        std::fs::rename(path, dist.join(format!("{new_stem}{suffix}")))?;
+    }
+    if !index.contains(&old_stem) {
+        bail!("index.html never names {old_stem}");
+    }
+    std::fs::write(&index_path, index.replace(&old_stem, &new_stem))?;
     Ok(())
+}
+
+/// `<name>-<hash>` with trunk's 16 hex digits replaced by the start of the contents' SHA-384.
+fn renamed_stem(stem: &str, contents: &[&[u8]]) -> String {
+    let mut digest = Sha384::new();
+    for bytes in contents {
+        digest.update(bytes);
+    }
+    let hex: String = digest.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let name = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
+    format!("{name}-{hex}")
+}
+
+/// The app's JS glue and its `_bg.wasm` in `dist`.
+fn app_files(dist: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let (mut js, mut wasm) = (Vec::new(), Vec::new());
+    for entry in std::fs::read_dir(dist)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with("_bg.wasm") {
+            wasm.push(entry.path());
+        } else if name.ends_with(".js") {
+            js.push(entry.path());
+        }
+    }
+    match (js.as_slice(), wasm.as_slice()) {
+        ([js], [wasm]) => Ok((js.clone(), wasm.clone())),
+        _ => bail!("expected one .js and one _bg.wasm in {}, found {js:?} and {wasm:?}", dist.display()),
+    }
+}
+
+/// What binaryen renamed: import names, export names, and the one import module.
+#[derive(Debug, Default, PartialEq)]
+pub struct Names {
+    /// The import module before (wasm-bindgen's `./<name>_bg.js`) and after.
+    pub module: (String, String),
+    /// Old import name to new.
+    pub imports: HashMap<String, String>,
+    /// Old export name to new.
+    pub exports: HashMap<String, String>,
+}
+
+/// What the wasm may use: rustc's wasm32 defaults, as trunk's own wasm-opt pass sees them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-reference-types",
+    "--enable-sign-ext",
+    // binaryen 132 writes imports of one module in the compact encoding unless told not
+    // to, and browsers refuse to compile that yet.
+    "--disable-compact-imports",
+];
+
+/// Runs binaryen's `--minify-imports-and-exports-and-modules` on `wasm` in place.
+fn minify_wasm_names(root: &Path, wasm: &Path) -> anyhow::Result<Names> {
+    let wasm_opt = root.join(TOOLS_BIN).join("wasm-opt");
+    let out = wasm.with_extension("names.wasm");
+    let output = Command::new(&wasm_opt)
+        .arg(wasm)
+        .args(WASM_FEATURES)
+        .args(["--minify-imports-and-exports-and-modules", "-o"])
+        .arg(&out)
+        .output()
+        .with_context(|| format!("cannot run {}", wasm_opt.display()))?;
+    if !output.status.success() {
+        bail!("wasm-opt failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let bytes = std::fs::read(&out)?;
+    std::fs::rename(&out, wasm)?;
+    let mut names = parse_mapping(&String::from_utf8_lossy(&output.stdout))?;
+    names.module.1 = single_import_module(&bytes)?;
+    Ok(names)
+}
+
+/// binaryen's mapping: `{"imports": [[module, old, new], …], "exports": [[old, new], …]}`.
+pub fn parse_mapping(json: &str) -> anyhow::Result<Names> {
+    let value: serde_json::Value = serde_json::from_str(json).context("wasm-opt printed no mapping")?;
+    let rows = |key: &str| value[key].as_array().cloned().unwrap_or_default();
+    let text = |row: &serde_json::Value, i: usize| row[i].as_str().map(str::to_owned).with_context(|| format!("bad mapping row {row}"));
+    let mut names = Names::default();
+    for row in rows("imports") {
+        let module = text(&row, 0)?;
+        if names.module.0.is_empty() {
+            names.module.0 = module;
+        } else if names.module.0 != module {
+            bail!("imports from two modules, {} and {module}: the glue rewrite expects one", names.module.0);
+        }
+        names.imports.insert(text(&row, 1)?, text(&row, 2)?);
+    }
+    for row in rows("exports") {
+        names.exports.insert(text(&row, 0)?, text(&row, 1)?);
+    }
+    if names.imports.is_empty() {
+        bail!("wasm-opt renamed no imports");
+    }
+    Ok(names)
+}
+
+/// The module every import of the renamed wasm comes from.
+fn single_import_module(wasm: &[u8]) -> anyhow::Result<String> {
+    let mut modules = Vec::<String>::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::ImportSection(reader) = payload? {
+            for import in reader.into_imports() {
+                let module = import?.module.to_owned();
+                if !modules.contains(&module) {
+                    modules.push(module);
+                }
+            }
+        }
+    }
+    match modules.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => bail!("the renamed wasm imports from {modules:?}, expected one module"),
+    }
+}
+
+/// The glue with every import key, the module key and every `wasm.<export>` renamed.
+/// Fails when an old name is left, or when the glue uses an export the mapping lacks.
+pub fn rename_in_glue(glue: &str, names: &Names) -> anyhow::Result<String> {
+    let (old_module, new_module) = &names.module;
+    let quoted = format!("\"{old_module}\"");
+    if !glue.contains(&quoted) {
+        bail!("the glue never names the import module {quoted}");
+    }
+    let glue = glue.replace(&quoted, &format!("\"{new_module}\""));
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(glue.len());
+    let mut rest = glue.as_str();
+    while let Some(start) = rest.find(is_ident) {
+        let len = rest[start..].find(|c| !is_ident(c)).unwrap_or(rest.len() - start);
+        let (before, token) = (&rest[..start], &rest[start..start + len]);
+        out.push_str(before);
+        let export_access = out.ends_with("wasm.");
+        match (names.imports.get(token), names.exports.get(token)) {
+            (_, Some(new)) if export_access => out.push_str(new),
+            (Some(new), _) if !export_access => out.push_str(new),
+            _ if export_access && !names.exports.values().any(|n| n == token) => {
+                bail!("the glue uses the export `{token}`, which the renamed wasm does not have")
+            }
+            _ => out.push_str(token),
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    if let Some(old) = names.imports.keys().find(|old| out.contains(old.as_str())) {
+        bail!("the import `{old}` is still in the glue after renaming");
+    }
+    Ok(out)
 }
 
 /// The `integrity` attribute value trunk writes: `sha384-` and the base64 digest.
@@ -50,7 +220,73 @@ fn integrity(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::integrity;
+    use super::*;
+
+    const MAPPING: &str = r#"{
+ "imports": [
+  ["./app_bg.js", "__wbg_log_0123456789abcdef", "a"],
+  ["./app_bg.js", "__wbg_now_fedcba9876543210", "b"]
+ ],
+"exports": [
+  ["memory", "c"], ["__wbindgen_malloc", "d"]
+ ]
+}"#;
+
+    const GLUE: &str = r#"function __wbg_get_imports() {
+    const import0 = {
+        __proto__: null,
+        __wbg_log_0123456789abcdef: function(arg0) { console.log(arg0); },
+        __wbg_now_fedcba9876543210: function() { return Date.now(); },
+    };
+    return { __proto__: null, "./app_bg.js": import0 };
+}
+function alloc(n) { const memory = 1; return wasm.__wbindgen_malloc(n) + wasm.memory.buffer.byteLength + memory; }
+"#;
+
+    fn names() -> Names {
+        let mut names = parse_mapping(MAPPING).expect("mapping");
+        names.module.1 = "a".to_owned();
+        names
+    }
+
+    #[test]
+    fn parses_binaryens_mapping() {
+        let names = names();
+        assert_eq!(names.module, ("./app_bg.js".to_owned(), "a".to_owned()));
+        assert_eq!(names.imports["__wbg_now_fedcba9876543210"], "b");
+        assert_eq!(names.exports["memory"], "c");
+    }
+
+    #[test]
+    fn renames_import_keys_the_module_and_export_accesses_only() {
+        let glue = rename_in_glue(GLUE, &names()).expect("renamed");
+        assert!(glue.contains("        a: function(arg0)"), "{glue}");
+        assert!(glue.contains("        b: function()"), "{glue}");
+        assert!(glue.contains(r#""a": import0"#), "{glue}");
+        // `memory` the local variable keeps its name; `wasm.memory` the export is renamed.
+        assert!(glue.contains("return wasm.d(n) + wasm.c.buffer.byteLength + memory;"), "{glue}");
+    }
+
+    #[test]
+    fn refuses_a_glue_that_uses_an_unmapped_export() {
+        let glue = GLUE.replace("wasm.memory", "wasm.__wbindgen_free");
+        let err = rename_in_glue(&glue, &names()).expect_err("unmapped export");
+        assert!(err.to_string().contains("__wbindgen_free"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_mapping_from_two_modules() {
+        let mapping = MAPPING.replacen("./app_bg.js", "./other.js", 1);
+        assert!(parse_mapping(&mapping).is_err());
+    }
+
+    #[test]
+    fn renamed_stems_follow_the_contents() {
+        let a = renamed_stem("satsuma-app-9832ffe50eb86534", &[b"js", b"wasm"]);
+        assert!(a.starts_with("satsuma-app-") && a.len() == "satsuma-app-".len() + 16, "{a}");
+        assert_eq!(a, renamed_stem("satsuma-app-0000000000000000", &[b"js", b"wasm"]));
+        assert_ne!(a, renamed_stem("satsuma-app-9832ffe50eb86534", &[b"js", b"wasm!"]));
+    }
 
     #[test]
     fn integrity_is_sha384_in_standard_base64() {

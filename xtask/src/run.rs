@@ -30,8 +30,8 @@ pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
         }
         process::run(&mut trunk)
     })?;
-    // trunk minifies HTML and CSS but ships wasm-bindgen's JS as written.
-    step("minified JS glue (esbuild)", || crate::minify::minify_js(&root, Path::new("dist")))?;
+    // trunk minifies HTML and CSS but ships wasm-bindgen's names and JS as written.
+    step("short wasm names, minified JS glue", || crate::minify::minify(&root, Path::new("dist")))?;
     step("precompressed assets (brotli, gzip)", || precompress(Path::new("dist")))
 }
 
