@@ -92,7 +92,13 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, CallsError> {
 }
 
 fn network(err: gloo_net::Error) -> CallsError {
-    CallsError::Network(err.to_string())
+    // Not `err.to_string()`: gloo's `Display` covers its serde_json variant, whose texts
+    // and io error names would ship in the bundle, while gloo parses no JSON for us.
+    CallsError::Network(match err {
+        gloo_net::Error::JsError(js) => js.message,
+        gloo_net::Error::GlooError(text) => text,
+        _ => "the request failed".to_owned(),
+    })
 }
 
 /// `builder` with `body` as its JSON payload.
