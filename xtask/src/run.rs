@@ -27,6 +27,7 @@ pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
             // bundle. Only on the build-std route (std must be built with the same strategy),
             // and only here: tests keep their panic messages.
             trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_RELEASE_RUSTFLAGS);
+            trunk.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size");
         }
         process::run(&mut trunk)
     })?;
