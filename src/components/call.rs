@@ -78,7 +78,9 @@ pub fn Call(
     };
 
     view! {
-        <main class="page call" aria-label=format!("Call in {room}")>
+        <main class="page call">
+            // The page's one heading, for screen readers: the video grid is the visible title.
+            <h1 class="visually-hidden">{format!("Call in {room}")}</h1>
             <StatusBanner status=conference.status on_leave=leave />
             <section class="grid" style=grid_style aria-label="Participants">
                 <For each=visible key=|p| p.id.clone() let(p)>

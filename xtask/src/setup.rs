@@ -21,6 +21,8 @@ const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];
 const BINARYEN: &str = "binaryen@132.0.0";
 /// esbuild from npm: minifies the app's JS glue, and worker-build 0.8.7 was made with it.
 pub const ESBUILD: &str = "esbuild@0.28.2";
+/// axe-core from npm: the e2e tests check every page with it.
+const AXE_CORE: &str = "axe-core@4.14.1";
 /// Debian packages for building std for wasm32 when rustup has no wasm32 target.
 /// `rust-web-llvm` holds the `rust-lld` link, which needs `lld-22` to resolve.
 const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
@@ -46,6 +48,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
     })?;
     step("wasm-opt (npm binaryen)", || npm_tool(root, BINARYEN, "wasm-opt", "version 132"))?;
     step("esbuild (npm)", || npm_tool(root, ESBUILD, "esbuild", "0.28.2"))?;
+    step("axe-core (npm, for the accessibility checks)", || npm_package(root, AXE_CORE))?;
     step("aiortc (python venv for the SFU interop test)", || crate::python_env::install_aiortc(root))?;
     step("crates for wasm32 (cargo fetch)", || {
         // trunk builds offline; build-std also needs std's own crates.io dependencies.
@@ -60,6 +63,21 @@ pub fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyh
     let current = process::output(Command::new(&bin).arg("--version")).unwrap_or_default();
     if current.contains(version) {
         println!("    {binary} ({version}) present");
+        return Ok(());
+    }
+    let tools = root.join(".tools");
+    std::fs::create_dir_all(&tools)?;
+    process::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"]).arg(&tools).arg(package))
+        .with_context(|| format!("could not install {package} from the npm registry (needs Node.js and npm)"))
+}
+
+/// `npm install` of a library (no binary) into `.tools/` unless that version is there.
+fn npm_package(root: &Path, package: &str) -> anyhow::Result<()> {
+    let (name, version) = package.rsplit_once('@').context("package without a version")?;
+    let manifest = root.join(".tools/node_modules").join(name).join("package.json");
+    let current = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if current.contains(&format!("\"version\": \"{version}\"")) {
+        println!("    {package} present");
         return Ok(());
     }
     let tools = root.join(".tools");

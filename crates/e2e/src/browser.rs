@@ -66,6 +66,11 @@ impl Browser {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
+    /// Runs an asynchronous script, which calls its last argument with the result.
+    pub async fn eval_async(&self, script: &str) -> anyhow::Result<Value> {
+        Ok(self.client.execute_async(script, vec![]).await?)
+    }
+
     /// Polls `script` until it returns `true`, or fails after `timeout` with `what`.
     pub async fn wait_for(&self, what: &str, timeout: Duration, script: &str) -> anyhow::Result<Duration> {
         let start = Instant::now();

@@ -4,6 +4,7 @@
 //! The tests are `#[ignore]`d in a plain `cargo test`, because they need the built app and
 //! Chromium: `cargo xtask test e2e` builds both and runs them with `--ignored`.
 
+pub mod accessibility;
 pub mod api_checks;
 pub mod browser;
 pub mod processes;
