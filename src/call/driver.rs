@@ -2,7 +2,9 @@
 //! requests, the peer connection, timers, and the signals the view reads.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -23,7 +25,7 @@ pub struct Outlets {
     /// The room view.
     pub view: RwSignal<RoomView>,
     /// Pulled tracks by ref.
-    pub remote: RwSignal<HashMap<String, MediaStream>, LocalStorage>,
+    pub remote: RwSignal<FxHashMap<String, MediaStream>, LocalStorage>,
     /// The call's status.
     pub status: RwSignal<CallStatus>,
 }
@@ -239,7 +241,7 @@ impl Driver {
                 outlets.remote.try_update(|m| m.remove(&track_ref));
             }
             Event::TracksCleared => {
-                outlets.remote.try_update(HashMap::clear);
+                outlets.remote.try_update(FxHashMap::clear);
             }
             Event::Warning(text) => leptos::logging::warn!("{text}"),
         }

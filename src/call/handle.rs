@@ -1,6 +1,6 @@
 //! The call as the components see it: read-only signals and a few commands.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use leptos::prelude::*;
 use satsuma_client::room_view::RoomView;
@@ -16,7 +16,7 @@ pub struct Conference {
     /// The room as the server describes it.
     pub view: ReadSignal<RoomView>,
     /// Pulled tracks by `sessionId/trackName`, each in its own stream for a media element.
-    pub remote: ReadSignal<HashMap<String, MediaStream>, LocalStorage>,
+    pub remote: ReadSignal<FxHashMap<String, MediaStream>, LocalStorage>,
     /// Connection status.
     pub status: ReadSignal<CallStatus>,
     /// Whether we are speaking, as measured here.
@@ -36,7 +36,7 @@ impl Conference {
     /// Joins `room` as `name`, publishing `media`.
     pub fn start(room: String, name: String, media: LocalMedia) -> Self {
         let (view, remote, status) =
-            (RwSignal::new(RoomView::default()), RwSignal::new_local(HashMap::new()), RwSignal::new(CallStatus::Joining));
+            (RwSignal::new(RoomView::default()), RwSignal::new_local(FxHashMap::default()), RwSignal::new(CallStatus::Joining));
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;

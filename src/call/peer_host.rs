@@ -1,7 +1,7 @@
 //! Runs the engine's peer operations on one `RTCPeerConnection`.
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::task::spawn_local;
@@ -20,7 +20,7 @@ pub struct PeerHost {
     pub audio: RtcRtpTransceiver,
     /// Carries the camera, or the placeholder while the camera is off.
     pub video: RtcRtpTransceiver,
-    received: Rc<RefCell<HashMap<String, MediaStreamTrack>>>,
+    received: Rc<RefCell<FxHashMap<String, MediaStreamTrack>>>,
 }
 
 impl PeerHost {
@@ -32,7 +32,7 @@ impl PeerHost {
         mic: Option<&MediaStreamTrack>,
         video: Option<&MediaStreamTrack>,
     ) -> Result<Self, PeerError> {
-        let received: Rc<RefCell<HashMap<String, MediaStreamTrack>>> = Rc::default();
+        let received: Rc<RefCell<FxHashMap<String, MediaStreamTrack>>> = Rc::default();
         let (on_track, on_state) = (driver.clone(), driver.clone());
         let store = received.clone();
         let peer = Peer::new(

@@ -12,10 +12,10 @@ use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 pub const BUDGET_GZIP: u64 = 153_600;
 
 /// What the gate enforces until the bundle is under [`BUDGET_GZIP`]: a ratchet just above
-/// today's size (160,411 B, after the names, glue and wasm-streams levers), so no change
+/// today's size (158,794 B, after the names, glue, wasm-streams and FxHash levers), so no change
 /// can grow the bundle unnoticed. Lower it with every saving; once under the budget, it
 /// becomes the budget.
-pub const CEILING_GZIP: u64 = 160_768;
+pub const CEILING_GZIP: u64 = 159_232;
 
 /// What the gate counts (and the build precompresses): the code and styles a visit downloads.
 const GATED_EXTENSIONS: &[&str] = &["wasm", "js", "css"];

@@ -1,7 +1,9 @@
 //! The engine: the room socket's life, the SFU session's life, media state and leaving.
 //! The SDP exchanges themselves are in [`crate::exchange`].
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest};
 use satsuma_protocol::room::{ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, Welcome, CLIENT_HEARTBEAT_MS};
@@ -57,9 +59,9 @@ pub(crate) struct Session {
     pub video_mid: Option<String>,
     pub published: Vec<PublishedTrack>,
     /// Receiving mid → `sessionId/trackName`.
-    pub mid_to_ref: HashMap<String, String>,
+    pub mid_to_ref: FxHashMap<String, String>,
     /// `sessionId/trackName` → receiving mid.
-    pub pulled: HashMap<String, String>,
+    pub pulled: FxHashMap<String, String>,
 }
 
 impl Session {
@@ -96,12 +98,12 @@ pub struct Call {
     pub(crate) queue: NegotiationQueue,
     pub(crate) exchange: Option<Exchange>,
     /// Refs queued, in flight or waiting for a retry: not to be queued again.
-    pub(crate) requested: HashSet<String>,
-    pub(crate) attempts: HashMap<String, u32>,
+    pub(crate) requested: FxHashSet<String>,
+    pub(crate) attempts: FxHashMap<String, u32>,
     /// Refs given up on: pulled again only if their publisher publishes them anew.
-    pub(crate) abandoned: HashSet<String>,
+    pub(crate) abandoned: FxHashSet<String>,
     pub(crate) timers: Timers,
-    in_flight: HashMap<RequestId, Purpose>,
+    in_flight: FxHashMap<RequestId, Purpose>,
     next_request: u64,
     rng: u64,
     speaking: bool,
@@ -130,11 +132,11 @@ impl Call {
             session: None,
             queue: NegotiationQueue::default(),
             exchange: None,
-            requested: HashSet::new(),
-            attempts: HashMap::new(),
-            abandoned: HashSet::new(),
+            requested: FxHashSet::default(),
+            attempts: FxHashMap::default(),
+            abandoned: FxHashSet::default(),
             timers: Timers::default(),
-            in_flight: HashMap::new(),
+            in_flight: FxHashMap::default(),
             next_request: 0,
             rng,
             speaking: false,
@@ -339,8 +341,8 @@ impl Call {
             audio_mid: None,
             video_mid: None,
             published: Vec::new(),
-            mid_to_ref: HashMap::new(),
-            pulled: HashMap::new(),
+            mid_to_ref: FxHashMap::default(),
+            pulled: FxHashMap::default(),
         });
         // Independent requests: the host runs them side by side.
         self.request(Purpose::IceServers(generation), ApiCall::IceServers);

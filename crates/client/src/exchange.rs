@@ -1,7 +1,7 @@
 //! The SDP exchanges with the SFU, one at a time from the negotiation queue: publish our
 //! tracks, pull others' in batches, close what we no longer receive.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest, Location, SessionDescription, TrackObject, TracksRequest};
 use satsuma_protocol::room::{split_track_ref, PublishedTrack, TrackKind};
@@ -48,7 +48,7 @@ impl Call {
         // In the room's order, so pulls (and tests) are deterministic.
         let remote: Vec<String> =
             if self.config.subscribe { self.room.remote_tracks().into_iter().map(|t| t.track).collect() } else { Vec::new() };
-        let wanted: HashSet<String> = remote.iter().cloned().collect();
+        let wanted: FxHashSet<String> = remote.iter().cloned().collect();
         let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
         self.abandoned.retain(|r| wanted.contains(r));
         let new: Vec<String> = remote
@@ -111,7 +111,7 @@ impl Call {
 
     /// The receivers a pull needs, skipping refs whose publisher left meanwhile.
     fn receivers_for(&mut self, refs: &[String]) -> Vec<(String, MediaKind)> {
-        let kinds: HashMap<String, TrackKind> = self.room.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect();
+        let kinds: FxHashMap<String, TrackKind> = self.room.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect();
         let mut receivers = Vec::new();
         for r in refs {
             match (split_track_ref(r), kinds.get(r)) {
@@ -245,7 +245,7 @@ impl Call {
         let mut retry = Vec::new();
         let mut warnings = Vec::new();
         let Some(session) = self.session.as_mut() else { return retry };
-        let mids: HashMap<String, String> = pulls.into_iter().collect();
+        let mids: FxHashMap<String, String> = pulls.into_iter().collect();
         for item in results {
             let name = item.track_name.as_deref().unwrap_or_default();
             if item.location == Some(Location::Local) || mids.is_empty() {
