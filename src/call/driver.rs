@@ -3,12 +3,11 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-
-use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
+use rustc_hash::FxHashMap;
 use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Output, PeerOp, SocketOp};
 use web_sys::{MediaStream, MediaStreamTrack};
 

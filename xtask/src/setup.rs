@@ -65,10 +65,7 @@ pub fn npm_tool(root: &Path, package: &str, binary: &str, version: &str) -> anyh
         println!("    {binary} ({version}) present");
         return Ok(());
     }
-    let tools = root.join(".tools");
-    std::fs::create_dir_all(&tools)?;
-    process::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"]).arg(&tools).arg(package))
-        .with_context(|| format!("could not install {package} from the npm registry (needs Node.js and npm)"))
+    npm_install(root, package)
 }
 
 /// `npm install` of a library (no binary) into `.tools/` unless that version is there.
@@ -80,6 +77,11 @@ fn npm_package(root: &Path, package: &str) -> anyhow::Result<()> {
         println!("    {package} present");
         return Ok(());
     }
+    npm_install(root, package)
+}
+
+/// `npm install <package>` into `.tools/`.
+fn npm_install(root: &Path, package: &str) -> anyhow::Result<()> {
     let tools = root.join(".tools");
     std::fs::create_dir_all(&tools)?;
     process::run(Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"]).arg(&tools).arg(package))
