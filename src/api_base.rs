@@ -18,8 +18,8 @@ pub async fn load() {
         return;
     }
     let Ok(text) = response.text().await else { return };
-    let Ok(config) = crate::json::parse(&text) else { return };
-    let base = js_sys::Reflect::get(&config, &"apiBase".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let Ok(base) = crate::json::top_level_str(&text, "apiBase") else { return };
+    let base = base.unwrap_or_default();
     match normalize(&base) {
         Some(base) => BASE.with(|b| *b.borrow_mut() = base),
         None if !base.is_empty() => leptos::logging::warn!("config.json: ignoring apiBase {base:?}: not an http(s) origin"),

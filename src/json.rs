@@ -1,6 +1,5 @@
-//! JSON through the browser's own `JSON` object: serde maps Rust values to JS values with
-//! serde-wasm-bindgen, and the engine does the text. This keeps serde_json's number and
-//! formatting machinery out of the bundle.
+//! JSON text through satsuma-json, a serde codec without floats: serde_json's number and
+//! formatting machinery stays out of the bundle, and no JS objects are built on the way.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -11,8 +10,8 @@ use wasm_bindgen::JsValue;
 #[error("{0}")]
 pub struct JsonError(pub String);
 
-impl From<serde_wasm_bindgen::Error> for JsonError {
-    fn from(err: serde_wasm_bindgen::Error) -> Self {
+impl From<satsuma_json::Error> for JsonError {
+    fn from(err: satsuma_json::Error) -> Self {
         Self(err.to_string())
     }
 }
@@ -26,24 +25,22 @@ pub fn js_message(value: &JsValue) -> String {
     message.filter(|m| !m.is_empty()).unwrap_or_else(|| "unknown error".to_owned())
 }
 
-/// Parses `text` into a JS value.
+/// Parses `text` into a JS value, for values handed to the browser as they are.
 pub fn parse(text: &str) -> Result<JsValue, JsonError> {
     js_sys::JSON::parse(text).map_err(|e| JsonError(js_message(&e)))
 }
 
 /// Parses `text` as a `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    from_value(parse(text)?)
+    Ok(satsuma_json::from_str(text)?)
 }
 
-/// Reads an already parsed JS value as a `T`.
-pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, JsonError> {
-    Ok(serde_wasm_bindgen::from_value(value)?)
+/// The string at `key` of the object `text`, read without decoding the rest.
+pub fn top_level_str(text: &str, key: &str) -> Result<Option<String>, JsonError> {
+    Ok(satsuma_json::top_level_str(text, key)?)
 }
 
-/// `value` as JSON text, maps as objects and `None` as `null`.
+/// `value` as JSON text.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonError> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value.serialize(&serializer)?;
-    js_sys::JSON::stringify(&js).map(String::from).map_err(|e| JsonError(js_message(&e)))
+    Ok(satsuma_json::to_string(value)?)
 }

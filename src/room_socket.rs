@@ -31,22 +31,20 @@ pub enum SocketEvent {
     Closed(u16),
 }
 
-/// A frame's body, decoded from the browser's parsed JSON.
-struct JsBody(JsValue);
+/// A frame's text, whose body is decoded once its `type` is known.
+struct TextBody<'a>(&'a str);
 
-impl BodyDecoder for JsBody {
+impl BodyDecoder for TextBody<'_> {
     type Error = JsonError;
     fn decode<T: serde::de::DeserializeOwned>(self) -> Result<T, JsonError> {
-        crate::json::from_value(self.0)
+        crate::json::from_str(self.0)
     }
 }
 
 /// Reads `type` first, then only that variant's body: no buffering of the whole frame.
 fn decode(text: &str) -> Result<ServerMessage, JsonError> {
-    let value = crate::json::parse(text)?;
-    let tag = js_sys::Reflect::get(&value, &"type".into()).ok().and_then(|t| t.as_string());
-    let tag = tag.ok_or_else(|| JsonError("no `type`".into()))?;
-    ServerMessage::from_tagged(&tag, JsBody(value))?.ok_or_else(|| JsonError(format!("unknown type `{tag}`")))
+    let tag = crate::json::top_level_str(text, "type")?.ok_or_else(|| JsonError("no `type`".into()))?;
+    ServerMessage::from_tagged(&tag, TextBody(text))?.ok_or_else(|| JsonError(format!("unknown type `{tag}`")))
 }
 
 /// One WebSocket connection to a room. Dropping it closes the socket.
