@@ -122,7 +122,8 @@ fn minify_wasm_names(root: &Path, wasm: &Path) -> anyhow::Result<Names> {
     let output = Command::new(&wasm_opt)
         .arg(wasm)
         .args(WASM_FEATURES)
-        .args(["--minify-imports-and-exports-and-modules", "-o"])
+        // Custom sections no browser reads: `producers` and `target_features` are metadata.
+        .args(["--minify-imports-and-exports-and-modules", "--strip-producers", "--strip-target-features", "-o"])
         .arg(&out)
         .output()
         .with_context(|| format!("cannot run {}", wasm_opt.display()))?;
