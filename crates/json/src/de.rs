@@ -386,11 +386,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         deserialize_f32 deserialize_f64
     }
 
+    // One `visit_str` per visitor: the borrowed and owned variants would each add a copy.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.string()? {
-            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
-            Cow::Owned(s) => visitor.visit_string(s),
-        }
+        visitor.visit_str(&self.string()?)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
