@@ -9,6 +9,7 @@
 
 mod de;
 mod error;
+mod scan;
 mod ser;
 
 pub use error::Error;
