@@ -48,6 +48,19 @@ pub enum TrackKind {
     ScreenAudio,
 }
 
+impl TrackKind {
+    /// The wire spelling, which is also the track's name on the SFU: `"mic"`, `"camera"`,
+    /// `"screen"` or `"screenAudio"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mic => "mic",
+            Self::Camera => "camera",
+            Self::Screen => "screen",
+            Self::ScreenAudio => "screenAudio",
+        }
+    }
+}
+
 /// One track a participant publishes on the SFU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -69,7 +82,7 @@ pub fn split_track_ref(track: &str) -> Option<(&str, &str)> {
 }
 
 /// A participant as every client in the room sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     /// Server-assigned id, stable across a resume.
@@ -91,6 +104,10 @@ pub struct Participant {
     /// Hand raised.
     #[serde(default)]
     pub hand: bool,
+    /// While the hand is up, the room's count of raises when it went up: hands sort by it,
+    /// so the one raised first is answered first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_order: Option<u64>,
     /// Currently speaking (as detected by that participant's own client).
     #[serde(default)]
     pub speaking: bool,
@@ -176,6 +193,11 @@ pub enum ClientMessage {
         /// Message text.
         text: String,
     },
+    /// Show a reaction (one of [`REACTIONS`]) on our tile for everyone, briefly.
+    React {
+        /// The emoji.
+        emoji: String,
+    },
     /// Application-level heartbeat; answered with `pong`.
     Ping,
     /// Leave the room for good (the resume token stops working).
@@ -201,6 +223,8 @@ pub enum ServerMessage {
     ParticipantLeft(ParticipantLeft),
     /// A chat message (also echoed to its sender).
     Chat(ChatFrame),
+    /// Someone reacted (also echoed to its sender).
+    Reaction(ReactionFrame),
     /// Something went wrong with a request; the socket stays open unless a close follows.
     Error(ErrorFrame),
     /// Answer to `ping`.
@@ -252,6 +276,27 @@ pub struct ChatFrame {
     pub message: ChatMessage,
 }
 
+/// Body of `reaction`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionFrame {
+    /// Who reacted.
+    pub from: ParticipantId,
+    /// One of [`REACTIONS`].
+    pub emoji: String,
+}
+
+/// The reactions a participant may send, in the order a picker shows them.
+pub const REACTIONS: [&str; 5] = ["👍", "👏", "😂", "❤️", "🎉"];
+
+/// Reactions one participant may send within [`REACTION_WINDOW_MS`]; more are refused.
+pub const REACTION_BURST: usize = 3;
+
+/// The window of [`REACTION_BURST`].
+pub const REACTION_WINDOW_MS: u64 = 2_000;
+
+/// How long a reaction stays on its tile.
+pub const REACTION_SHOW_MS: u64 = 3_000;
+
 /// Body of `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorFrame {
@@ -279,6 +324,7 @@ impl ServerMessage {
             Self::ParticipantUpdated(_) => "participantUpdated",
             Self::ParticipantLeft(_) => "participantLeft",
             Self::Chat(_) => "chat",
+            Self::Reaction(_) => "reaction",
             Self::Error(_) => "error",
             Self::Pong => "pong",
         }
@@ -295,6 +341,7 @@ impl ServerMessage {
             "participantUpdated" => Self::ParticipantUpdated(body.decode()?),
             "participantLeft" => Self::ParticipantLeft(body.decode()?),
             "chat" => Self::Chat(body.decode()?),
+            "reaction" => Self::Reaction(body.decode()?),
             "error" => Self::Error(body.decode()?),
             "pong" => Self::Pong,
             _ => return Ok(None),

@@ -7,6 +7,9 @@ pub const MAX_ROOM_NAME: usize = 64;
 /// Longest display name by default, in characters (servers may configure another limit).
 pub const MAX_NAME_CHARS: usize = 64;
 
+/// Longest chat message by default, in characters (servers may configure another limit).
+pub const MAX_CHAT_CHARS: usize = 2000;
+
 /// True when `room` matches `[a-z0-9-]{1,64}`.
 pub fn valid_room_name(room: &str) -> bool {
     !room.is_empty() && room.len() <= MAX_ROOM_NAME && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

@@ -10,7 +10,8 @@ use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
     close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate, Participant,
-    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
+    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomState, ServerMessage, REACTIONS, REACTION_BURST,
+    REACTION_WINDOW_MS,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -49,7 +50,7 @@ impl Default for RoomConfig {
             max_participants: 16,
             max_name_chars: satsuma_protocol::text::MAX_NAME_CHARS,
             max_tracks: 8,
-            max_chat_chars: 2000,
+            max_chat_chars: satsuma_protocol::text::MAX_CHAT_CHARS,
             chat_history: 100,
             stale_after_ms: 12_000,
             resume_grace_ms: 30_000,
@@ -111,6 +112,9 @@ struct Member {
     participant: Participant,
     conn: ConnId,
     resume_token: String,
+    /// When this member's last few reactions went out, for the burst limit.
+    #[cfg_attr(feature = "serde", serde(default))]
+    reacted_ms: VecDeque<u64>,
 }
 
 #[derive(Debug)]
@@ -144,6 +148,9 @@ pub struct Room {
     /// Participants whose socket closed or timed out, resumable for `resume_grace_ms`.
     departed: Vec<Departed>,
     chat: VecDeque<ChatMessage>,
+    /// Hands raised so far: the next raise gets this as its order.
+    #[cfg_attr(feature = "serde", serde(default))]
+    hand_raises: u64,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
@@ -153,7 +160,15 @@ fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
 impl Room {
     /// An empty room called `name`.
     pub fn new(name: impl Into<String>, config: RoomConfig) -> Self {
-        Room { name: name.into(), config, members: Vec::new(), conns: HashMap::new(), departed: Vec::new(), chat: VecDeque::new() }
+        Room {
+            name: name.into(),
+            config,
+            members: Vec::new(),
+            conns: HashMap::new(),
+            departed: Vec::new(),
+            chat: VecDeque::new(),
+            hand_raises: 0,
+        }
     }
 
     /// The room's name.
@@ -192,6 +207,7 @@ impl Room {
             (ClientMessage::Unpublish { tracks }, Some(pid)) => self.unpublish(&pid, &tracks),
             (ClientMessage::Update(update), Some(pid)) => self.update(&pid, update),
             (ClientMessage::Chat { text }, Some(pid)) => self.chat(conn, &pid, &text, now_ms),
+            (ClientMessage::React { emoji }, Some(pid)) => self.react(conn, &pid, emoji, now_ms),
             (ClientMessage::Leave, Some(pid)) => self.leave(conn, &pid),
         }
     }
@@ -354,16 +370,8 @@ impl Room {
         if self.members.len() >= self.config.max_participants {
             return self.room_full(conn);
         }
-        let participant = Participant {
-            id: ctx.random_id(),
-            name,
-            tracks: Vec::new(),
-            mic: false,
-            camera: false,
-            screen: false,
-            hand: false,
-            speaking: false,
-        };
+        let participant =
+            Participant { id: ctx.random_id(), name, tracks: Vec::new(), mic: false, camera: false, ..Participant::default() };
         let resume_token = ctx.random_id();
         self.admit(conn, participant, resume_token, effects)
     }
@@ -380,7 +388,7 @@ impl Room {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.participant = Some(participant.id.clone());
         }
-        self.members.push(Member { participant: participant.clone(), conn, resume_token });
+        self.members.push(Member { participant: participant.clone(), conn, resume_token, reacted_ms: VecDeque::new() });
         effects.push(self.welcome(conn, self.members.len() - 1));
         self.broadcast(&ServerMessage::ParticipantJoined(ParticipantFrame { participant }), Some(conn), &mut effects);
         effects
@@ -458,6 +466,7 @@ impl Room {
     }
 
     fn update(&mut self, pid: &str, u: MediaUpdate) -> Vec<Effect> {
+        let next_raise = self.hand_raises;
         let Some(member) = self.member_mut(pid) else {
             return Vec::new();
         };
@@ -468,8 +477,19 @@ impl Room {
         p.screen = u.screen.unwrap_or(p.screen);
         p.hand = u.hand.unwrap_or(p.hand);
         p.speaking = u.speaking.unwrap_or(p.speaking);
+        // A hand keeps its place while it stays up, and queues again at the back when it
+        // goes up anew.
+        p.hand_order = match (p.hand, p.hand_order) {
+            (false, _) => None,
+            (true, Some(order)) => Some(order),
+            (true, None) => Some(next_raise),
+        };
+        let raised = p.hand_order == Some(next_raise);
         if *p == before {
             return Vec::new();
+        }
+        if raised {
+            self.hand_raises += 1;
         }
         self.updated(pid)
     }
@@ -500,6 +520,26 @@ impl Room {
         }
         let mut effects = Vec::new();
         self.broadcast(&ServerMessage::Chat(ChatFrame { message }), None, &mut effects);
+        effects
+    }
+
+    fn react(&mut self, conn: ConnId, pid: &str, emoji: String, now_ms: u64) -> Vec<Effect> {
+        if !REACTIONS.contains(&emoji.as_str()) {
+            return vec![error(conn, ErrorCode::BadMessage, "unknown reaction")];
+        }
+        let Some(member) = self.member_mut(pid) else {
+            return Vec::new();
+        };
+        let recent = &mut member.reacted_ms;
+        while recent.front().is_some_and(|at| now_ms.saturating_sub(*at) >= REACTION_WINDOW_MS) {
+            recent.pop_front();
+        }
+        if recent.len() >= REACTION_BURST {
+            return vec![error(conn, ErrorCode::RateLimited, "too many reactions; wait a moment")];
+        }
+        recent.push_back(now_ms);
+        let mut effects = Vec::new();
+        self.broadcast(&ServerMessage::Reaction(ReactionFrame { from: pid.to_owned(), emoji }), None, &mut effects);
         effects
     }
 }

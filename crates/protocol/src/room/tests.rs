@@ -13,6 +13,8 @@ fn client_messages_round_trip() {
     assert_eq!(json, r#"{"type":"publish","tracks":[{"track":"abc/mic","kind":"mic"}]}"#);
     assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
     assert_eq!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(), ClientMessage::Ping);
+    let react = ClientMessage::React { emoji: "🎉".into() };
+    assert_eq!(serde_json::to_string(&react).unwrap(), r#"{"type":"react","emoji":"🎉"}"#);
 }
 
 #[test]
@@ -36,7 +38,8 @@ impl BodyDecoder for JsonBody {
 
 #[test]
 fn tag_first_decoding_matches_the_derived_format() {
-    let participant: Participant = serde_json::from_str(r#"{"id":"p1","name":"Ada","mic":true}"#).unwrap();
+    let participant: Participant = serde_json::from_str(r#"{"id":"p1","name":"Ada","mic":true,"hand":true,"handOrder":3}"#).unwrap();
+    assert_eq!(participant.hand_order, Some(3));
     let chat = ChatMessage { from: "p1".into(), name: "Ada".into(), text: "hi".into(), at: 7 };
     let state = RoomState { room: "r".into(), participants: vec![participant.clone()], chat: vec![chat.clone()] };
     let messages = [
@@ -46,6 +49,7 @@ fn tag_first_decoding_matches_the_derived_format() {
         ServerMessage::ParticipantUpdated(ParticipantFrame { participant }),
         ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "p1".into(), reason: LeaveReason::Left }),
         ServerMessage::Chat(ChatFrame { message: chat }),
+        ServerMessage::Reaction(ReactionFrame { from: "p1".into(), emoji: REACTIONS[0].into() }),
         ServerMessage::Error(ErrorFrame { code: ErrorCode::BadName, message: "no".into() }),
         ServerMessage::Pong,
     ];

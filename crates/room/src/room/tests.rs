@@ -255,6 +255,52 @@ fn update_broadcasts_only_changes() {
 }
 
 #[test]
+fn hands_keep_the_order_they_were_raised_in() {
+    let mut ctx = Ctx(0);
+    let mut r = room(4);
+    for (conn, name) in [(1, "Ada"), (2, "Bob"), (3, "Cy")] {
+        join(&mut r, &mut ctx, conn, name, 0);
+    }
+    let hand = |up| ClientMessage::Update(MediaUpdate { hand: Some(up), ..Default::default() });
+    let order = |r: &Room, conn| r.participant_of(conn).unwrap().hand_order;
+    r.message(2, hand(true), 0, &mut ctx);
+    r.message(1, hand(true), 0, &mut ctx);
+    // Raising again while up keeps the place; an unrelated update does too.
+    assert!(r.message(2, hand(true), 0, &mut ctx).is_empty());
+    r.message(2, ClientMessage::Update(MediaUpdate { mic: Some(true), ..Default::default() }), 0, &mut ctx);
+    assert_eq!((order(&r, 2), order(&r, 1), order(&r, 3)), (Some(0), Some(1), None));
+    // Lowering clears it; raising again queues at the back.
+    r.message(2, hand(false), 0, &mut ctx);
+    assert_eq!(order(&r, 2), None);
+    assert!(!r.participant_of(2).unwrap().hand);
+    r.message(3, hand(true), 0, &mut ctx);
+    r.message(2, hand(true), 0, &mut ctx);
+    assert_eq!((order(&r, 1), order(&r, 3), order(&r, 2)), (Some(1), Some(2), Some(3)));
+}
+
+#[test]
+fn reactions_are_broadcast_checked_and_rate_limited() {
+    let mut ctx = Ctx(0);
+    let mut r = room(4);
+    let (ada, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
+    join(&mut r, &mut ctx, 2, "Bob", 0);
+    let react = |e: &str| ClientMessage::React { emoji: e.into() };
+    let eff = r.message(1, react("🎉"), 10, &mut ctx);
+    let expected = ServerMessage::Reaction(ReactionFrame { from: ada, emoji: "🎉".into() });
+    assert_eq!(sends_to(&eff, 2), vec![&expected]);
+    assert_eq!(sends_to(&eff, 1), vec![&expected], "echoed to the sender");
+    assert_eq!(error_codes(&r.message(1, react("<b>"), 20, &mut ctx), 1), vec![ErrorCode::BadMessage]);
+    r.message(1, react("👍"), 30, &mut ctx);
+    r.message(1, react("👍"), 40, &mut ctx);
+    let eff = r.message(1, react("👍"), 50, &mut ctx);
+    assert_eq!(error_codes(&eff, 1), vec![ErrorCode::RateLimited]);
+    assert!(sends_to(&eff, 2).is_empty());
+    // Bob has his own budget, and Ada's comes back once the window has passed.
+    assert_eq!(sends_to(&r.message(2, react("❤️"), 60, &mut ctx), 1).len(), 1);
+    assert_eq!(sends_to(&r.message(1, react("😂"), 10 + REACTION_WINDOW_MS, &mut ctx), 2).len(), 1);
+}
+
+#[test]
 fn chat_history_is_bounded_and_sent_to_late_joiners() {
     let mut ctx = Ctx(0);
     let mut r = room(4);
