@@ -188,7 +188,9 @@ impl Host {
                 }
             }
             Event::Warning(text) => tracing::debug!(bot = %self.setup.name, %text, "engine"),
-            Event::Room => {}
+            Event::Notice(text) => tracing::debug!(bot = %self.setup.name, %text, "notice"),
+            // A bot has no view to show the room or reactions in.
+            Event::Room | Event::Reaction { .. } => {}
         }
     }
 
@@ -283,7 +285,7 @@ impl Host {
 pub(crate) async fn run(setup: BotSetup, mut stop: watch::Receiver<bool>) {
     let config = CallConfig {
         name: setup.name.clone(),
-        media: MediaState { mic: true, camera: true },
+        media: MediaState { mic: true, camera: true, ..MediaState::default() },
         subscribe: setup.subscribe,
         seed: setup.seed,
     };

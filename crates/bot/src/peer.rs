@@ -162,6 +162,9 @@ impl Peer {
             sdp: offer.to_sdp_string(),
             audio_mid: self.audio_mid.map(|m| m.to_string()),
             video_mid: self.video_mid.map(|m| m.to_string()),
+            // A bot shares no screen.
+            screen_mid: None,
+            screen_audio_mid: None,
             receiver_mids,
         })
     }

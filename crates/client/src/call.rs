@@ -3,19 +3,21 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest};
-use satsuma_protocol::room::{ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, Welcome, CLIENT_HEARTBEAT_MS};
+use satsuma_protocol::room::{
+    ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ReactionFrame, ServerMessage, TrackKind, Welcome, CLIENT_HEARTBEAT_MS,
+};
+use satsuma_protocol::text::{validate_chat, MAX_CHAT_CHARS};
 
 use crate::api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 use crate::exchange::Exchange;
 use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
 use crate::negotiation::NegotiationQueue;
 use crate::recovery::{backoff_ms, jittered, Recovery};
-use crate::refusal::{closing_words, refusal};
+use crate::refusal::{closing_words, notice, refusal};
 use crate::room_view::RoomView;
 use crate::timers::{Timer, Timers};
+use crate::vec_map::{VecMap, VecSet};
 
 /// How long a leave waits for `tracks/close` before it tells the room anyway.
 pub const LEAVE_CLOSE_BUDGET_MS: u64 = 400;
@@ -57,11 +59,14 @@ pub(crate) struct Session {
     pub attempts: u32,
     pub audio_mid: Option<String>,
     pub video_mid: Option<String>,
+    pub screen_mid: Option<String>,
+    pub screen_audio_mid: Option<String>,
+    /// Every track of ours on the SFU; the room hears of the screen's only while sharing.
     pub published: Vec<PublishedTrack>,
     /// Receiving mid → `sessionId/trackName`.
-    pub mid_to_ref: FxHashMap<String, String>,
+    pub mid_to_ref: VecMap<String, String>,
     /// `sessionId/trackName` → receiving mid.
-    pub pulled: FxHashMap<String, String>,
+    pub pulled: VecMap<String, String>,
 }
 
 impl Session {
@@ -98,12 +103,12 @@ pub struct Call {
     pub(crate) queue: NegotiationQueue,
     pub(crate) exchange: Option<Exchange>,
     /// Refs queued, in flight or waiting for a retry: not to be queued again.
-    pub(crate) requested: FxHashSet<String>,
-    pub(crate) attempts: FxHashMap<String, u32>,
+    pub(crate) requested: VecSet<String>,
+    pub(crate) attempts: VecMap<String, u32>,
     /// Refs given up on: pulled again only if their publisher publishes them anew.
-    pub(crate) abandoned: FxHashSet<String>,
+    pub(crate) abandoned: VecSet<String>,
     pub(crate) timers: Timers,
-    in_flight: FxHashMap<RequestId, Purpose>,
+    in_flight: VecMap<RequestId, Purpose>,
     next_request: u64,
     rng: u64,
     speaking: bool,
@@ -132,11 +137,11 @@ impl Call {
             session: None,
             queue: NegotiationQueue::default(),
             exchange: None,
-            requested: FxHashSet::default(),
-            attempts: FxHashMap::default(),
-            abandoned: FxHashSet::default(),
+            requested: VecSet::default(),
+            attempts: VecMap::default(),
+            abandoned: VecSet::default(),
             timers: Timers::default(),
-            in_flight: FxHashMap::default(),
+            in_flight: VecMap::default(),
             next_request: 0,
             rng,
             speaking: false,
@@ -292,10 +297,19 @@ impl Call {
             }
             ServerMessage::Error(ErrorFrame { code, message: text }) => {
                 self.warn(format!("room error {}: {text}", code.as_str()));
-                if let Some(words) = refusal(*code).filter(|_| self.room.me.is_none()) {
+                match refusal(*code) {
                     // Nothing else will come for this join: never sit on "Joining…".
-                    self.fail(words);
+                    Some(words) if self.room.me.is_none() => self.fail(words),
+                    _ => {
+                        if let Some(words) = notice(*code) {
+                            self.event(Event::Notice(words.to_owned()));
+                        }
+                    }
                 }
+            }
+            ServerMessage::Reaction(ReactionFrame { from, emoji }) => {
+                self.event(Event::Reaction { from: from.clone(), emoji: emoji.clone() });
+                return;
             }
             _ => {
                 self.room.apply(&message);
@@ -318,14 +332,31 @@ impl Call {
         }
     }
 
-    /// Tells the room what we publish and our mic and camera state.
-    pub(crate) fn announce(&mut self) {
-        let published = self.session.as_ref().map(|s| s.published.clone()).unwrap_or_default();
-        if !published.is_empty() {
-            self.send(ClientMessage::Publish { tracks: published });
-        }
+    /// Tells the room of our tracks of `kinds` that it should list now (the screen's only
+    /// while sharing), and withdraws the others: all of them when `withdraw_all` (the share
+    /// just stopped, and our publish may still be on its way), else those it lists.
+    fn announce_tracks(&mut self, kinds: &[TrackKind], withdraw_all: bool) {
         let media = self.config.media;
-        self.send(ClientMessage::Update(MediaUpdate { mic: Some(media.mic), camera: Some(media.camera), ..MediaUpdate::default() }));
+        let published = self.session.as_ref().map(|s| s.published.as_slice()).unwrap_or_default();
+        let listed = self.room.myself().map(|p| p.tracks.as_slice()).unwrap_or_default();
+        let (shown, hidden): (Vec<&PublishedTrack>, Vec<&PublishedTrack>) =
+            published.iter().filter(|t| kinds.contains(&t.kind)).partition(|t| media.shows(t.kind));
+        let shown: Vec<PublishedTrack> = shown.into_iter().cloned().collect();
+        let hidden: Vec<String> = hidden.into_iter().filter(|t| withdraw_all || listed.contains(t)).map(|t| t.track.clone()).collect();
+        if !shown.is_empty() {
+            self.send(ClientMessage::Publish { tracks: shown });
+        }
+        if !hidden.is_empty() {
+            self.send(ClientMessage::Unpublish { tracks: hidden });
+        }
+    }
+
+    /// Tells the room what we publish and our media state.
+    pub(crate) fn announce(&mut self) {
+        self.announce_tracks(&[TrackKind::Mic, TrackKind::Camera, TrackKind::Screen, TrackKind::ScreenAudio], false);
+        let media = self.config.media;
+        let update = MediaUpdate { mic: Some(media.mic), camera: Some(media.camera), screen: Some(media.screen), ..MediaUpdate::default() };
+        self.send(ClientMessage::Update(update));
     }
 
     // ---- the SFU session -----------------------------------------------------------------
@@ -340,9 +371,11 @@ impl Call {
             attempts: 0,
             audio_mid: None,
             video_mid: None,
+            screen_mid: None,
+            screen_audio_mid: None,
             published: Vec::new(),
-            mid_to_ref: FxHashMap::default(),
-            pulled: FxHashMap::default(),
+            mid_to_ref: VecMap::default(),
+            pulled: VecMap::default(),
         });
         // Independent requests: the host runs them side by side.
         self.request(Purpose::IceServers(generation), ApiCall::IceServers);
@@ -358,7 +391,8 @@ impl Call {
         self.abandoned.clear();
         let Some(old) = self.session.take() else { return };
         self.push(Output::Peer(old.generation, PeerOp::Close));
-        let refs: Vec<String> = old.published.iter().map(|t| t.track.clone()).collect();
+        let media = self.config.media;
+        let refs: Vec<String> = old.published.iter().filter(|t| media.shows(t.kind)).map(|t| t.track.clone()).collect();
         if !refs.is_empty() {
             self.send(ClientMessage::Unpublish { tracks: refs });
         }
@@ -478,15 +512,26 @@ impl Call {
         match intent {
             Intent::Media(media) => {
                 let old = std::mem::replace(&mut self.config.media, media);
+                let changed = |a: bool, b: bool| (a != b).then_some(b);
+                if (old.screen, old.screen_audio) != (media.screen, media.screen_audio) {
+                    self.announce_tracks(&[TrackKind::Screen, TrackKind::ScreenAudio], true);
+                }
                 let update = MediaUpdate {
-                    mic: (old.mic != media.mic).then_some(media.mic),
-                    camera: (old.camera != media.camera).then_some(media.camera),
+                    mic: changed(old.mic, media.mic),
+                    camera: changed(old.camera, media.camera),
+                    screen: changed(old.screen, media.screen),
                     ..MediaUpdate::default()
                 };
                 if update != MediaUpdate::default() {
                     self.send(ClientMessage::Update(update));
                 }
             }
+            Intent::Hand(up) => self.send(ClientMessage::Update(MediaUpdate { hand: Some(up), ..MediaUpdate::default() })),
+            Intent::Chat(text) => match validate_chat(&text, MAX_CHAT_CHARS) {
+                Ok(text) => self.send(ClientMessage::Chat { text }),
+                Err(err) => self.event(Event::Notice(format!("The message was not sent: it {err}."))),
+            },
+            Intent::React(emoji) => self.send(ClientMessage::React { emoji }),
             Intent::Speaking(speaking) => {
                 if std::mem::replace(&mut self.speaking, speaking) != speaking {
                     self.send(ClientMessage::Update(MediaUpdate { speaking: Some(speaking), ..MediaUpdate::default() }));
@@ -512,7 +557,8 @@ impl Call {
         self.set_status(CallStatus::Left);
         let Some(session) = self.session.take() else { return self.finish_leave() };
         self.closing_peer = Some(session.generation);
-        let mids: Vec<String> = [session.audio_mid, session.video_mid].into_iter().flatten().collect();
+        let mids: Vec<String> =
+            [session.audio_mid, session.video_mid, session.screen_mid, session.screen_audio_mid].into_iter().flatten().collect();
         match session.id {
             Some(id) if !mids.is_empty() => {
                 let tracks = mids.into_iter().map(|mid| CloseTrackObject { mid, ..CloseTrackObject::default() }).collect();

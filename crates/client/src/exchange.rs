@@ -1,8 +1,6 @@
 //! The SDP exchanges with the SFU, one at a time from the negotiation queue: publish our
 //! tracks, pull others' in batches, close what we no longer receive.
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest, Location, SessionDescription, TrackObject, TracksRequest};
 use satsuma_protocol::room::{split_track_ref, PublishedTrack, TrackKind};
 
@@ -12,6 +10,7 @@ use crate::io::{Event, MediaKind, Output, PeerEvent, PeerOp};
 use crate::negotiation::Operation;
 use crate::recovery::Recovery;
 use crate::timers::Timer;
+use crate::vec_map::{VecMap, VecSet};
 
 /// How often a failing pull is retried before giving up on that track.
 pub const MAX_PULL_ATTEMPTS: u32 = 10;
@@ -48,7 +47,7 @@ impl Call {
         // In the room's order, so pulls (and tests) are deterministic.
         let remote: Vec<String> =
             if self.config.subscribe { self.room.remote_tracks().into_iter().map(|t| t.track).collect() } else { Vec::new() };
-        let wanted: FxHashSet<String> = remote.iter().cloned().collect();
+        let wanted: VecSet<String> = remote.iter().cloned().collect();
         let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
         self.abandoned.retain(|r| wanted.contains(r));
         let new: Vec<String> = remote
@@ -111,7 +110,7 @@ impl Call {
 
     /// The receivers a pull needs, skipping refs whose publisher left meanwhile.
     fn receivers_for(&mut self, refs: &[String]) -> Vec<(String, MediaKind)> {
-        let kinds: FxHashMap<String, TrackKind> = self.room.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect();
+        let kinds: VecMap<String, TrackKind> = self.room.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect();
         let mut receivers = Vec::new();
         for r in refs {
             match (split_track_ref(r), kinds.get(r)) {
@@ -134,8 +133,9 @@ impl Call {
     pub(crate) fn on_exchange_peer(&mut self, event: PeerEvent) {
         let Some(exchange) = self.exchange.take() else { return };
         let result = match (event, exchange.step) {
-            (PeerEvent::Offer { sdp, audio_mid, video_mid, receiver_mids }, Step::Offer(receivers)) => {
-                self.on_offer(&exchange.op, sdp, audio_mid, video_mid, receivers, receiver_mids)
+            (PeerEvent::Offer { sdp, audio_mid, video_mid, screen_mid, screen_audio_mid, receiver_mids }, Step::Offer(receivers)) => {
+                let senders = [audio_mid, video_mid, screen_mid, screen_audio_mid];
+                self.on_offer(&exchange.op, sdp, senders, receivers, receiver_mids)
             }
             (PeerEvent::AnswerApplied, Step::Answer { published, retry }) => {
                 self.on_answer_applied(&exchange.op, published, retry);
@@ -189,16 +189,14 @@ impl Call {
         &mut self,
         op: &Operation,
         sdp: String,
-        audio_mid: Option<String>,
-        video_mid: Option<String>,
+        senders: [Option<String>; 4],
         receivers: Vec<(String, MediaKind)>,
         receiver_mids: Vec<String>,
     ) -> Result<Option<Step>, Failure> {
         let generation = self.generation;
         let Some(session) = self.session.as_mut() else { return Ok(None) };
         let id = session.id.clone().unwrap_or_default();
-        session.audio_mid = audio_mid.clone();
-        session.video_mid = video_mid.clone();
+        [session.audio_mid, session.video_mid, session.screen_mid, session.screen_audio_mid] = senders.clone();
         let mut tracks = Vec::new();
         let mut published = Vec::new();
         let mut pulls = Vec::new();
@@ -209,8 +207,10 @@ impl Call {
                 track_name: Some(name.to_owned()),
                 ..TrackObject::default()
             };
-            for (mid, name, kind) in [(audio_mid, "mic", TrackKind::Mic), (video_mid, "camera", TrackKind::Camera)] {
+            let kinds = [TrackKind::Mic, TrackKind::Camera, TrackKind::Screen, TrackKind::ScreenAudio];
+            for (mid, kind) in senders.into_iter().zip(kinds) {
                 if let Some(mid) = mid {
+                    let name = kind.as_str();
                     tracks.push(local(mid, name));
                     published.push(PublishedTrack { track: format!("{id}/{name}"), kind });
                 }
@@ -245,7 +245,7 @@ impl Call {
         let mut retry = Vec::new();
         let mut warnings = Vec::new();
         let Some(session) = self.session.as_mut() else { return retry };
-        let mids: FxHashMap<String, String> = pulls.into_iter().collect();
+        let mids: VecMap<String, String> = pulls.into_iter().collect();
         for item in results {
             let name = item.track_name.as_deref().unwrap_or_default();
             if item.location == Some(Location::Local) || mids.is_empty() {
@@ -265,7 +265,7 @@ impl Call {
             }
             // Usually the publisher is still connecting: try again shortly.
             session.mid_to_ref.remove(&mid);
-            let attempts = self.attempts.entry(key.clone()).or_default();
+            let attempts = self.attempts.entry_or_default(key.clone());
             *attempts += 1;
             if *attempts <= MAX_PULL_ATTEMPTS {
                 retry.push((key, *attempts));

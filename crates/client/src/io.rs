@@ -1,6 +1,6 @@
 //! What goes into the engine and what comes out of it.
 
-use satsuma_protocol::room::{ClientMessage, ServerMessage};
+use satsuma_protocol::room::{ClientMessage, ServerMessage, TrackKind};
 
 use crate::api::{ApiError, ApiRequest, ApiResponse, RequestId};
 
@@ -30,6 +30,12 @@ pub enum Intent {
     Media(MediaState),
     /// Our own speaking state, as the host measures it.
     Speaking(bool),
+    /// Raise (`true`) or lower our hand.
+    Hand(bool),
+    /// Send a chat message (checked against the protocol's rules first).
+    Chat(String),
+    /// Show a reaction on our tile for everyone.
+    React(String),
     /// Leave the call: close our tracks, then say `leave`.
     Leave,
     /// The page is going away: say `leave` at once, there is no time for more.
@@ -43,6 +49,21 @@ pub struct MediaState {
     pub mic: bool,
     /// The camera is on.
     pub camera: bool,
+    /// A screen share is on: its video goes out on the screen sender.
+    pub screen: bool,
+    /// The share has audio (a tab's or the system's) on the screen-audio sender.
+    pub screen_audio: bool,
+}
+
+impl MediaState {
+    /// Whether the room should list our track of `kind` now: the screen's only while sharing.
+    pub fn shows(self, kind: TrackKind) -> bool {
+        match kind {
+            TrackKind::Mic | TrackKind::Camera => true,
+            TrackKind::Screen => self.screen,
+            TrackKind::ScreenAudio => self.screen && self.screen_audio,
+        }
+    }
 }
 
 /// A media kind, for receive transceivers.
@@ -88,6 +109,10 @@ pub enum PeerEvent {
         audio_mid: Option<String>,
         /// The mid of the video sender.
         video_mid: Option<String>,
+        /// The mid of the screen-share video sender.
+        screen_mid: Option<String>,
+        /// The mid of the screen-share audio sender.
+        screen_audio_mid: Option<String>,
         /// The mids of the receivers the operation added, in its order.
         receiver_mids: Vec<String>,
     },
@@ -105,8 +130,10 @@ pub enum PeerEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeerOp {
     /// Create a bundled connection with the ICE servers of the last
-    /// [`crate::ApiCall::IceServers`], and one send-only audio and one send-only video
-    /// transceiver carrying whatever local tracks there are (or none yet).
+    /// [`crate::ApiCall::IceServers`], and send-only transceivers in this order: audio (mic),
+    /// video (camera), and, where the host can share a screen, video (screen) and audio
+    /// (screen audio). Each carries whatever local track there is, or none yet: a share
+    /// starts and stops by swapping tracks, with no renegotiation.
     Open,
     /// Add a receive-only transceiver per kind, create an offer, set it as the local
     /// description, and report [`PeerEvent::Offer`].
@@ -164,6 +191,15 @@ pub enum Event {
     TrackRemoved(String),
     /// Every pulled track ended (the session was replaced, or we left).
     TracksCleared,
+    /// Someone reacted: show `emoji` on their tile for a moment.
+    Reaction {
+        /// Who.
+        from: String,
+        /// One of the protocol's reactions.
+        emoji: String,
+    },
+    /// A message of ours was refused (a chat too long, reactions too fast): say so briefly.
+    Notice(String),
     /// Something worth a log line, and no more.
     Warning(String),
 }

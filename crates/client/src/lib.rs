@@ -22,6 +22,7 @@ pub mod recovery;
 mod refusal;
 pub mod room_view;
 mod timers;
+pub mod vec_map;
 
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 pub use call::{Call, CallConfig, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS, UNREACHABLE_WORDS};

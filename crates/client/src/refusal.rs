@@ -15,6 +15,17 @@ pub fn refusal(code: ErrorCode) -> Option<&'static str> {
     }
 }
 
+/// The words for an `error` frame that cost one message in a call that goes on; `None` for
+/// errors the person cannot act on.
+pub fn notice(code: ErrorCode) -> Option<&'static str> {
+    match code {
+        ErrorCode::RateLimited => Some("Slow down a little: that was not sent."),
+        ErrorCode::BadChat => Some("The message was not sent: it is empty or too long."),
+        ErrorCode::MessageTooLarge => Some("That was too large to send."),
+        _ => None,
+    }
+}
+
 /// The words for a close code that ends the call; `None` when reconnecting may help.
 /// A refusing close carries the same words as the error frame that precedes it.
 pub(crate) fn closing_words(code: u16) -> Option<&'static str> {

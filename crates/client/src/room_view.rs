@@ -40,7 +40,7 @@ impl RoomView {
                 let excess = self.chat.len().saturating_sub(CHAT_HISTORY);
                 self.chat.drain(..excess);
             }
-            ServerMessage::Error(ErrorFrame { .. }) | ServerMessage::Pong => {}
+            ServerMessage::Error(ErrorFrame { .. }) | ServerMessage::Reaction(_) | ServerMessage::Pong => {}
         }
     }
 

@@ -22,7 +22,9 @@ fn a_join_into_a_room_takes_three_api_calls() {
     let sent = host.take_sent();
     assert!(matches!(&sent[0], ClientMessage::Join { .. }));
     assert!(matches!(&sent[1], ClientMessage::Publish { tracks } if tracks.len() == 2 && tracks[0].track == "mine/mic"), "{sent:?}");
-    assert!(sent.contains(&ClientMessage::Update(MediaUpdate { mic: Some(true), camera: Some(true), ..MediaUpdate::default() })));
+    assert!(!sent.iter().any(|m| matches!(m, ClientMessage::Unpublish { .. })), "nothing to withdraw: {sent:?}");
+    let update = MediaUpdate { mic: Some(true), camera: Some(true), screen: Some(false), ..MediaUpdate::default() };
+    assert!(sent.contains(&ClientMessage::Update(update)));
     let mids = host.pull(1, &AV, &[]);
     // sessions/new, the push, the pull: nothing else.
     assert!(host.take_api().is_empty());
@@ -316,7 +318,8 @@ fn leave_closes_tracks_then_says_leave_without_waiting_long() {
         })
         .collect();
     assert!(
-        matches!(&closes[0].call, ApiCall::CloseTracks { session, body } if session == "mine" && body.tracks.as_ref().map(Vec::len) == Some(2))
+        matches!(&closes[0].call, ApiCall::CloseTracks { session, body } if session == "mine" && body.tracks.as_ref().map(Vec::len) == Some(4)),
+        "mic, camera and the screen's two senders"
     );
     assert!(!outputs.iter().any(|o| matches!(o, Output::Socket(SocketOp::Send(ClientMessage::Leave)))), "close first");
     host.advance(399);
@@ -384,8 +387,8 @@ fn media_and_speaking_changes_are_announced_once() {
     host.join(&[]);
     host.publish(1);
     host.take();
-    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true })));
-    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true })));
+    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true, ..MediaState::default() })));
+    host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true, ..MediaState::default() })));
     host.input(Input::Intent(Intent::Speaking(true)));
     host.input(Input::Intent(Intent::Speaking(true)));
     assert_eq!(
@@ -411,7 +414,7 @@ fn a_peer_error_during_an_exchange_replaces_the_session() {
 fn a_publish_only_participant_pulls_nothing() {
     let mut host = Host::with(satsuma_client::CallConfig {
         name: "Bot".into(),
-        media: MediaState { mic: true, camera: true },
+        media: MediaState { mic: true, camera: true, ..MediaState::default() },
         subscribe: false,
         seed: 1,
     });

@@ -59,9 +59,7 @@ fn participant(id: &str, name: &str, tracks: &[&str]) -> Participant {
         tracks: tracks.iter().map(|t| PublishedTrack { track: t.to_string(), kind: TrackKind::Camera }).collect(),
         mic: true,
         camera: true,
-        screen: false,
-        hand: false,
-        speaking: false,
+        ..Participant::default()
     }
 }
 

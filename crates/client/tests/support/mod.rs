@@ -21,9 +21,7 @@ pub fn person(id: &str, session: &str) -> Participant {
         ],
         mic: true,
         camera: true,
-        screen: false,
-        hand: false,
-        speaking: false,
+        ..Participant::default()
     }
 }
 
@@ -103,7 +101,12 @@ pub struct Host {
 impl Host {
     /// A call as `name`, started at time 1000.
     pub fn new() -> Self {
-        Self::with(CallConfig { name: "Me".into(), media: MediaState { mic: true, camera: true }, subscribe: true, seed: 7 })
+        Self::with(CallConfig {
+            name: "Me".into(),
+            media: MediaState { mic: true, camera: true, ..MediaState::default() },
+            subscribe: true,
+            seed: 7,
+        })
     }
 
     /// A call with `config`, started at time 1000.
@@ -192,7 +195,8 @@ impl Host {
         self.input(Input::Api(request.id, result));
     }
 
-    /// The peer answers an `Offer` op: sender mids 0 and 1, then fresh mids per receiver.
+    /// The peer answers an `Offer` op: sender mids 0 and 1 (mic, camera), `s` and `sa`
+    /// (screen), then fresh mids per receiver.
     pub fn offer(&mut self, generation: u32, receivers: &[MediaKind]) -> Vec<String> {
         let mids: Vec<String> = receivers
             .iter()
@@ -207,6 +211,8 @@ impl Host {
                 sdp: "v=0 offer".into(),
                 audio_mid: Some("0".into()),
                 video_mid: Some("1".into()),
+                screen_mid: Some("s".into()),
+                screen_audio_mid: Some("sa".into()),
                 receiver_mids: mids.clone(),
             },
         ));
@@ -237,7 +243,7 @@ impl Host {
         let ApiCall::TracksNew { session, body } = &api[0].call else { panic!("{api:?}") };
         assert_eq!(session, "mine");
         let names: Vec<_> = body.tracks.iter().flatten().map(|t| t.track_name.clone().unwrap_or_default()).collect();
-        assert_eq!(names, ["mic", "camera"]);
+        assert_eq!(names, ["mic", "camera", "screen", "screenAudio"], "the screen's senders are on the SFU from the start");
         self.answer(&api[0], Ok(tracks_answer(Vec::new())));
         assert!(self.take_peer().contains(&(generation, PeerOp::Answer("v=0 answer".into()))));
         self.input(Input::Peer(generation, PeerEvent::AnswerApplied));
