@@ -1,6 +1,28 @@
 //! Microphone level metering with the Web Audio API.
 
-use web_sys::{AnalyserNode, AudioContext, MediaStream, MediaStreamTrack};
+use std::cell::RefCell;
+
+use wasm_bindgen::JsValue;
+use web_sys::{AnalyserNode, AudioContext, MediaStream, MediaStreamAudioSourceNode, MediaStreamTrack};
+
+thread_local! {
+    /// One context for every meter: a call meters each remote voice, and browsers cap how
+    /// many contexts a page may hold.
+    static CONTEXT: RefCell<Option<AudioContext>> = const { RefCell::new(None) };
+}
+
+fn shared_context() -> Result<AudioContext, JsValue> {
+    CONTEXT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let context = match slot.as_ref() {
+            Some(context) => context.clone(),
+            None => slot.insert(AudioContext::new()?).clone(),
+        };
+        // A context made without a user gesture starts suspended; a later gesture lets it run.
+        let _ = context.resume();
+        Ok(context)
+    })
+}
 
 /// Why a level meter could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,7 +34,7 @@ pub enum LevelError {
 
 /// Measures the loudness of one audio track.
 pub struct LevelMeter {
-    context: AudioContext,
+    source: MediaStreamAudioSourceNode,
     analyser: AnalyserNode,
     buffer: Vec<f32>,
 }
@@ -21,17 +43,15 @@ impl LevelMeter {
     /// Starts analysing `track`. The track itself is not consumed or altered.
     pub fn new(track: &MediaStreamTrack) -> Result<Self, LevelError> {
         let err = |e: wasm_bindgen::JsValue| LevelError::Unavailable(crate::json::js_message(&e));
-        let context = AudioContext::new().map_err(err)?;
+        let context = shared_context().map_err(err)?;
         let tracks = js_sys::Array::of1(track);
         let stream = MediaStream::new_with_tracks(&tracks).map_err(err)?;
         let source = context.create_media_stream_source(&stream).map_err(err)?;
         let analyser = context.create_analyser().map_err(err)?;
         analyser.set_fft_size(256);
         source.connect_with_audio_node(&analyser).map_err(err)?;
-        // Contexts created without a user gesture start suspended.
-        let _ = context.resume();
         let buffer = vec![0.0; analyser.fft_size() as usize];
-        Ok(Self { context, analyser, buffer })
+        Ok(Self { source, analyser, buffer })
     }
 
     /// The current RMS level, 0.0 (silence) to about 1.0 (full scale).
@@ -43,7 +63,7 @@ impl LevelMeter {
 
 impl Drop for LevelMeter {
     fn drop(&mut self) {
-        let _ = self.context.close();
+        let _ = self.source.disconnect();
     }
 }
 

@@ -8,6 +8,7 @@ pub mod audio_level;
 pub mod call;
 pub mod calls_client;
 pub mod components;
+pub mod erased;
 pub mod json;
 pub mod local_media;
 pub mod media;
@@ -19,7 +20,9 @@ pub mod prefs;
 pub mod room_name;
 pub mod room_socket;
 pub mod route;
+pub mod screen_share;
 pub mod use_location;
 pub mod use_media_query;
+pub mod use_speaking;
 
 pub use components::app::App;

@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use crate::media::{self, DeviceList, MediaError, MediaRequest};
+use crate::screen_share::ScreenShare;
 
 /// Reactive handle on the local devices. `Copy`, so components can share it freely.
 #[derive(Clone, Copy)]
@@ -31,6 +32,8 @@ pub struct LocalMedia {
     pub devices: RwSignal<DeviceList>,
     /// True while a `getUserMedia` request is outstanding.
     pub busy: RwSignal<bool>,
+    /// The screen share, in the call.
+    pub screen: ScreenShare,
 }
 
 impl Default for LocalMedia {
@@ -54,6 +57,7 @@ impl LocalMedia {
             video_error: RwSignal::new(None),
             devices: RwSignal::new(DeviceList::default()),
             busy: RwSignal::new(false),
+            screen: ScreenShare::new(),
         }
     }
 
@@ -164,5 +168,6 @@ impl LocalMedia {
         self.replace_track(self.audio_track, None);
         self.replace_track(self.video_track, None);
         self.preview.set(None);
+        self.screen.stop();
     }
 }

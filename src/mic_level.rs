@@ -2,6 +2,8 @@
 //! call's speaking detection.
 
 use leptos::prelude::*;
+
+use crate::erased::effect;
 use web_sys::MediaStreamTrack;
 
 use crate::audio_level::LevelMeter;
@@ -11,7 +13,7 @@ use crate::audio_level::LevelMeter;
 pub fn use_mic_level(track: Signal<Option<MediaStreamTrack>, LocalStorage>, on: Signal<bool>, period_ms: u64) -> ReadSignal<f32> {
     let meter = StoredValue::new_local(None::<LevelMeter>);
     let (level, set_level) = signal(0.0_f32);
-    Effect::new(move |_| meter.set_value(track.get().and_then(|t| LevelMeter::new(&t).ok())));
+    effect(move || meter.set_value(track.get().and_then(|t| LevelMeter::new(&t).ok())));
     let sample = move || {
         let value = meter.try_update_value(|m| m.as_mut().map(LevelMeter::level)).flatten().unwrap_or(0.0);
         set_level.set(if on.get_untracked() { value } else { 0.0 });

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use rustc_hash::FxHashMap;
+use satsuma_client::vec_map::VecMap;
 use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Output, PeerOp, SocketOp};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -24,7 +24,7 @@ pub struct Outlets {
     /// The room view.
     pub view: RwSignal<RoomView>,
     /// Pulled tracks by ref.
-    pub remote: RwSignal<FxHashMap<String, MediaStream>, LocalStorage>,
+    pub remote: RwSignal<VecMap<String, MediaStream>, LocalStorage>,
     /// The call's status.
     pub status: RwSignal<CallStatus>,
 }
@@ -185,13 +185,17 @@ impl Driver {
     fn peer(&self, generation: u32, op: PeerOp) {
         match op {
             PeerOp::Open => {
-                let (ice, mic, video) = {
+                let (ice, tracks) = {
                     let mut state = self.0.borrow_mut();
-                    let mic = state.media.audio_track.get_untracked();
-                    let video = state.media.video_track.get_untracked().or_else(|| placeholder_track(&mut state));
-                    (state.ice_servers.clone(), mic, video)
+                    let media = state.media;
+                    let video = media.video_track.get_untracked().or_else(|| placeholder_track(&mut state));
+                    let screen = media.screen;
+                    (
+                        state.ice_servers.clone(),
+                        [media.audio_track.get_untracked(), video, screen.video.get_untracked(), screen.audio.get_untracked()],
+                    )
                 };
-                match PeerHost::open(self, generation, &ice, mic.as_ref(), video.as_ref()) {
+                match PeerHost::open(self, generation, &ice, tracks) {
                     Ok(host) => self.0.borrow_mut().peer = Some(host),
                     Err(err) => self.input(Input::Peer(generation, satsuma_client::PeerEvent::Error(err.to_string()))),
                 }
@@ -240,9 +244,12 @@ impl Driver {
                 outlets.remote.try_update(|m| m.remove(&track_ref));
             }
             Event::TracksCleared => {
-                outlets.remote.try_update(FxHashMap::clear);
+                outlets.remote.try_update(VecMap::clear);
             }
-            Event::Warning(text) => leptos::logging::warn!("{text}"),
+            // Reactions have no view yet (issue 13).
+            Event::Reaction { .. } => {}
+            // Notices come from chat and reactions, which have no view yet (issue 13).
+            Event::Notice(text) | Event::Warning(text) => leptos::logging::warn!("{text}"),
         }
     }
 
@@ -252,6 +259,14 @@ impl Driver {
         let Some(video) = state.peer.as_ref().map(|p| p.video.clone()) else { return };
         let track = track.or_else(|| placeholder_track(&mut state));
         swap_track(video, track);
+    }
+
+    /// Sends the screen share's tracks (or nothing) without renegotiating.
+    pub fn swap_screen(&self, video: Option<MediaStreamTrack>, audio: Option<MediaStreamTrack>) {
+        if let Some((screen, screen_audio)) = self.0.borrow().peer.as_ref().map(|p| (p.screen.clone(), p.screen_audio.clone())) {
+            swap_track(screen, video);
+            swap_track(screen_audio, audio);
+        }
     }
 
     /// Sends the microphone without renegotiating.

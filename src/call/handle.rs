@@ -1,6 +1,6 @@
 //! The call as the components see it: read-only signals and a few commands.
 
-use rustc_hash::FxHashMap;
+use satsuma_client::vec_map::VecMap;
 
 use leptos::prelude::*;
 use satsuma_client::room_view::RoomView;
@@ -8,6 +8,7 @@ use satsuma_client::{CallConfig, CallStatus, Input, Intent, MediaState};
 use web_sys::MediaStream;
 
 use super::driver::{Driver, Outlets};
+use crate::erased::{effect, on_change};
 use crate::local_media::LocalMedia;
 
 /// Reactive handle on the call, `Copy`, provided as context by the call page.
@@ -16,7 +17,7 @@ pub struct Conference {
     /// The room as the server describes it.
     pub view: ReadSignal<RoomView>,
     /// Pulled tracks by `sessionId/trackName`, each in its own stream for a media element.
-    pub remote: ReadSignal<FxHashMap<String, MediaStream>, LocalStorage>,
+    pub remote: ReadSignal<VecMap<String, MediaStream>, LocalStorage>,
     /// Connection status.
     pub status: ReadSignal<CallStatus>,
     /// Whether we are speaking, as measured here.
@@ -29,6 +30,8 @@ fn media_state(media: LocalMedia) -> MediaState {
     MediaState {
         mic: media.mic_on.get_untracked() && media.audio_track.with_untracked(Option::is_some),
         camera: media.video_track.with_untracked(Option::is_some),
+        screen: media.screen.video.with_untracked(Option::is_some),
+        screen_audio: media.screen.audio.with_untracked(Option::is_some),
     }
 }
 
@@ -36,7 +39,7 @@ impl Conference {
     /// Joins `room` as `name`, publishing `media`.
     pub fn start(room: String, name: String, media: LocalMedia) -> Self {
         let (view, remote, status) =
-            (RwSignal::new(RoomView::default()), RwSignal::new_local(FxHashMap::default()), RwSignal::new(CallStatus::Joining));
+            (RwSignal::new(RoomView::default()), RwSignal::new_local(VecMap::default()), RwSignal::new(CallStatus::Joining));
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
@@ -62,30 +65,45 @@ impl Conference {
 
     /// Swaps tracks as devices change and tells the engine what the room should show.
     fn follow_media(self, media: LocalMedia) {
-        Effect::new(move |previous: Option<()>| {
-            let track = media.video_track.get();
-            if previous.is_some() {
-                if let Some(driver) = self.driver.try_get_value() {
-                    driver.swap_video(track);
+        let driver = move || self.driver.try_get_value();
+        on_change(
+            move || {
+                if let Some(d) = driver() {
+                    d.swap_video(media.video_track.get_untracked());
                 }
-            }
-        });
-        Effect::new(move |previous: Option<()>| {
-            let track = media.audio_track.get();
-            if previous.is_some() {
-                if let Some(driver) = self.driver.try_get_value() {
-                    driver.swap_audio(track);
+            },
+            move || media.video_track.track(),
+        );
+        on_change(
+            move || {
+                if let Some(d) = driver() {
+                    d.swap_audio(media.audio_track.get_untracked());
                 }
-            }
-        });
-        Effect::new(move |_| {
+            },
+            move || media.audio_track.track(),
+        );
+        let screen = media.screen;
+        on_change(
+            move || {
+                if let Some(d) = driver() {
+                    d.swap_screen(screen.video.get_untracked(), screen.audio.get_untracked());
+                }
+            },
+            move || {
+                screen.video.track();
+                screen.audio.track();
+            },
+        );
+        effect(move || {
             // Tracked: any of these changes what the room shows.
             media.mic_on.track();
             media.audio_track.track();
             media.video_track.track();
+            screen.video.track();
+            screen.audio.track();
             self.input(Input::Intent(Intent::Media(media_state(media))));
         });
-        Effect::new(move |_| {
+        effect(move || {
             let speaking = self.speaking.get();
             self.input(Input::Intent(Intent::Speaking(speaking)));
         });
@@ -96,6 +114,11 @@ impl Conference {
         if self.speaking.get_untracked() != speaking {
             self.set_speaking.try_set(speaking);
         }
+    }
+
+    /// Raises or lowers our hand.
+    pub fn raise_hand(self, up: bool) {
+        self.input(Input::Intent(Intent::Hand(up)));
     }
 
     /// Leaves: media stops at once; the engine closes our tracks, then says `leave`.

@@ -1,6 +1,6 @@
 //! Runs the engine's peer operations on one `RTCPeerConnection`.
 
-use rustc_hash::FxHashMap;
+use satsuma_client::vec_map::VecMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -20,19 +20,18 @@ pub struct PeerHost {
     pub audio: RtcRtpTransceiver,
     /// Carries the camera, or the placeholder while the camera is off.
     pub video: RtcRtpTransceiver,
-    received: Rc<RefCell<FxHashMap<String, MediaStreamTrack>>>,
+    /// Carries the screen share's video while one is on; idle otherwise.
+    pub screen: RtcRtpTransceiver,
+    /// Carries the screen share's audio, when it has some.
+    pub screen_audio: RtcRtpTransceiver,
+    received: Rc<RefCell<VecMap<String, MediaStreamTrack>>>,
 }
 
 impl PeerHost {
-    /// Opens the connection with `ice_servers`, sending `mic` and `video`.
-    pub fn open(
-        driver: &Driver,
-        generation: u32,
-        ice_servers: &JsValue,
-        mic: Option<&MediaStreamTrack>,
-        video: Option<&MediaStreamTrack>,
-    ) -> Result<Self, PeerError> {
-        let received: Rc<RefCell<FxHashMap<String, MediaStreamTrack>>> = Rc::default();
+    /// Opens the connection with `ice_servers`, sending `tracks`: mic, camera (or its
+    /// placeholder), screen and screen audio.
+    pub fn open(driver: &Driver, generation: u32, ice_servers: &JsValue, tracks: [Option<MediaStreamTrack>; 4]) -> Result<Self, PeerError> {
+        let received: Rc<RefCell<VecMap<String, MediaStreamTrack>>> = Rc::default();
         let (on_track, on_state) = (driver.clone(), driver.clone());
         let store = received.clone();
         let peer = Peer::new(
@@ -43,9 +42,12 @@ impl PeerHost {
             },
             move |state| on_state.input(Input::Peer(generation, PeerEvent::State(state))),
         )?;
-        let audio = peer.add_sender("audio", mic);
-        let video = peer.add_sender("video", video);
-        Ok(Self { generation, peer: Rc::new(peer), audio, video, received })
+        let [mic, video, screen, screen_audio] = tracks;
+        let audio = peer.add_sender("audio", mic.as_ref());
+        let video = peer.add_sender("video", video.as_ref());
+        let screen = peer.add_sender("video", screen.as_ref());
+        let screen_audio = peer.add_sender("audio", screen_audio.as_ref());
+        Ok(Self { generation, peer: Rc::new(peer), audio, video, screen, screen_audio, received })
     }
 
     /// The track received on `mid`, once it arrived.
@@ -56,13 +58,14 @@ impl PeerHost {
     /// Adds receivers, creates and sets the offer, and reports it.
     pub fn offer(&self, driver: &Driver, receivers: &[MediaKind]) {
         let added: Vec<RtcRtpTransceiver> = receivers.iter().map(|kind| self.peer.add_receiver(kind.as_str())).collect();
-        let (peer, audio, video, generation, driver) =
-            (self.peer.clone(), self.audio.clone(), self.video.clone(), self.generation, driver.clone());
+        let senders = [&self.audio, &self.video, &self.screen, &self.screen_audio].map(|t| t.clone());
+        let (peer, generation, driver) = (self.peer.clone(), self.generation, driver.clone());
         spawn_local(async move {
             let event = match peer.create_offer().await {
                 Ok(sdp) => {
                     let receiver_mids = added.iter().filter_map(RtcRtpTransceiver::mid).collect();
-                    PeerEvent::Offer { sdp, audio_mid: audio.mid(), video_mid: video.mid(), receiver_mids }
+                    let [audio_mid, video_mid, screen_mid, screen_audio_mid] = senders.map(|t| t.mid());
+                    PeerEvent::Offer { sdp, audio_mid, video_mid, screen_mid, screen_audio_mid, receiver_mids }
                 }
                 Err(err) => PeerEvent::Error(err.to_string()),
             };

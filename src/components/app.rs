@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::landing::Landing;
 use super::not_found::NotFound;
 use super::room_page::RoomPage;
+use crate::erased::memo;
 use crate::route::Route;
 use crate::use_location::provide_location;
 
@@ -13,7 +14,7 @@ use crate::use_location::provide_location;
 pub fn App() -> impl IntoView {
     let location = provide_location();
     // A memo, so the page is rebuilt only when the route changes, not on every navigation.
-    let route = Memo::new(move |_| Route::parse(&location.path.read()));
+    let route = memo(move || Route::parse(&location.path.read()));
     move || match route.get() {
         Route::Landing => view! { <Landing /> }.into_any(),
         Route::Room(room) => view! { <RoomPage room /> }.into_any(),

@@ -2,6 +2,8 @@
 
 use leptos::html::Audio;
 use leptos::prelude::*;
+
+use crate::erased::effect;
 use web_sys::MediaStream;
 
 use crate::media_element::show_stream;
@@ -15,7 +17,7 @@ pub fn AudioSink(
     stream: Signal<Option<MediaStream>, LocalStorage>,
 ) -> impl IntoView {
     let audio = NodeRef::<Audio>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let current = stream.get();
         if let Some(el) = audio.get() {
             show_stream(&el, current.as_ref());

@@ -1,15 +1,18 @@
 //! The in-call view: a responsive grid of tiles and the toolbar.
 
 use leptos::prelude::*;
+
 use satsuma_protocol::room::{Participant, TrackKind};
+use web_sys::MediaStream;
 
 use super::call_toolbar::CallToolbar;
 use super::participant_tile::ParticipantTile;
-use crate::audio_level::SpeakingDetector;
 use crate::call::{CallStatus, Conference};
+use crate::erased::{derive, derive_local, effect, memo};
 use crate::local_media::LocalMedia;
-use crate::mic_level::use_mic_level;
+use crate::media::first_track;
 use crate::use_media_query::use_media_query;
+use crate::use_speaking::use_speaking;
 
 /// Tiles per page on a normal screen; beyond that the grid paginates.
 const PAGE_SIZE: usize = 9;
@@ -44,7 +47,8 @@ pub fn Call(
     on_cleanup(move || conference.leave());
     let page_hide = window_event_listener(leptos::ev::pagehide, move |_| conference.on_page_hide());
     on_cleanup(move || page_hide.remove());
-    detect_speaking(media, conference);
+    let speaking = use_speaking(media.audio_track.into(), media.mic_on.into());
+    effect(move || conference.set_speaking(speaking.get()));
 
     let leave = Callback::new(move |()| {
         conference.leave();
@@ -53,14 +57,15 @@ pub fn Call(
     let narrow = use_media_query("(max-width: 600px)");
     let page = RwSignal::new(0_usize);
     let page_size = move || if narrow.get() { NARROW_PAGE_SIZE } else { PAGE_SIZE };
-    let everyone = Memo::new(move |_| {
+    let me_id = move || conference.view.with(|v| v.me.clone());
+    let everyone = memo(move || {
         conference.view.with(|v| {
             let me = v.myself().cloned();
-            me.into_iter().chain(v.others().cloned()).collect::<Vec<Participant>>()
+            tiles(me.into_iter().chain(v.others().cloned()).collect(), v.me.as_deref())
         })
     });
     let pages = move || everyone.with(Vec::len).div_ceil(page_size()).max(1);
-    Effect::new(move |_| {
+    effect(move || {
         let last = pages() - 1;
         if page.get_untracked() > last {
             page.set(last);
@@ -70,11 +75,10 @@ pub fn Call(
         let size = page_size();
         everyone.with(|all| all.iter().skip(page.get() * size).take(size).cloned().collect::<Vec<_>>())
     };
-    let me_id = move || conference.view.with(|v| v.me.clone());
     let grid_style = move || {
         let n = visible().len().max(1);
         let cols = columns(n, narrow.get());
-        format!("--cols: {cols}; --rows: {}", n.div_ceil(cols))
+        format!("--cols: {cols}; --rows: {}; --strip: {}", n.div_ceil(cols), (n - 1).max(1))
     };
 
     view! {
@@ -84,7 +88,7 @@ pub fn Call(
             <StatusBanner status=conference.status on_leave=leave />
             <section class="grid" style=grid_style aria-label="Participants">
                 <For each=visible key=|p| p.id.clone() let(p)>
-                    <div class="cell">{tile(p, me_id(), media, name.clone())}</div>
+                    {tile(p, me_id(), media, name.clone())}
                 </For>
             </section>
             <Show when=move || { pages() > 1 }>
@@ -96,51 +100,67 @@ pub fn Call(
                         disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"›"</button>
                 </nav>
             </Show>
-            <CallToolbar media on_leave=leave participants=Signal::derive(move || everyone.with(Vec::len)) />
+            <CallToolbar media on_leave=leave participants=derive(move || everyone.with(Vec::len)) />
         </main>
     }
 }
 
+/// What a share tile's id adds to its sharer's (server ids never hold a `#`).
+const SCREEN: &str = "#screen";
+
+/// The sharer, when `id` is a share tile's.
+pub fn sharer(id: &str) -> Option<&str> {
+    id.strip_suffix(SCREEN)
+}
+
+/// The tiles for `people` (us first): a tile per person, and before them one per screen
+/// share of the others, with the sharer's record under the id `<id>#screen`, once the room
+/// lists its track. Ours is not shown back to us: the browser already marks what we share.
+pub fn tiles(people: Vec<Participant>, me: Option<&str>) -> Vec<Participant> {
+    let shares = people.iter().filter(|p| Some(p.id.as_str()) != me && p.screen && p.tracks.iter().any(|t| t.kind == TrackKind::Screen));
+    let shares: Vec<Participant> = shares.map(|p| Participant { id: format!("{}{SCREEN}", p.id), ..p.clone() }).collect();
+    shares.into_iter().chain(people).collect()
+}
+
+/// Whether a tile takes the stage: a screen share does.
+pub fn is_stage(tile: &Participant) -> bool {
+    sharer(&tile.id).is_some()
+}
+
 fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) -> AnyView {
     let conference = expect_context::<Conference>();
-    if me.as_deref() == Some(p.id.as_str()) {
-        return view! {
-            <ParticipantTile name=my_name is_self=true video=media.preview
-                mic_on=media.mic_on
-                camera_on=Signal::derive(move || media.video_track.with(Option::is_some))
-                speaking=conference.speaking />
-        }
-        .into_any();
-    }
-    let id = p.id.clone();
-    let person = move || conference.view.with(|v| v.participants.iter().find(|q| q.id == id).cloned());
-    let person = Memo::new(move |_| person());
+    let screen = sharer(&p.id).is_some();
+    let stage = is_stage(&p);
+    let id = sharer(&p.id).unwrap_or(&p.id).to_owned();
+    let is_self = me.as_deref() == Some(id.as_str());
+    let person = memo(move || conference.view.with(|v| v.participants.iter().find(|q| q.id == id).cloned()));
+    let flag = move |f: fn(&Participant) -> bool| derive(move || person.with(|p| p.as_ref().is_some_and(f)));
     let track_of = move |kind: TrackKind| {
-        Signal::derive_local(move || {
+        derive_local(move || {
             let track = person.with(|p| p.as_ref()?.tracks.iter().find(|t| t.kind == kind).map(|t| t.track.clone()))?;
             conference.remote.with(|m| m.get(&track).cloned())
         })
     };
+    let name = if is_self { my_name } else { p.name.clone() };
+    let on = derive(|| true);
+    // One tile call site for all kinds: each would otherwise be code of its own.
+    let (video, audio, mic_on, camera_on, speaking, hand) = if screen {
+        let off = derive(|| false);
+        (track_of(TrackKind::Screen), Some(track_of(TrackKind::ScreenAudio)), on, on, off, off)
+    } else if is_self {
+        let camera = derive(move || media.video_track.with(Option::is_some));
+        (media.preview.into(), None, media.mic_on.into(), camera, Signal::from(conference.speaking), flag(|p| p.hand))
+    } else {
+        let audio = track_of(TrackKind::Mic);
+        // Measured from the audio we receive, not from what the sender says of itself.
+        let voice = derive_local(move || audio.with(|s| s.as_ref().and_then(|s: &MediaStream| first_track(s, "audio"))));
+        let speaking = use_speaking(voice, on);
+        (track_of(TrackKind::Camera), Some(audio), flag(|p| p.mic), flag(|p| p.camera), Signal::from(speaking), flag(|p| p.hand))
+    };
     view! {
-        <ParticipantTile name=p.name.clone()
-            video=track_of(TrackKind::Camera)
-            audio=track_of(TrackKind::Mic)
-            mic_on=Signal::derive(move || person.with(|p| p.as_ref().is_some_and(|p| p.mic)))
-            camera_on=Signal::derive(move || person.with(|p| p.as_ref().is_some_and(|p| p.camera)))
-            speaking=Signal::derive(move || person.with(|p| p.as_ref().is_some_and(|p| p.speaking))) />
+        <div class="cell" class:focus=stage><ParticipantTile name is_self screen video audio mic_on camera_on speaking hand /></div>
     }
     .into_any()
-}
-
-/// Feeds our microphone level into the speaking flag others see as a ring.
-fn detect_speaking(media: LocalMedia, conference: Conference) {
-    let level = use_mic_level(media.audio_track.into(), media.mic_on.into(), 100);
-    let detector = StoredValue::new(SpeakingDetector::default());
-    Effect::new(move |_| {
-        let level = level.get();
-        let speaking = detector.try_update_value(|d| d.update(level, js_sys::Date::now())).unwrap_or(false);
-        conference.set_speaking(speaking);
-    });
 }
 
 /// "Joining…", "Reconnecting…" or a failure with a way out.
@@ -157,5 +177,35 @@ fn StatusBanner(status: ReadSignal<CallStatus>, on_leave: Callback<()>) -> impl 
         }
         .into_any(),
         CallStatus::Connected | CallStatus::Left => ().into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use satsuma_protocol::room::PublishedTrack;
+
+    fn person(id: &str, sharing: bool, listed: bool) -> Participant {
+        let tracks = if listed { vec![PublishedTrack { track: format!("{id}/screen"), kind: TrackKind::Screen }] } else { Vec::new() };
+        Participant { id: id.into(), screen: sharing, tracks, ..Participant::default() }
+    }
+
+    #[test]
+    fn others_shares_get_a_tile_first_and_take_the_stage() {
+        let people = vec![person("me", true, true), person("ann", true, true), person("bo", false, false), person("cy", true, false)];
+        let all = tiles(people, Some("me"));
+        let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+        // Ours is not shown back to us; Cy's share waits for its track.
+        assert_eq!(ids, ["ann#screen", "me", "ann", "bo", "cy"]);
+        assert_eq!(sharer(&all[0].id), Some("ann"));
+        assert!(is_stage(&all[0]) && !all[1..].iter().any(is_stage));
+    }
+
+    #[test]
+    fn phones_get_one_column_then_two() {
+        assert_eq!(columns(2, true), 1);
+        assert_eq!(columns(3, true), 2);
+        assert_eq!(columns(4, false), 2);
+        assert_eq!(columns(9, false), 3);
     }
 }

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::media_toggle::{Device, MediaToggle};
+use crate::call::Conference;
 use crate::local_media::LocalMedia;
+use crate::screen_share::ScreenShare;
 
 /// Toolbar at the bottom of the call. Ctrl+D toggles the mic, Ctrl+E the camera.
 #[component]
@@ -33,6 +35,9 @@ pub fn CallToolbar(
         }
     });
     on_cleanup(move || keys.remove());
+    let conference = expect_context::<Conference>();
+    let hand = move || conference.view.with(|v| v.myself().is_some_and(|p| p.hand));
+    let sharing = move || media.screen.active();
     let copied = RwSignal::new(false);
     let copy_link = move |_| {
         if let Some(window) = web_sys::window() {
@@ -51,6 +56,13 @@ pub fn CallToolbar(
                 on_toggle=Callback::new(move |on| media.set_mic(on)) />
             <MediaToggle device=Device::Camera on=media.camera_on shortcut="Ctrl+E"
                 on_toggle=Callback::new(move |on| media.set_camera(on)) />
+            {ScreenShare::supported().then(|| view! {
+                <button type="button" class="button" aria-pressed=move || sharing().to_string()
+                    on:click=move |_| if sharing() { media.screen.stop() } else { media.screen.start() }>"Share screen"</button>
+            })}
+            <button type="button" class="button" aria-pressed=move || hand().to_string() on:click=move |_| conference.raise_hand(!hand())>
+                "✋ Raise hand"
+            </button>
             <button type="button" class="button" on:click=copy_link>
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}
             </button>

@@ -3,6 +3,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use crate::erased::memo;
 use crate::room_name;
 use crate::route::Route;
 use crate::use_location::use_location;
@@ -12,7 +13,7 @@ use crate::use_location::use_location;
 pub fn Landing() -> impl IntoView {
     let location = use_location();
     let (typed, set_typed) = signal(String::new());
-    let normalized = Memo::new(move |_| room_name::normalize(&typed.read()));
+    let normalized = memo(move || room_name::normalize(&typed.read()));
 
     let go = move |room: String| location.navigate(&Route::Room(room).path());
     let new_meeting = move |_| go(room_name::random());

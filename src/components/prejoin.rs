@@ -7,6 +7,7 @@ use super::device_select::DeviceSelect;
 use super::media_toggle::{Device, MediaToggle};
 use super::mic_meter::MicMeter;
 use super::video_view::VideoView;
+use crate::erased::{derive, memo};
 use crate::local_media::LocalMedia;
 use crate::prefs;
 
@@ -22,7 +23,7 @@ pub fn Prejoin(
     on_join: Callback<String>,
 ) -> impl IntoView {
     let (name, set_name) = signal(prefs::saved_name().unwrap_or_default());
-    let cleaned = Memo::new(move |_| prefs::clean_name(&name.read()));
+    let cleaned = memo(move || prefs::clean_name(&name.read()));
     media.start();
 
     let submit = move |ev: SubmitEvent| {
@@ -55,11 +56,11 @@ pub fn Prejoin(
                 </div>
                 <div class="device-selects">
                     <DeviceSelect label="Microphone source"
-                        devices=Signal::derive(move || media.devices.get().microphones)
+                        devices=derive(move || media.devices.get().microphones)
                         selected=media.mic_device
                         on_select=Callback::new(move |id| media.select_mic(id)) />
                     <DeviceSelect label="Camera source"
-                        devices=Signal::derive(move || media.devices.get().cameras)
+                        devices=derive(move || media.devices.get().cameras)
                         selected=media.camera_device
                         on_select=Callback::new(move |id| media.select_camera(id)) />
                 </div>

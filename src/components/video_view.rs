@@ -2,6 +2,8 @@
 
 use leptos::html::Video;
 use leptos::prelude::*;
+
+use crate::erased::effect;
 use web_sys::MediaStream;
 
 use crate::media_element::show_stream;
@@ -24,7 +26,7 @@ pub fn VideoView(
     label: String,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
-    Effect::new(move |_| {
+    effect(move || {
         let current = stream.get();
         if let Some(el) = video.get() {
             show_stream(&el, current.as_ref());
