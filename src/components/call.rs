@@ -100,7 +100,7 @@ pub fn Call(
                         disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"›"</button>
                 </nav>
             </Show>
-            <CallToolbar media on_leave=leave participants=derive(move || everyone.with(Vec::len)) />
+            <CallToolbar media on_leave=leave participants=derive(move || conference.view.with(|v| v.participants.len())) />
         </main>
     }
 }

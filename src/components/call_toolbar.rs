@@ -61,7 +61,7 @@ pub fn CallToolbar(
                     on:click=move |_| if sharing() { media.screen.stop() } else { media.screen.start() }>"Share screen"</button>
             })}
             <button type="button" class="button" aria-pressed=move || hand().to_string() on:click=move |_| conference.raise_hand(!hand())>
-                "✋ Raise hand"
+                "Raise hand"
             </button>
             <button type="button" class="button" on:click=copy_link>
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}

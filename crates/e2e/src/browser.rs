@@ -152,6 +152,12 @@ impl Browser {
         Ok(())
     }
 
+    /// Resizes the window, e.g. to a phone's 390×844.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await?;
+        Ok(())
+    }
+
     /// Saves a PNG screenshot.
     pub async fn screenshot(&self, path: &std::path::Path) -> anyhow::Result<()> {
         std::fs::write(path, self.client.screenshot().await?)?;
