@@ -122,15 +122,10 @@ pub fn tiles(people: Vec<Participant>, me: Option<&str>) -> Vec<Participant> {
     shares.into_iter().chain(people).collect()
 }
 
-/// Whether a tile takes the stage: a screen share does.
-pub fn is_stage(tile: &Participant) -> bool {
-    sharer(&tile.id).is_some()
-}
-
 fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) -> AnyView {
     let conference = expect_context::<Conference>();
+    // A share takes the stage.
     let screen = sharer(&p.id).is_some();
-    let stage = is_stage(&p);
     let id = sharer(&p.id).unwrap_or(&p.id).to_owned();
     let is_self = me.as_deref() == Some(id.as_str());
     let person = memo(move || conference.view.with(|v| v.participants.iter().find(|q| q.id == id).cloned()));
@@ -158,7 +153,7 @@ fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) 
         (track_of(TrackKind::Camera), Some(audio), flag(|p| p.mic), flag(|p| p.camera), Signal::from(speaking), flag(|p| p.hand))
     };
     view! {
-        <div class="cell" class:focus=stage><ParticipantTile name is_self screen video audio mic_on camera_on speaking hand /></div>
+        <div class="cell" class:focus=screen><ParticipantTile name is_self screen video audio mic_on camera_on speaking hand /></div>
     }
     .into_any()
 }
@@ -191,14 +186,14 @@ mod tests {
     }
 
     #[test]
-    fn others_shares_get_a_tile_first_and_take_the_stage() {
+    fn others_shares_get_a_tile_first() {
         let people = vec![person("me", true, true), person("ann", true, true), person("bo", false, false), person("cy", true, false)];
         let all = tiles(people, Some("me"));
         let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
         // Ours is not shown back to us; Cy's share waits for its track.
         assert_eq!(ids, ["ann#screen", "me", "ann", "bo", "cy"]);
         assert_eq!(sharer(&all[0].id), Some("ann"));
-        assert!(is_stage(&all[0]) && !all[1..].iter().any(is_stage));
+        assert!(all[1..].iter().all(|p| sharer(&p.id).is_none()));
     }
 
     #[test]

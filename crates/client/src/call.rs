@@ -57,10 +57,8 @@ pub(crate) struct Session {
     /// `/api/turn` answered (or failed): the peer can open once the id is here too.
     pub ice_done: bool,
     pub attempts: u32,
-    pub audio_mid: Option<String>,
-    pub video_mid: Option<String>,
-    pub screen_mid: Option<String>,
-    pub screen_audio_mid: Option<String>,
+    /// Our senders' mids: mic, camera, screen, screen audio (the order of [`PeerOp::Open`]).
+    pub sender_mids: [Option<String>; 4],
     /// Every track of ours on the SFU; the room hears of the screen's only while sharing.
     pub published: Vec<PublishedTrack>,
     /// Receiving mid → `sessionId/trackName`.
@@ -369,10 +367,7 @@ impl Call {
             id: None,
             ice_done: false,
             attempts: 0,
-            audio_mid: None,
-            video_mid: None,
-            screen_mid: None,
-            screen_audio_mid: None,
+            sender_mids: Default::default(),
             published: Vec::new(),
             mid_to_ref: VecMap::default(),
             pulled: VecMap::default(),
@@ -557,8 +552,7 @@ impl Call {
         self.set_status(CallStatus::Left);
         let Some(session) = self.session.take() else { return self.finish_leave() };
         self.closing_peer = Some(session.generation);
-        let mids: Vec<String> =
-            [session.audio_mid, session.video_mid, session.screen_mid, session.screen_audio_mid].into_iter().flatten().collect();
+        let mids: Vec<String> = session.sender_mids.into_iter().flatten().collect();
         match session.id {
             Some(id) if !mids.is_empty() => {
                 let tracks = mids.into_iter().map(|mid| CloseTrackObject { mid, ..CloseTrackObject::default() }).collect();

@@ -196,7 +196,7 @@ impl Call {
         let generation = self.generation;
         let Some(session) = self.session.as_mut() else { return Ok(None) };
         let id = session.id.clone().unwrap_or_default();
-        [session.audio_mid, session.video_mid, session.screen_mid, session.screen_audio_mid] = senders.clone();
+        session.sender_mids = senders.clone();
         let mut tracks = Vec::new();
         let mut published = Vec::new();
         let mut pulls = Vec::new();

@@ -214,10 +214,7 @@ fn sessions_new_retries_then_fails_in_plain_words() {
 
 #[test]
 fn a_dropped_socket_resumes_as_the_same_participant() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     host.input(Input::SocketClosed(1006));
     assert_eq!(host.call.status(), &CallStatus::Reconnecting);
     host.advance(5_000);
@@ -302,10 +299,7 @@ fn an_error_that_costs_one_message_changes_nothing() {
 
 #[test]
 fn leave_closes_tracks_then_says_leave_without_waiting_long() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     host.input(Input::Intent(Intent::Leave));
     let outputs = host.take();
     assert!(!outputs.contains(&Output::Peer(1, PeerOp::Close)), "the peer outlives the close of its tracks");
@@ -336,10 +330,7 @@ fn leave_closes_tracks_then_says_leave_without_waiting_long() {
 
 #[test]
 fn leave_goes_on_as_soon_as_the_close_answers() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     host.input(Input::Intent(Intent::Leave));
     let close = host.take_api().remove(0);
     host.take();
@@ -383,10 +374,7 @@ fn a_participant_who_leaves_has_their_tracks_closed_and_removed() {
 
 #[test]
 fn media_and_speaking_changes_are_announced_once() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true, ..MediaState::default() })));
     host.input(Input::Intent(Intent::Media(MediaState { mic: false, camera: true, ..MediaState::default() })));
     host.input(Input::Intent(Intent::Speaking(true)));

@@ -9,10 +9,7 @@ use support::Host;
 
 #[test]
 fn a_screen_share_is_announced_and_withdrawn_without_renegotiating() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     let base = MediaState { mic: true, camera: true, ..MediaState::default() };
     let sharing = MediaState { screen: true, screen_audio: true, ..base };
     host.input(Input::Intent(Intent::Media(sharing)));
@@ -43,10 +40,7 @@ fn a_screen_share_is_announced_and_withdrawn_without_renegotiating() {
 
 #[test]
 fn a_share_without_audio_announces_only_its_video() {
-    let mut host = Host::new();
-    host.join(&[]);
-    host.publish(1);
-    host.take();
+    let mut host = Host::in_call();
     host.input(Input::Intent(Intent::Media(MediaState { mic: true, camera: true, screen: true, screen_audio: false })));
     let sent = host.take_sent();
     assert_eq!(sent[0], ClientMessage::Publish { tracks: vec![PublishedTrack { track: "mine/screen".into(), kind: TrackKind::Screen }] });

@@ -294,9 +294,6 @@ pub const REACTION_BURST: usize = 3;
 /// The window of [`REACTION_BURST`].
 pub const REACTION_WINDOW_MS: u64 = 2_000;
 
-/// How long a reaction stays on its tile.
-pub const REACTION_SHOW_MS: u64 = 3_000;
-
 /// Body of `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorFrame {

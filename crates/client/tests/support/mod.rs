@@ -109,6 +109,15 @@ impl Host {
         })
     }
 
+    /// A call in an empty room, its tracks published on generation 1, its outputs so far taken.
+    pub fn in_call() -> Self {
+        let mut host = Self::new();
+        host.join(&[]);
+        host.publish(1);
+        host.take();
+        host
+    }
+
     /// A call with `config`, started at time 1000.
     pub fn with(config: CallConfig) -> Self {
         let mut host = Self { call: Call::new(config, 1_000), now: 1_000, outputs: Vec::new(), next_mid: 2 };
