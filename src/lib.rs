@@ -10,6 +10,7 @@ pub mod calls_client;
 pub mod components;
 pub mod erased;
 pub mod json;
+pub mod linkify;
 pub mod local_media;
 pub mod media;
 pub mod media_element;

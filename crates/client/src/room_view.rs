@@ -17,6 +17,11 @@ pub struct RoomView {
     pub participants: Vec<Participant>,
     /// Chat history, oldest first.
     pub chat: Vec<ChatMessage>,
+    /// The number, counted since the last snapshot, of `chat[0]`: with the index it gives
+    /// each message a stable key while old ones are dropped from the front.
+    pub chat_first: u64,
+    /// Snapshots applied so far: keys start again from 0 with each.
+    pub chat_epoch: u32,
 }
 
 impl RoomView {
@@ -39,6 +44,7 @@ impl RoomView {
                 self.chat.push(message.clone());
                 let excess = self.chat.len().saturating_sub(CHAT_HISTORY);
                 self.chat.drain(..excess);
+                self.chat_first += excess as u64;
             }
             ServerMessage::Error(ErrorFrame { .. }) | ServerMessage::Reaction(_) | ServerMessage::Pong => {}
         }
@@ -47,6 +53,8 @@ impl RoomView {
     fn replace(&mut self, state: &RoomState) {
         self.participants = state.participants.clone();
         self.chat = state.chat.clone();
+        self.chat_first = 0;
+        self.chat_epoch += 1;
     }
 
     fn upsert(&mut self, participant: Participant) {
@@ -65,6 +73,19 @@ impl RoomView {
     /// Everyone but us.
     pub fn others(&self) -> impl Iterator<Item = &Participant> {
         self.participants.iter().filter(|p| Some(&p.id) != self.me.as_ref())
+    }
+
+    /// Chat messages with their keys (see [`Self::chat_first`]).
+    pub fn numbered_chat(&self) -> impl Iterator<Item = (u64, &ChatMessage)> {
+        (self.chat_first..).zip(&self.chat)
+    }
+
+    /// Everyone, raised hands first in the order they went up, then the rest in join order.
+    pub fn by_hand(&self) -> Vec<Participant> {
+        let mut people = self.participants.clone();
+        // Stable: people without a hand keep their join order.
+        people.sort_by_key(|p| (!p.hand, p.hand_order.unwrap_or(u64::MAX)));
+        people
     }
 
     /// Tracks published by others: what this client should be pulling.

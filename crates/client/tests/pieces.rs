@@ -5,7 +5,7 @@ use satsuma_client::recovery::{backoff_ms, classify, Recovery};
 use satsuma_client::room_view::{RoomView, CHAT_HISTORY};
 use satsuma_protocol::room::{
     ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
-    TrackKind, Welcome,
+    StateFrame, TrackKind, Welcome,
 };
 fn refs(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| s.to_string()).collect()
@@ -103,6 +103,21 @@ fn reducer_bounds_chat_history() {
     }
     assert_eq!(view.chat.len(), CHAT_HISTORY);
     assert_eq!(view.chat[0].text, "10");
+    // Keys stay with their message as old ones drop out.
+    let (key, first) = view.numbered_chat().next().unwrap();
+    assert_eq!((key, first.text.as_str()), (10, "10"));
+    assert_eq!(view.numbered_chat().last().map(|(k, _)| k), Some(CHAT_HISTORY as u64 + 9));
+}
+
+#[test]
+fn hands_come_first_in_the_order_they_went_up() {
+    let mut view = RoomView::default();
+    let mut people: Vec<Participant> = ["Ann", "Bo", "Cy", "Di"].iter().map(|n| participant(n, n, &[])).collect();
+    (people[2].hand, people[2].hand_order) = (true, Some(4));
+    (people[3].hand, people[3].hand_order) = (true, Some(2));
+    view.apply(&ServerMessage::State(StateFrame { state: RoomState { room: "r".into(), participants: people, chat: vec![] } }));
+    let order: Vec<String> = view.by_hand().into_iter().map(|p| p.name).collect();
+    assert_eq!(order, ["Di", "Cy", "Ann", "Bo"]);
 }
 
 #[test]

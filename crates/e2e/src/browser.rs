@@ -142,6 +142,30 @@ impl Browser {
             .with_context(|| format!("no button named {name:?}"))
     }
 
+    /// The `<button>` whose accessible name starts with `prefix` ("Participants 3", "Chat 2").
+    pub async fn button_starting(&self, prefix: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        let xpath = format!("//button[starts-with(@aria-label, '{prefix}') or starts-with(normalize-space(), '{prefix}')]");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .with_context(|| format!("no button whose name starts with {prefix:?}"))
+    }
+
+    /// Types `text` into the field whose accessible name (aria-label) is `label`, then Enter.
+    pub async fn type_and_enter(&self, label: &str, text: &str) -> anyhow::Result<()> {
+        let field = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("[aria-label='{label}']")))
+            .await
+            .with_context(|| format!("no field named {label:?}"))?;
+        field.send_keys(&format!("{text}\u{E007}")).await?;
+        Ok(())
+    }
+
     /// Fails when the page saw an API error or an unhandled promise rejection since Join.
     pub async fn assert_no_page_errors(&self, who: &str) -> anyhow::Result<()> {
         let errors = self.eval(crate::scripts::PAGE_ERRORS).await?;
