@@ -32,6 +32,9 @@ pub struct SfuConfig {
     /// pacer, which costs CPU and tail latency (bench: p99 +3 ms). TWCC feedback to
     /// publishers, which their own congestion control needs, is on either way.
     pub egress_bwe_mbps: Option<u64>,
+    /// Where publishers' video bitrate starts, in kbit/s, named in our SDP answers
+    /// (`x-google-start-bitrate`, see [`crate::sdp_bitrate`]); `None` leaves the browser's own.
+    pub start_bitrate_kbps: Option<u32>,
 }
 
 impl SfuConfig {
@@ -48,6 +51,7 @@ impl SfuConfig {
             max_body_bytes: 256 * 1024,
             stats_log_interval: Some(Duration::from_secs(30)),
             egress_bwe_mbps: None,
+            start_bitrate_kbps: Some(crate::sdp_bitrate::DEFAULT_START_KBPS),
         }
     }
 }

@@ -91,7 +91,8 @@ impl Sfu {
         let id = new_session_id();
         let key = self.next_key;
         self.next_key += 1;
-        let session = Session::new(id.clone(), rtc, now);
+        let mut session = Session::new(id.clone(), rtc, now);
+        session.start_bitrate_kbps = self.config.start_bitrate_kbps;
         tracing::info!(parent: &session.span, "session created");
         self.sessions.insert(key, session);
         self.by_id.insert(id, key);

@@ -42,6 +42,7 @@ pub mod http;
 pub mod layers;
 pub mod negotiation;
 pub mod runtime;
+pub mod sdp_bitrate;
 pub mod sdp_candidates;
 pub mod sdp_scan;
 pub mod session;

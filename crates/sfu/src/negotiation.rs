@@ -110,7 +110,11 @@ pub(crate) fn apply_offer(session: &mut Session, sd: &SessionDescription) -> Res
     if sdp_scan::has_application(&sd.sdp) {
         session.sctp = true;
     }
-    Ok(SessionDescription::answer(sdp_candidates::spread_candidates(&answer.to_sdp_string())))
+    let mut sdp = sdp_candidates::spread_candidates(&answer.to_sdp_string());
+    if let Some(kbps) = session.start_bitrate_kbps {
+        sdp = crate::sdp_bitrate::with_start_bitrate(&sdp, kbps);
+    }
+    Ok(SessionDescription::answer(sdp))
 }
 
 pub(crate) fn media_kind(k: SectionKind) -> Option<MediaKind> {

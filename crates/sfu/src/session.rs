@@ -183,6 +183,8 @@ pub struct Session {
     pub next_timeout: Instant,
     /// Log span of this session.
     pub span: tracing::Span,
+    /// The start bitrate our answers name for its video (see [`crate::sdp_bitrate`]).
+    pub start_bitrate_kbps: Option<u32>,
 }
 
 impl Session {
@@ -202,6 +204,7 @@ impl Session {
             sctp: false,
             next_timeout: now,
             span,
+            start_bitrate_kbps: None,
         }
     }
 
