@@ -105,3 +105,57 @@ async fn a_stopped_layer_falls_back_to_a_live_one_at_a_keyframe() {
     assert_clean_switches(&rx, mid);
     assert_eq!(rx.last_marker.get(&mid), Some(&b'a'));
 }
+
+/// Frames of `mid` go forward in the publisher's order: RTP time rises, and the frame
+/// counter (shared by the layers) never steps back, across every switch. It repeats only
+/// where the new layer's keyframe is the same picture as the old layer's last frame.
+fn assert_in_order(rx: &Received, mid: Mid) {
+    let frames: Vec<&Seen> = rx.seen.iter().filter(|s| s.mid == mid).collect();
+    for w in frames.windows(2) {
+        assert!(w[1].time > w[0].time, "RTP time went from {} to {} s", w[0].time, w[1].time);
+        let step = (251 + u32::from(w[1].count) - u32::from(w[0].count)) % 251;
+        let switch = w[1].keyframe && w[1].marker != w[0].marker;
+        let allowed = if switch { 0..=10 } else { 1..=10 };
+        assert!(allowed.contains(&step), "frame {} followed frame {}", w[1].count, w[0].count);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn high_to_low_and_back_switches_at_keyframes_in_order() {
+    let sfu = TestSfu::start().await;
+    let (alice, pub_sid) = simulcast_publisher(&sfu).await;
+    let (bob, sub_sid, tracks) = subscribe_to_cam(&sfu, &pub_sid, json!({"preferredRid": "a"})).await;
+    let mid = mid_of(&tracks[0]);
+    wait_for(&bob, Duration::from_secs(10), "20 frames of layer a", |rx| frames_of(rx, mid, b'a') >= 20).await;
+
+    // Down to the low layer, as a tile that shrank asks.
+    let requests = alice.lock().unwrap().rx.keyframe_requests;
+    let down = Instant::now();
+    update(&sfu, &sub_sid, &pub_sid, mid, json!({"preferredRid": "b"})).await;
+    wait_for(&bob, Duration::from_secs(5), "20 frames of layer b", |rx| {
+        rx.seen.iter().filter(|s| s.mid == mid && s.marker == b'b' && s.at > down).count() >= 20
+    })
+    .await;
+    assert!(alice.lock().unwrap().rx.keyframe_requests > requests, "the switch asked the publisher for a keyframe (PLI)");
+    let rx = bob.lock().unwrap().rx.clone();
+    let first_b = rx.seen.iter().position(|s| s.mid == mid && s.marker == b'b').expect("layer b");
+    assert!(rx.seen[first_b].keyframe, "layer b starts at its keyframe");
+    eprintln!("a -> b: first frame of b {:?} after the update", rx.seen[first_b].at.duration_since(down));
+    let after_b: Vec<u8> = rx.seen[first_b..].iter().filter(|s| s.mid == mid).map(|s| s.marker).collect();
+    assert!(after_b.iter().all(|m| *m == b'b'), "only low-layer frames once b flows: {after_b:?}");
+
+    // And back up.
+    let up = Instant::now();
+    update(&sfu, &sub_sid, &pub_sid, mid, json!({"preferredRid": "a"})).await;
+    wait_for(&bob, Duration::from_secs(5), "20 frames of layer a again", |rx| {
+        rx.seen.iter().filter(|s| s.mid == mid && s.marker == b'a' && s.at > up).count() >= 20
+    })
+    .await;
+    let rx = bob.lock().unwrap().rx.clone();
+    let back = rx.seen.iter().position(|s| s.mid == mid && s.marker == b'a' && s.at > up).expect("layer a again");
+    assert!(rx.seen[back].keyframe, "layer a comes back at its keyframe");
+    eprintln!("b -> a: first frame of a {:?} after the update", rx.seen[back].at.duration_since(up));
+    assert!(rx.seen[back..].iter().filter(|s| s.mid == mid).all(|s| s.marker == b'a'), "only a once it is back");
+    assert_clean_switches(&rx, mid);
+    assert_in_order(&rx, mid);
+}

@@ -99,6 +99,10 @@ pub struct Seen {
     pub marker: u8,
     pub keyframe: bool,
     pub at: Instant,
+    /// The publisher's frame counter modulo 251 (byte 11), the same on every layer.
+    pub count: u8,
+    /// RTP time as the subscriber received it, in seconds.
+    pub time: f64,
 }
 
 /// A str0m peer acting as a browser: one UDP socket on 127.0.0.1, full ICE.
@@ -197,7 +201,14 @@ impl Peer {
                 *self.rx.frames.entry(d.mid).or_default() += 1;
                 if d.data.len() > 10 {
                     self.rx.last_marker.insert(d.mid, d.data[10]);
-                    let seen = Seen { mid: d.mid, marker: d.data[10], keyframe: d.is_keyframe(), at: Instant::now() };
+                    let seen = Seen {
+                        mid: d.mid,
+                        marker: d.data[10],
+                        keyframe: d.is_keyframe(),
+                        at: Instant::now(),
+                        count: d.data.get(11).copied().unwrap_or(0),
+                        time: d.time.as_seconds(),
+                    };
                     self.rx.seen.push(seen);
                 }
                 if d.is_keyframe() {
