@@ -134,23 +134,22 @@ impl Browser {
     /// The `<button>` whose accessible name (aria-label or text) is `name`.
     pub async fn button(&self, name: &str) -> anyhow::Result<fantoccini::elements::Element> {
         let xpath = format!("//button[@aria-label='{name}' or normalize-space()='{name}']");
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .with_context(|| format!("no button named {name:?}"))
+        self.button_where(&xpath, &format!("named {name:?}")).await
     }
 
     /// The `<button>` whose accessible name starts with `prefix` ("Participants 3", "Chat 2").
     pub async fn button_starting(&self, prefix: &str) -> anyhow::Result<fantoccini::elements::Element> {
         let xpath = format!("//button[starts-with(@aria-label, '{prefix}') or starts-with(normalize-space(), '{prefix}')]");
+        self.button_where(&xpath, &format!("whose name starts with {prefix:?}")).await
+    }
+
+    async fn button_where(&self, xpath: &str, what: &str) -> anyhow::Result<fantoccini::elements::Element> {
         self.client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
+            .for_element(Locator::XPath(xpath))
             .await
-            .with_context(|| format!("no button whose name starts with {prefix:?}"))
+            .with_context(|| format!("no button {what}"))
     }
 
     /// Types `text` into the field whose accessible name (aria-label) is `label`, then Enter.
