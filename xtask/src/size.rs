@@ -8,8 +8,8 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 
-/// The gzip -9 target for every `.wasm`, `.js` and `.css` in `dist/`: 150 KB (issue 10).
-pub const BUDGET_GZIP: u64 = 153_600;
+/// The gzip -9 target for every `.wasm`, `.js` and `.css` in `dist/`: 200 KB (issue 27).
+pub const BUDGET_GZIP: u64 = 204_800;
 
 /// What the gate counts (and the build precompresses): the code and styles a visit downloads.
 const GATED_EXTENSIONS: &[&str] = &["wasm", "js", "css"];
