@@ -188,7 +188,7 @@ impl Host {
                 }
             }
             Event::Warning(text) => tracing::debug!(bot = %self.setup.name, %text, "engine"),
-            Event::Notice(text) => tracing::debug!(bot = %self.setup.name, %text, "notice"),
+            Event::Notice(notice) => tracing::debug!(bot = %self.setup.name, text = notice.english(), "notice"),
             // A bot has no view to show the room or reactions in.
             Event::Room | Event::Reaction { .. } => {}
         }

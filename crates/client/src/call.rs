@@ -14,7 +14,7 @@ use crate::exchange::Exchange;
 use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
 use crate::negotiation::NegotiationQueue;
 use crate::recovery::{backoff_ms, jittered, Recovery};
-use crate::refusal::{closing_words, notice, refusal};
+use crate::refusal::{closing_words, notice, refusal, Notice};
 use crate::room_view::RoomView;
 use crate::timers::{Timer, Timers};
 use crate::vec_map::{VecMap, VecSet};
@@ -299,8 +299,8 @@ impl Call {
                     // Nothing else will come for this join: never sit on "Joining…".
                     Some(words) if self.room.me.is_none() => self.fail(words),
                     _ => {
-                        if let Some(words) = notice(*code) {
-                            self.event(Event::Notice(words.to_owned()));
+                        if let Some(notice) = notice(*code) {
+                            self.event(Event::Notice(notice));
                         }
                     }
                 }
@@ -524,7 +524,7 @@ impl Call {
             Intent::Hand(up) => self.send(ClientMessage::Update(MediaUpdate { hand: Some(up), ..MediaUpdate::default() })),
             Intent::Chat(text) => match validate_chat(&text, MAX_CHAT_CHARS) {
                 Ok(text) => self.send(ClientMessage::Chat { text }),
-                Err(err) => self.event(Event::Notice(format!("The message was not sent: it {err}."))),
+                Err(_) => self.event(Event::Notice(Notice::ChatRefused(MAX_CHAT_CHARS))),
             },
             Intent::React(emoji) => self.send(ClientMessage::React { emoji }),
             Intent::Speaking(speaking) => {

@@ -199,7 +199,7 @@ pub enum Event {
         emoji: String,
     },
     /// A message of ours was refused (a chat too long, reactions too fast): say so briefly.
-    Notice(String),
+    Notice(crate::refusal::Notice),
     /// Something worth a log line, and no more.
     Warning(String),
 }

@@ -27,4 +27,4 @@ pub mod vec_map;
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 pub use call::{Call, CallConfig, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS, UNREACHABLE_WORDS};
 pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
-pub use refusal::refusal;
+pub use refusal::{refusal, Notice};

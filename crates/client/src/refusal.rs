@@ -15,13 +15,36 @@ pub fn refusal(code: ErrorCode) -> Option<&'static str> {
     }
 }
 
-/// The words for an `error` frame that cost one message in a call that goes on; `None` for
-/// errors the person cannot act on.
-pub fn notice(code: ErrorCode) -> Option<&'static str> {
+/// A message of ours that was refused, in a call that goes on: the view says so in its
+/// own language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Chat or reactions sent too fast.
+    TooFast,
+    /// Chat text empty, too long (the limit in characters) or holding forbidden characters.
+    ChatRefused(usize),
+    /// A frame over the server's size limit.
+    TooLarge,
+}
+
+impl Notice {
+    /// English words, for logs and hosts without a view.
+    pub fn english(self) -> &'static str {
+        match self {
+            Self::TooFast => "Slow down a little: that was not sent.",
+            Self::ChatRefused(_) => "The message was not sent: it is empty or too long.",
+            Self::TooLarge => "That was too large to send.",
+        }
+    }
+}
+
+/// The notice for an `error` frame that cost one message in a call that goes on; `None`
+/// for errors the person cannot act on.
+pub fn notice(code: ErrorCode) -> Option<Notice> {
     match code {
-        ErrorCode::RateLimited => Some("Slow down a little: that was not sent."),
-        ErrorCode::BadChat => Some("The message was not sent: it is empty or too long."),
-        ErrorCode::MessageTooLarge => Some("That was too large to send."),
+        ErrorCode::RateLimited => Some(Notice::TooFast),
+        ErrorCode::BadChat => Some(Notice::ChatRefused(satsuma_protocol::text::MAX_CHAT_CHARS)),
+        ErrorCode::MessageTooLarge => Some(Notice::TooLarge),
         _ => None,
     }
 }

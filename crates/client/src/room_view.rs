@@ -8,6 +8,15 @@ use satsuma_protocol::room::{
 /// How many chat messages the client keeps.
 pub const CHAT_HISTORY: usize = 200;
 
+/// A place in the chat history: the snapshot and the number of messages seen in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChatMark {
+    /// [`RoomView::chat_epoch`] then.
+    pub epoch: u32,
+    /// Messages of that snapshot seen, the trimmed ones included.
+    pub end: u64,
+}
+
 /// Room state built only from server messages, so it can be tested without a browser.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoomView {
@@ -78,6 +87,23 @@ impl RoomView {
     /// Chat messages with their keys (see [`Self::chat_first`]).
     pub fn numbered_chat(&self) -> impl Iterator<Item = (u64, &ChatMessage)> {
         (self.chat_first..).zip(&self.chat)
+    }
+
+    /// Where the chat is now: read messages up to here, and [`Self::unread_since`] counts
+    /// what came after.
+    pub fn chat_mark(&self) -> ChatMark {
+        ChatMark { epoch: self.chat_epoch, end: self.chat_first + self.chat.len() as u64 }
+    }
+
+    /// Messages of others that arrived after `mark`. A snapshot since then (a resume)
+    /// brings history, not news: it counts none.
+    pub fn unread_since(&self, mark: ChatMark) -> usize {
+        let now = self.chat_mark();
+        if now.epoch != mark.epoch || now.end <= mark.end {
+            return 0;
+        }
+        let new = usize::try_from(now.end - mark.end).unwrap_or(usize::MAX);
+        self.chat.iter().rev().take(new).filter(|m| Some(&m.from) != self.me.as_ref()).count()
     }
 
     /// Everyone, raised hands first in the order they went up, then the rest in join order.

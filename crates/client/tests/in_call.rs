@@ -2,7 +2,7 @@
 
 mod support;
 
-use satsuma_client::{CallStatus, Event, Input, Intent, MediaState};
+use satsuma_client::{CallStatus, Event, Input, Intent, MediaState, Notice};
 use satsuma_protocol::room::{ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, PublishedTrack, ReactionFrame, ServerMessage, TrackKind};
 use satsuma_protocol::text::MAX_CHAT_CHARS;
 use support::Host;
@@ -81,6 +81,6 @@ fn reactions_and_refused_messages_reach_the_view() {
     host.input(Input::SocketMessage(ServerMessage::Error(rate)));
     let events = host.take_events();
     assert!(events.contains(&Event::Reaction { from: "ada".into(), emoji: "👍".into() }), "{events:?}");
-    assert!(events.iter().any(|e| matches!(e, Event::Notice(words) if words.contains("Slow down"))), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, Event::Notice(Notice::TooFast))), "{events:?}");
     assert_eq!(host.call.status(), &CallStatus::Joining, "a refused message ends nothing");
 }

@@ -110,6 +110,34 @@ fn reducer_bounds_chat_history() {
 }
 
 #[test]
+fn unread_counts_others_news_but_not_history_or_our_own() {
+    let chat = |from: &str, text: &str| {
+        ServerMessage::Chat(ChatFrame { message: ChatMessage { from: from.into(), name: from.into(), text: text.into(), at: 0 } })
+    };
+    let mut view = RoomView { me: Some("me".into()), ..RoomView::default() };
+    let mark = view.chat_mark();
+    view.apply(&chat("ann", "hi"));
+    view.apply(&chat("me", "hello"));
+    view.apply(&chat("bo", "hey"));
+    assert_eq!(view.unread_since(mark), 2, "ours is read");
+    let read = view.chat_mark();
+    assert_eq!(view.unread_since(read), 0);
+    // Trimming the history keeps the count right.
+    for i in 0..CHAT_HISTORY + 3 {
+        view.apply(&chat("ann", &i.to_string()));
+    }
+    assert_eq!(view.unread_since(read), CHAT_HISTORY, "at most what is kept");
+    // A snapshot (a resume) brings the history again: no news in it.
+    let before = view.chat_mark();
+    let state = RoomState { room: "r".into(), participants: vec![], chat: view.chat.clone() };
+    view.apply(&ServerMessage::State(StateFrame { state }));
+    assert_eq!(view.unread_since(before), 0);
+    let after = view.chat_mark();
+    view.apply(&chat("bo", "again"));
+    assert_eq!(view.unread_since(after), 1);
+}
+
+#[test]
 fn hands_come_first_in_the_order_they_went_up() {
     let mut view = RoomView::default();
     let mut people: Vec<Participant> = ["Ann", "Bo", "Cy", "Di"].iter().map(|n| participant(n, n, &[])).collect();

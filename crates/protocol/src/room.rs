@@ -294,6 +294,22 @@ pub const REACTION_BURST: usize = 3;
 /// The window of [`REACTION_BURST`].
 pub const REACTION_WINDOW_MS: u64 = 2_000;
 
+/// `GET /api/rooms/{room}`: what the prejoin page may know of a room before joining it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RoomPeek {
+    /// People in the room now.
+    pub participants: usize,
+}
+
+/// Joining a room with more people than this starts with the microphone off, as Orange
+/// does: a crowd does not need one more open microphone.
+pub const QUIET_JOIN_ABOVE: usize = 5;
+
+/// Whether someone joining a room of `participants` starts muted.
+pub fn joins_muted(participants: usize) -> bool {
+    participants > QUIET_JOIN_ABOVE
+}
+
 /// Body of `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorFrame {

@@ -43,9 +43,16 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Invisible characters that only make one name look like another: zero-width space,
+/// word joiner and byte-order mark. Zero-width (non-)joiners stay: emoji sequences and
+/// several scripts need them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
 /// Characters no display name may hold.
 fn forbidden_in_name(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
 }
 
 /// Validates a display name: trimmed, 1..=`max_chars` characters, no control or bidi
@@ -121,6 +128,12 @@ mod tests {
         assert_eq!(clean_name("A\u{0}d\na", 64).as_deref(), Some("Ada"));
         assert_eq!(clean_name("\u{200F}Ada\u{200F}", 64).as_deref(), Some("Ada"));
         assert_eq!(clean_name("\u{202E}\u{2066}", 64), None);
+        assert_eq!(clean_name("Zoë\u{202E}", 64).as_deref(), Some("Zoë"));
+        assert_eq!(clean_name("\u{200E}ana", 64).as_deref(), Some("ana"));
+        assert_eq!(clean_name("A\u{200B}na\u{FEFF}", 64).as_deref(), Some("Ana"));
+        assert_eq!(validate_name("A\u{200B}na", 64), Err(TextError::Control));
+        // Joiners build emoji and words; they stay.
+        assert_eq!(clean_name("👩\u{200D}💻 Kim", 64).as_deref(), Some("👩\u{200D}💻 Kim"));
         assert_eq!(clean_name("   ", 64), None);
         assert_eq!(clean_name(&"é".repeat(100), 64).map(|n| n.chars().count()), Some(64));
         let odd = ["a \u{200F} ", " \u{61C}x", "x\u{2069}          y", "\tq\u{85}", &format!("{} z", "w".repeat(63))];

@@ -197,6 +197,11 @@ impl Rooms {
         }
     }
 
+    /// How many people are in `room` now.
+    pub(crate) fn participants(&self, room: &str) -> usize {
+        lock(&self.map).get(room).map_or(0, |e| e.room.len())
+    }
+
     /// Whether `room` may pull `track_ref`: it is published by someone live in that room.
     pub(crate) fn has_track(&self, room: &str, track_ref: &str) -> bool {
         lock(&self.map).get(room).is_some_and(|e| e.room.has_track(track_ref))

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures_util::SinkExt;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn app(limits: satsuma_server::limits::Limits) -> (App, tempfile::TempDir) {
@@ -314,4 +314,26 @@ async fn sockets_per_room_are_capped() {
     let mut extra = ws(app.addr, "busy").await;
     assert_eq!(recv(&mut extra).await["code"], "room_full");
     assert_eq!(recv_close(&mut extra).await, Some(4001));
+}
+
+#[tokio::test]
+async fn the_prejoin_peek_counts_people_and_refuses_bad_names() {
+    let (app, _d) = app(test_limits()).await;
+    let http = reqwest::Client::new();
+    let peek = |room: &str| {
+        let (http, url) = (http.clone(), format!("http://{}/api/rooms/{room}", app.addr));
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let empty: Value = peek("peeked").await.json().await.unwrap();
+    assert_eq!(empty, json!({ "participants": 0 }));
+    let (_a, _) = join(app.addr, "peeked", "Ada").await;
+    let (_b, _) = join(app.addr, "peeked", "Bob").await;
+    let two = peek("peeked").await;
+    assert_eq!(two.headers()["cache-control"], "no-store");
+    assert_eq!(two.json::<Value>().await.unwrap(), json!({ "participants": 2 }));
+    // Peeking opens no room.
+    assert_eq!(peek("never-joined").await.json::<Value>().await.unwrap(), json!({ "participants": 0 }));
+    let bad = peek("Bad%20Room").await;
+    assert_eq!(bad.status(), 404);
+    assert_eq!(bad.json::<Value>().await.unwrap()["errorCode"], "not_found");
 }

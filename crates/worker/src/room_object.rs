@@ -20,6 +20,8 @@ use crate::room_state::{error_frame, RoomHost, Snapshot, SocketLimits, SNAPSHOT_
 
 /// The Durable Object namespace binding in wrangler.toml.
 pub const ROOM_BINDING: &str = "ROOMS";
+/// Path of the Worker's "how many are in this room" request to the object.
+pub const PEEK_PATH: &str = "/internal/peek";
 /// Header carrying the room name from the Worker to the object.
 pub const ROOM_HEADER: &str = "X-Satsuma-Room";
 /// Header carrying the verified participant id of a proxy request.
@@ -48,6 +50,10 @@ impl DurableObject for RoomObject {
         self.load(&name).await?;
         if req.path().starts_with(crate::calls::INTERNAL_PREFIX) {
             return crate::room_calls::handle(self, req).await;
+        }
+        if req.path() == PEEK_PATH {
+            let participants = self.with_host(|host| host.snap.room.len());
+            return Response::from_json(&satsuma_protocol::room::RoomPeek { participants });
         }
         self.accept(&name).await
     }

@@ -7,7 +7,7 @@ use worker::{event, Context, Env, Request, Response, Result, WebSocketPair};
 
 use crate::cors;
 use crate::error::{ApiError, Failure};
-use crate::room_object::{ROOM_BINDING, ROOM_HEADER};
+use crate::room_object::{PEEK_PATH, ROOM_BINDING, ROOM_HEADER};
 use crate::room_state::error_frame;
 
 #[event(fetch)]
@@ -41,6 +41,9 @@ async fn api_route(req: Request, env: &Env, api: &str) -> Result<Response> {
     if let Some(room) = api.strip_prefix("rooms/").and_then(|r| r.strip_suffix("/ws")) {
         return room_socket(req, env, room).await;
     }
+    if let Some(room) = api.strip_prefix("rooms/").filter(|r| valid_room_name(r)) {
+        return room_peek(env, room).await;
+    }
     Failure(ApiError::NotFound).into_response()
 }
 
@@ -66,6 +69,21 @@ async fn room_socket(req: Request, env: &Env, room: &str) -> Result<Response> {
     let mut forwarded = Request::new_with_init(&req.url()?.to_string(), &worker::RequestInit::new().with_headers(req.headers().clone()))?;
     forwarded.headers_mut()?.set(ROOM_HEADER, room)?;
     stub.fetch_with_request(forwarded).await
+}
+
+/// `GET /api/rooms/{room}`: how many people are in it, asked of its Durable Object.
+async fn room_peek(env: &Env, room: &str) -> Result<Response> {
+    let stub = env.durable_object(ROOM_BINDING)?.get_by_name(room)?;
+    let mut init = worker::RequestInit::new();
+    let headers = worker::Headers::new();
+    headers.set(ROOM_HEADER, room)?;
+    init.with_headers(headers);
+    let mut answer = stub.fetch_with_request(Request::new_with_init(&format!("https://room{PEEK_PATH}"), &init)?).await?;
+    // A Durable Object's response has immutable headers: answer with a new one.
+    let mut response = Response::ok(answer.text().await?)?;
+    response.headers_mut().set("Content-Type", "application/json")?;
+    response.headers_mut().set("Cache-Control", "no-store")?;
+    Ok(response)
 }
 
 /// Accepts the socket only to send an `error` frame and close it with `close`.

@@ -15,6 +15,7 @@ use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 
 pub mod calls_proxy;
+pub mod room_peek;
 pub mod rooms_ws;
 pub mod static_files;
 pub mod turn;
@@ -30,11 +31,12 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// The `/api` router: `/api/rooms/{room}/ws`, `/api/calls/*`, `/api/turn`; anything else
+/// The `/api` router: `/api/rooms/{room}` and its `/ws`, `/api/calls/*`, `/api/turn`; anything else
 /// is a Calls-style 404.
 fn api(state: AppState) -> Router {
     state.spawn_clock();
     Router::new()
+        .route("/rooms/{room}", get(room_peek::handler))
         .route("/rooms/{room}/ws", get(rooms_ws::handler))
         .route("/calls/{*rest}", any(calls_proxy::handler))
         .route("/turn", get(turn::handler).post(turn::handler))
