@@ -41,16 +41,20 @@ impl MediaError {
         }
     }
 
-    /// A sentence for people, saying what to do next.
+    /// A sentence for people, in the current language (tracked), saying what to do next.
+    /// `device` is the translated device word, e.g. `t().the_mic`. The browser's own message
+    /// of [`Self::Other`] stays out of it: it is in English and means little to people.
     pub fn advice(&self, device: &str) -> String {
-        match self {
-            Self::PermissionDenied => format!("Access to your {device} was denied. Allow it in the browser's site settings, then reload."),
-            Self::NotFound => format!("No {device} was found. You can still join and listen."),
-            Self::NotReadable => format!("Your {device} is busy or failed to start. Close other apps using it and try again."),
-            Self::Overconstrained => format!("The selected {device} is not available. Pick another one."),
-            Self::Unsupported => "This page cannot use your camera or microphone. Open it over https:// or on localhost.".to_owned(),
-            Self::Other(msg) => format!("Your {device} could not be started: {msg}"),
-        }
+        let t = crate::i18n::t();
+        let template = match self {
+            Self::PermissionDenied => t.err_denied,
+            Self::NotFound => t.err_not_found,
+            Self::NotReadable => t.err_not_readable,
+            Self::Overconstrained => t.err_overconstrained,
+            Self::Unsupported => t.err_unsupported,
+            Self::Other(_) => t.err_other,
+        };
+        crate::i18n::fill(template, device)
     }
 }
 
@@ -84,7 +88,7 @@ pub struct LocalMedia {
 pub struct Device {
     /// The `deviceId` to pass back in a [`MediaRequest`].
     pub id: String,
-    /// A human label; empty until permission is granted, so we number them instead.
+    /// A human label; empty until permission is granted (the view numbers those instead).
     pub label: String,
 }
 
@@ -193,11 +197,7 @@ pub async fn list_devices() -> Result<DeviceList, MediaError> {
             MediaDeviceKind::Videoinput => &mut list.cameras,
             _ => continue,
         };
-        let label = match info.label() {
-            l if l.is_empty() => format!("Device {}", bucket.len() + 1),
-            l => l,
-        };
-        bucket.push(Device { id: info.device_id(), label });
+        bucket.push(Device { id: info.device_id(), label: info.label() });
     }
     Ok(list)
 }

@@ -12,6 +12,7 @@ use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Output, PeerOp,
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::api_host;
+use super::flash::{flash, show_reaction, words, Flash, Reaction};
 use super::peer_host::{swap_track, PeerHost};
 use crate::local_media::LocalMedia;
 use crate::placeholder::Placeholder;
@@ -27,6 +28,10 @@ pub struct Outlets {
     pub remote: RwSignal<VecMap<String, MediaStream>, LocalStorage>,
     /// The call's status.
     pub status: RwSignal<CallStatus>,
+    /// Reactions on show.
+    pub reactions: RwSignal<Vec<Reaction>>,
+    /// The notice on show.
+    pub notice: RwSignal<Option<Flash>>,
 }
 
 struct State {
@@ -246,10 +251,9 @@ impl Driver {
             Event::TracksCleared => {
                 outlets.remote.try_update(VecMap::clear);
             }
-            // Reactions have no view yet (issue 13).
-            Event::Reaction { .. } => {}
-            // Notices come from chat and reactions, which have no view yet (issue 13).
-            Event::Notice(text) | Event::Warning(text) => leptos::logging::warn!("{text}"),
+            Event::Reaction { from, emoji } => show_reaction(outlets.reactions, from, emoji),
+            Event::Notice(notice) => flash(outlets.notice, words(notice)),
+            Event::Warning(text) => leptos::logging::warn!("{text}"),
         }
     }
 

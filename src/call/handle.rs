@@ -8,6 +8,7 @@ use satsuma_client::{CallConfig, CallStatus, Input, Intent, MediaState};
 use web_sys::MediaStream;
 
 use super::driver::{Driver, Outlets};
+use super::flash::{flash, Flash, Reaction};
 use crate::erased::{effect, on_change};
 use crate::local_media::LocalMedia;
 
@@ -22,6 +23,11 @@ pub struct Conference {
     pub status: ReadSignal<CallStatus>,
     /// Whether we are speaking, as measured here.
     pub speaking: ReadSignal<bool>,
+    /// Reactions on show, one per person at most.
+    pub reactions: ReadSignal<Vec<Reaction>>,
+    /// The notice on show.
+    pub notice: ReadSignal<Option<Flash>>,
+    notice_out: RwSignal<Option<Flash>>,
     set_speaking: WriteSignal<bool>,
     driver: StoredValue<Driver, LocalStorage>,
 }
@@ -40,16 +46,20 @@ impl Conference {
     pub fn start(room: String, name: String, media: LocalMedia) -> Self {
         let (view, remote, status) =
             (RwSignal::new(RoomView::default()), RwSignal::new_local(VecMap::default()), RwSignal::new(CallStatus::Joining));
+        let (reactions, notice) = (RwSignal::new(Vec::new()), RwSignal::new(None));
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let config = CallConfig { name, media: media_state(media), subscribe: true, seed };
-        let driver = Driver::start(room, config, media, Outlets { view, remote, status });
+        let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice });
         let this = Self {
             view: view.read_only(),
             remote: remote.read_only(),
             status: status.read_only(),
             speaking,
+            reactions: reactions.read_only(),
+            notice: notice.read_only(),
+            notice_out: notice,
             set_speaking,
             driver: StoredValue::new_local(driver),
         };
@@ -119,6 +129,21 @@ impl Conference {
     /// Raises or lowers our hand.
     pub fn raise_hand(self, up: bool) {
         self.input(Input::Intent(Intent::Hand(up)));
+    }
+
+    /// Sends a chat message (the engine checks it first and says so if it cannot go).
+    pub fn chat(self, text: String) {
+        self.input(Input::Intent(Intent::Chat(text)));
+    }
+
+    /// Shows `emoji` on our tile for everyone.
+    pub fn react(self, emoji: &str) {
+        self.input(Input::Intent(Intent::React(emoji.to_owned())));
+    }
+
+    /// Shows `text` as a notice for a few seconds.
+    pub fn notify(self, text: String) {
+        flash(self.notice_out, text);
     }
 
     /// Leaves: media stops at once; the engine closes our tracks, then says `leave`.

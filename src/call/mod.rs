@@ -3,8 +3,10 @@
 
 mod api_host;
 mod driver;
+mod flash;
 mod handle;
 mod peer_host;
 
+pub use flash::{Flash, Reaction};
 pub use handle::Conference;
 pub use satsuma_client::CallStatus;

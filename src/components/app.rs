@@ -15,9 +15,13 @@ pub fn App() -> impl IntoView {
     let location = provide_location();
     // A memo, so the page is rebuilt only when the route changes, not on every navigation.
     let route = memo(move || Route::parse(&location.path.read()));
-    move || match route.get() {
-        Route::Landing => view! { <Landing /> }.into_any(),
-        Route::Room(room) => view! { <RoomPage room /> }.into_any(),
-        Route::NotFound => view! { <NotFound /> }.into_any(),
+    move || {
+        // A language switch renders the page anew (see `i18n::lang`).
+        crate::i18n::lang();
+        match route.get() {
+            Route::Landing => view! { <Landing /> }.into_any(),
+            Route::Room(room) => view! { <RoomPage room /> }.into_any(),
+            Route::NotFound => view! { <NotFound /> }.into_any(),
+        }
     }
 }

@@ -3,12 +3,16 @@
 use leptos::prelude::*;
 
 use satsuma_protocol::room::{Participant, TrackKind};
-use web_sys::MediaStream;
+use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::call_toolbar::CallToolbar;
-use super::participant_tile::ParticipantTile;
+use super::chat_panel::ChatPanel;
+use super::participant_tile::{ParticipantTile, TileState};
+use super::participants_panel::ParticipantsPanel;
+use super::side_panel::{Panel, Panels};
 use crate::call::{CallStatus, Conference};
 use crate::erased::{derive, derive_local, effect, memo};
+use crate::i18n::{fill, t};
 use crate::local_media::LocalMedia;
 use crate::media::first_track;
 use crate::use_media_query::use_media_query;
@@ -44,11 +48,14 @@ pub fn Call(
 ) -> impl IntoView {
     let conference = Conference::start(room.clone(), name.clone(), media);
     provide_context(conference);
+    let panels = Panels(RwSignal::new(None));
+    provide_context(panels);
     on_cleanup(move || conference.leave());
     let page_hide = window_event_listener(leptos::ev::pagehide, move |_| conference.on_page_hide());
     on_cleanup(move || page_hide.remove());
     let speaking = use_speaking(media.audio_track.into(), media.mic_on.into());
     effect(move || conference.set_speaking(speaking.get()));
+    warn_when_muted(media, conference);
 
     let leave = Callback::new(move |()| {
         conference.leave();
@@ -56,13 +63,25 @@ pub fn Call(
     });
     let narrow = use_media_query("(max-width: 600px)");
     let page = RwSignal::new(0_usize);
+    let pinned = RwSignal::new(None::<String>);
     let page_size = move || if narrow.get() { NARROW_PAGE_SIZE } else { PAGE_SIZE };
     let me_id = move || conference.view.with(|v| v.me.clone());
-    let everyone = memo(move || {
+    let all = memo(move || {
         conference.view.with(|v| {
             let me = v.myself().cloned();
             tiles(me.into_iter().chain(v.others().cloned()).collect(), v.me.as_deref())
         })
+    });
+    let stage = memo(move || all.with(|all| stage_of(all, pinned.get().as_deref())));
+    // The stage first, so it is on every page.
+    let everyone = memo(move || {
+        let stage = stage.get();
+        let mut all = all.get();
+        if let Some(i) = all.iter().position(|p| Some(&p.id) == stage.as_ref()) {
+            let tile = all.remove(i);
+            all.insert(0, tile);
+        }
+        all
     });
     let pages = move || everyone.with(Vec::len).div_ceil(page_size()).max(1);
     effect(move || {
@@ -80,30 +99,78 @@ pub fn Call(
         let cols = columns(n, narrow.get());
         format!("--cols: {cols}; --rows: {}; --strip: {}", n.div_ceil(cols), (n - 1).max(1))
     };
+    let show = move || (stage, pinned);
 
     view! {
         <main class="page call">
             // The page's one heading, for screen readers: the video grid is the visible title.
-            <h1 class="visually-hidden">{format!("Call in {room}")}</h1>
+            <h1 class="visually-hidden">{fill(t().call_in, &room)}</h1>
             <StatusBanner status=conference.status on_leave=leave />
-            <section class="grid" style=grid_style aria-label="Participants">
-                <For each=visible key=|p| p.id.clone() let(p)>
-                    {tile(p, me_id(), media, name.clone())}
-                </For>
-            </section>
+            <div class="notice" role="status" aria-live="polite">
+                {move || conference.notice.get().map(|n| view! { <p class="banner">{n.text}</p> })}
+            </div>
+            <div class="stage-row">
+                <section class="grid" style=grid_style aria-label=t().participants>
+                    <For each=visible key=|p| p.id.clone() let(p)>
+                        {tile(p, me_id(), media, name.clone(), show())}
+                    </For>
+                </section>
+                <Show when=move || panels.is_open(Panel::Chat)><ChatPanel /></Show>
+                <Show when=move || panels.is_open(Panel::People)><ParticipantsPanel /></Show>
+            </div>
             <Show when=move || { pages() > 1 }>
-                <nav class="pager" aria-label="Pages">
-                    <button type="button" class="button" aria-label="Previous page"
+                <nav class="pager" aria-label=t().pages>
+                    <button type="button" class="button" aria-label=t().previous_page
                         disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"‹"</button>
                     <span>{move || format!("{} / {}", page.get() + 1, pages())}</span>
-                    <button type="button" class="button" aria-label="Next page"
+                    <button type="button" class="button" aria-label=t().next_page
                         disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"›"</button>
                 </nav>
             </Show>
-            <CallToolbar media on_leave=leave participants=derive(move || conference.view.with(|v| v.participants.len())) />
+            <CallToolbar media on_leave=leave />
         </main>
     }
 }
+
+/// The tile on the stage: the pinned one while it is there, else the first screen share.
+pub fn stage_of(tiles: &[Participant], pinned: Option<&str>) -> Option<String> {
+    let pinned = pinned.filter(|id| tiles.iter().any(|p| p.id == *id));
+    pinned.map(str::to_owned).or_else(|| tiles.iter().find(|p| sharer(&p.id).is_some()).map(|p| p.id.clone()))
+}
+
+/// Says "You are muted" when the microphone hears speech while muted. The muted track
+/// sends silence, so a clone of it, live only while muted, is what listens.
+fn warn_when_muted(media: LocalMedia, conference: Conference) {
+    let probe = RwSignal::new_local(None::<MediaStreamTrack>);
+    let stop = move || {
+        if let Some(old) = probe.try_get_untracked().flatten() {
+            old.stop();
+        }
+    };
+    effect(move || {
+        let muted = !media.mic_on.get();
+        let track = media.audio_track.get();
+        stop();
+        probe.set(track.filter(|_| muted).map(|t| {
+            let listener = MediaStreamTrack::clone(&t);
+            listener.set_enabled(true);
+            listener
+        }));
+    });
+    on_cleanup(stop);
+    let talking = use_speaking(probe.into(), derive(|| true));
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    effect(move || {
+        let now = js_sys::Date::now();
+        if talking.get() && now - last.get_value() > MUTED_REPEAT_MS {
+            last.set_value(now);
+            conference.notify(t().you_are_muted.to_owned());
+        }
+    });
+}
+
+/// "You are muted" comes back at most this often.
+const MUTED_REPEAT_MS: f64 = 30_000.0;
 
 /// What a share tile's id adds to its sharer's (server ids never hold a `#`).
 const SCREEN: &str = "#screen";
@@ -122,13 +189,22 @@ pub fn tiles(people: Vec<Participant>, me: Option<&str>) -> Vec<Participant> {
     shares.into_iter().chain(people).collect()
 }
 
-fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) -> AnyView {
+fn tile(
+    p: Participant,
+    me: Option<String>,
+    media: LocalMedia,
+    my_name: String,
+    (stage, pinned): (Memo<Option<String>>, RwSignal<Option<String>>),
+) -> AnyView {
     let conference = expect_context::<Conference>();
-    // A share takes the stage.
     let screen = sharer(&p.id).is_some();
+    let tile_id = p.id.clone();
     let id = sharer(&p.id).unwrap_or(&p.id).to_owned();
     let is_self = me.as_deref() == Some(id.as_str());
-    let person = memo(move || conference.view.with(|v| v.participants.iter().find(|q| q.id == id).cloned()));
+    let person = {
+        let id = id.clone();
+        memo(move || conference.view.with(|v| v.participants.iter().find(|q| q.id == id).cloned()))
+    };
     let flag = move |f: fn(&Participant) -> bool| derive(move || person.with(|p| p.as_ref().is_some_and(f)));
     let track_of = move |kind: TrackKind| {
         derive_local(move || {
@@ -138,9 +214,24 @@ fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) 
     };
     let name = if is_self { my_name } else { p.name.clone() };
     let on = derive(|| true);
+    let off = derive(|| false);
+    let reaction = {
+        let id = id.clone();
+        derive(
+            move || if screen { None } else { conference.reactions.with(|all| all.iter().find(|r| r.from == id).map(|r| r.emoji.clone())) },
+        )
+    };
+    let on_stage = {
+        let tile_id = tile_id.clone();
+        move || stage.with(|s| s.as_ref() == Some(&tile_id))
+    };
+    let is_pinned = {
+        let tile_id = tile_id.clone();
+        derive(move || pinned.with(|p| p.as_ref() == Some(&tile_id)))
+    };
+    let on_pin = Callback::new(move |()| pinned.update(|p| *p = if p.as_ref() == Some(&tile_id) { None } else { Some(tile_id.clone()) }));
     // One tile call site for all kinds: each would otherwise be code of its own.
     let (video, audio, mic_on, camera_on, speaking, hand) = if screen {
-        let off = derive(|| false);
         (track_of(TrackKind::Screen), Some(track_of(TrackKind::ScreenAudio)), on, on, off, off)
     } else if is_self {
         let camera = derive(move || media.video_track.with(Option::is_some));
@@ -152,8 +243,9 @@ fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) 
         let speaking = use_speaking(voice, on);
         (track_of(TrackKind::Camera), Some(audio), flag(|p| p.mic), flag(|p| p.camera), Signal::from(speaking), flag(|p| p.hand))
     };
+    let state = TileState { mic_on, camera_on, speaking, hand, reaction, pinned: is_pinned };
     view! {
-        <div class="cell" class:focus=screen><ParticipantTile name is_self screen video audio mic_on camera_on speaking hand /></div>
+        <div class="cell" class:focus=on_stage><ParticipantTile name is_self screen video audio state on_pin /></div>
     }
     .into_any()
 }
@@ -162,12 +254,12 @@ fn tile(p: Participant, me: Option<String>, media: LocalMedia, my_name: String) 
 #[component]
 fn StatusBanner(status: ReadSignal<CallStatus>, on_leave: Callback<()>) -> impl IntoView {
     move || match status.get() {
-        CallStatus::Joining => view! { <div class="banner" role="status">"Joining…"</div> }.into_any(),
-        CallStatus::Reconnecting => view! { <div class="banner warn" role="status">"Reconnecting…"</div> }.into_any(),
+        CallStatus::Joining => view! { <div class="banner" role="status">{t().joining}</div> }.into_any(),
+        CallStatus::Reconnecting => view! { <div class="banner warn" role="status">{t().reconnecting}</div> }.into_any(),
         CallStatus::Failed(why) => view! {
             <div class="banner error" role="alert">
                 <span>{why}</span>
-                <button type="button" class="button" on:click=move |_| on_leave.run(())>"Back"</button>
+                <button type="button" class="button" on:click=move |_| on_leave.run(())>{t().back}</button>
             </div>
         }
         .into_any(),
@@ -194,6 +286,18 @@ mod tests {
         assert_eq!(ids, ["ann#screen", "me", "ann", "bo", "cy"]);
         assert_eq!(sharer(&all[0].id), Some("ann"));
         assert!(all[1..].iter().all(|p| sharer(&p.id).is_none()));
+    }
+
+    #[test]
+    fn a_pin_takes_the_stage_from_a_share_while_its_tile_exists() {
+        let people = tiles(vec![person("me", false, false), person("ann", true, true), person("bo", false, false)], Some("me"));
+        assert_eq!(stage_of(&people, None).as_deref(), Some("ann#screen"));
+        assert_eq!(stage_of(&people, Some("bo")).as_deref(), Some("bo"));
+        assert_eq!(stage_of(&people, Some("ann#screen")).as_deref(), Some("ann#screen"));
+        // Pinned someone who left: the share has the stage again.
+        assert_eq!(stage_of(&people, Some("cy")).as_deref(), Some("ann#screen"));
+        let plain = tiles(vec![person("me", false, false), person("bo", false, false)], Some("me"));
+        assert_eq!(stage_of(&plain, None), None);
     }
 
     #[test]

@@ -2,13 +2,14 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{fill, t, Texts};
 use crate::media::Device;
 
 /// Lists `devices`; hidden when there is at most one to choose from.
 #[component]
 pub fn DeviceSelect(
-    /// Accessible label.
-    label: &'static str,
+    /// Picks the accessible label from the catalogue, e.g. `|t| t.mic_source`.
+    label: fn(&Texts) -> &'static str,
     /// Devices to offer.
     #[prop(into)]
     devices: Signal<Vec<Device>>,
@@ -21,11 +22,13 @@ pub fn DeviceSelect(
     view! {
         <Show when=move || devices.with(|d| d.len() > 1)>
             <label class="device-select">
-                <span>{label}</span>
+                <span>{move || label(t())}</span>
                 <select on:change=move |ev| on_select.run(event_target_value(&ev))>
-                    {move || devices.get().into_iter().map(|d| {
+                    {move || devices.get().into_iter().enumerate().map(|(i, d)| {
                         let is_selected = selected.get().as_deref() == Some(d.id.as_str());
-                        view! { <option value=d.id.clone() selected=is_selected>{d.label}</option> }
+                        // Unnamed until permission is granted: numbered instead.
+                        let name = if d.label.is_empty() { fill(t().device_n, i + 1) } else { d.label };
+                        view! { <option value=d.id selected=is_selected>{name}</option> }
                     }).collect_view()}
                 </select>
             </label>

@@ -4,6 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::erased::memo;
+use crate::i18n::{lang, set_lang, t, Lang};
 use crate::room_name;
 use crate::route::Route;
 use crate::use_location::use_location;
@@ -24,33 +25,45 @@ pub fn Landing() -> impl IntoView {
         }
     };
 
+    // `aria-pressed` for the button of `l`.
+    let pressed = move |l: Lang| move || if lang() == l { "true" } else { "false" };
+
     view! {
         <main class="page centered landing">
             <h1 class="brand">"Satsuma"</h1>
-            <p class="tagline">"Video meetings that open in a browser tab. No account, no install."</p>
+            <p class="tagline">{t().tagline}</p>
             <button type="button" class="button primary large" on:click=new_meeting>
-                "New meeting"
+                {t().new_meeting}
             </button>
             <form class="join-form" on:submit=join>
-                <label for="room-name">"Or join a room by name"</label>
+                <label for="room-name">{t().join_by_name}</label>
                 <div class="row">
                     <input
                         id="room-name"
                         type="text"
-                        placeholder="e.g. team-sync"
+                        placeholder=t().room_placeholder
                         autocomplete="off"
                         maxlength="64"
                         prop:value=typed
                         on:input=move |ev| set_typed.set(event_target_value(&ev))
                     />
                     <button type="submit" class="button" disabled=move || normalized.get().is_none()>
-                        "Open room"
+                        {t().open_room}
                     </button>
                 </div>
                 <Show when=move || { normalized.get().is_some_and(|n| n != typed.get()) }>
-                    <p class="hint">"Opens " <code>{move || format!("/{}", normalized.get().unwrap_or_default())}</code></p>
+                    <p class="hint">{t().opens} " " <code>{move || format!("/{}", normalized.get().unwrap_or_default())}</code></p>
                 </Show>
             </form>
+            // Each language names itself, so these two labels are not translated.
+            <div role="group" aria-label=t().language>
+                <button type="button" class="button" lang="en" aria-pressed=pressed(Lang::En) on:click=move |_| set_lang(Lang::En)>
+                    "English"
+                </button>
+                <button type="button" class="button" lang="ja" aria-pressed=pressed(Lang::Ja) on:click=move |_| set_lang(Lang::Ja)>
+                    "日本語"
+                </button>
+            </div>
         </main>
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::icon::{Icon, IconKind};
+use crate::i18n::{fill, t};
 
 /// Which device a [`MediaToggle`] controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,10 +15,11 @@ pub enum Device {
 }
 
 impl Device {
+    /// The accessible name in the current language (tracked).
     fn label(self) -> &'static str {
         match self {
-            Self::Mic => "Microphone",
-            Self::Camera => "Camera",
+            Self::Mic => t().microphone,
+            Self::Camera => t().camera,
         }
     }
 
@@ -46,10 +48,11 @@ pub fn MediaToggle(
     shortcut: Option<&'static str>,
 ) -> impl IntoView {
     let title = move || {
-        let state = if on.get() { "on" } else { "off" };
+        let state = if on.get() { t().device_on } else { t().device_off };
+        let title = fill(state, device.label());
         match shortcut {
-            Some(key) => format!("{} is {state} ({key})", device.label()),
-            None => format!("{} is {state}", device.label()),
+            Some(key) => format!("{title} ({key})"),
+            None => title,
         }
     };
     view! {
@@ -57,7 +60,7 @@ pub fn MediaToggle(
             type="button"
             class="toggle"
             class:off=move || !on.get()
-            aria-label=device.label()
+            aria-label=move || device.label()
             aria-pressed=move || on.get().to_string()
             title=title
             on:click=move |_| on_toggle.run(!on.get_untracked())

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use web_sys::MediaStreamTrack;
 
+use crate::i18n::t;
 use crate::mic_level::use_mic_level;
 
 /// Shows how loud the given microphone track is, about 15 times a second.
@@ -21,7 +22,7 @@ pub fn MicMeter(
     let percent = move || (level.get() * 400.0).clamp(0.0, 100.0).round() as u32;
     let width = move || format!("width: {}%", percent());
     view! {
-        <div class="mic-meter" role="meter" aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100"
+        <div class="mic-meter" role="meter" aria-label=t().mic_level aria-valuemin="0" aria-valuemax="100"
             aria-valuenow=move || percent().to_string()>
             <div class="mic-meter-fill" style=width></div>
         </div>

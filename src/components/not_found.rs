@@ -2,14 +2,16 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::t;
+
 /// A friendly page for URLs that name no valid room.
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
         <main class="page centered">
-            <h1>"Nothing here"</h1>
-            <p>"Room names use lowercase letters, digits and dashes."</p>
-            <a class="button primary" href="/">"Start a meeting"</a>
+            <h1>{t().nothing_here}</h1>
+            <p>{t().room_rule}</p>
+            <a class="button primary" href="/">{t().start_meeting}</a>
         </main>
     }
 }

@@ -8,8 +8,10 @@ use super::media_toggle::{Device, MediaToggle};
 use super::mic_meter::MicMeter;
 use super::video_view::VideoView;
 use crate::erased::{derive, memo};
+use crate::i18n::{fill, t};
 use crate::local_media::LocalMedia;
 use crate::prefs;
+use crate::room_peek::quiet_in_busy_room;
 
 /// `/{room}` before joining. Calls `on_join` with the cleaned display name.
 #[component]
@@ -25,6 +27,7 @@ pub fn Prejoin(
     let (name, set_name) = signal(prefs::saved_name().unwrap_or_default());
     let cleaned = memo(move || prefs::clean_name(&name.read()));
     media.start();
+    let busy = quiet_in_busy_room(&room, media);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -38,13 +41,13 @@ pub fn Prejoin(
 
     view! {
         <main class="page prejoin">
-            <section class="preview" aria-label="Camera preview">
+            <section class="preview" aria-label=t().camera_preview>
                 <div class="tile self-preview">
                     <Show when=has_video fallback=move || view! { <div class="avatar" aria-hidden="true">{initial}</div> }>
-                        <VideoView stream=media.preview mirrored=true label="Your camera preview" />
+                        <VideoView stream=media.preview mirrored=true label=t().your_camera_preview.to_owned() />
                     </Show>
                     <Show when=move || media.busy.get()>
-                        <div class="tile-status">"Starting camera…"</div>
+                        <div class="tile-status">{t().starting_camera}</div>
                     </Show>
                 </div>
                 <div class="preview-controls">
@@ -55,35 +58,36 @@ pub fn Prejoin(
                     <MicMeter track=media.audio_track on=media.mic_on />
                 </div>
                 <div class="device-selects">
-                    <DeviceSelect label="Microphone source"
+                    <DeviceSelect label=|t| t.mic_source
                         devices=derive(move || media.devices.get().microphones)
                         selected=media.mic_device
                         on_select=Callback::new(move |id| media.select_mic(id)) />
-                    <DeviceSelect label="Camera source"
+                    <DeviceSelect label=|t| t.camera_source
                         devices=derive(move || media.devices.get().cameras)
                         selected=media.camera_device
                         on_select=Callback::new(move |id| media.select_camera(id)) />
                 </div>
                 <div class="media-errors" role="status" aria-live="polite">
-                    {move || media.audio_error.get().map(|e| view! { <p class="error">{e.advice("microphone")}</p> })}
-                    {move || media.video_error.get().map(|e| view! { <p class="error">{e.advice("camera")}</p> })}
+                    {move || media.audio_error.get().map(|e| view! { <p class="error">{e.advice(t().the_mic)}</p> })}
+                    {move || media.video_error.get().map(|e| view! { <p class="error">{e.advice(t().the_camera)}</p> })}
+                    {move || busy.get().map(|n| view! { <p class="hint">{fill(t().busy_room_muted, n)}</p> })}
                 </div>
             </section>
             <form class="join-card" on:submit=submit>
-                <h1>"Ready to join?"</h1>
-                <p class="room-label">"Room " <code>{room}</code></p>
-                <label for="display-name">"Your name"</label>
+                <h1>{t().ready_to_join}</h1>
+                <p class="room-label">{t().room} " " <code>{room}</code></p>
+                <label for="display-name">{t().your_name}</label>
                 <input
                     id="display-name"
                     type="text"
                     autocomplete="name"
                     maxlength=prefs::MAX_NAME_CHARS
-                    placeholder="How others will see you"
+                    placeholder=t().name_placeholder
                     prop:value=name
                     on:input=move |ev| set_name.set(event_target_value(&ev))
                 />
                 <button type="submit" class="button primary large" disabled=move || cleaned.get().is_none()>
-                    "Join"
+                    {t().join}
                 </button>
             </form>
         </main>

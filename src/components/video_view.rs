@@ -22,8 +22,8 @@ pub fn VideoView(
     #[prop(default = true)]
     muted: bool,
     /// Accessible label of the video.
-    #[prop(into, optional)]
-    label: String,
+    #[prop(into)]
+    label: Signal<String>,
 ) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     effect(move || {

@@ -37,8 +37,20 @@ pub struct Browser {
 impl Browser {
     /// Starts a Chromium through the chromedriver at `driver_url`.
     pub async fn launch(driver_url: &str, base_url: &str) -> anyhow::Result<Self> {
+        Self::launch_in(driver_url, base_url, None).await
+    }
+
+    /// Starts a Chromium whose language (`navigator.language`) is `lang`, e.g. `ja`.
+    pub async fn launch_in(driver_url: &str, base_url: &str, lang: Option<&str>) -> anyhow::Result<Self> {
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": CHROME_ARGS }));
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
+        let mut options = json!({ "binary": "/usr/bin/chromium" });
+        if let Some(lang) = lang {
+            args.push(format!("--lang={lang}"));
+            options["prefs"] = json!({ "intl.accept_languages": lang });
+        }
+        options["args"] = json!(args);
+        caps.insert("goog:chromeOptions".into(), options);
         satsuma_bot::http::install_tls_provider();
         let client = ClientBuilder::rustls()
             .context("TLS setup")?

@@ -250,6 +250,11 @@ impl Harness {
         Browser::launch(&self.driver_url, &self.base_url).await
     }
 
+    /// Opens a new headless Chromium whose language is `lang` (e.g. `ja`) on the app.
+    pub async fn browser_in(&self, lang: &str) -> anyhow::Result<Browser> {
+        Browser::launch_in(&self.driver_url, &self.base_url, Some(lang)).await
+    }
+
     /// Opens a new headless Chromium on another site, e.g. a [`Harness::foreign_site`].
     pub async fn browser_at(&self, base_url: &str) -> anyhow::Result<Browser> {
         Browser::launch(&self.driver_url, base_url).await

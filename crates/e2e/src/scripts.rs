@@ -3,7 +3,7 @@
 //! nothing.
 
 /// Run before Join: records every `RTCPeerConnection` the app creates (`window.__pcs`, for
-/// inbound stats), every API answer of 400 or more (`window.__apiErrors`) and every unhandled
+/// inbound stats), every WebSocket (`window.__sockets`, to drop one), every API answer of 400 or more (`window.__apiErrors`) and every unhandled
 /// promise rejection (`window.__unhandled`). wasm-bindgen looks `RTCPeerConnection` and
 /// `fetch` up when it calls them, so wrapping them here is enough.
 pub const INSTRUMENT: &str = r#"
@@ -19,6 +19,11 @@ if (!window.__pcs) {
     if (res.status >= 400) window.__apiErrors.push(res.status + ' ' + (input.url || input));
     return res;
   });
+  window.__sockets = [];
+  const OriginalWs = window.WebSocket;
+  window.WebSocket = class extends OriginalWs {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
   window.__unhandled = [];
   window.addEventListener('unhandledrejection', e => window.__unhandled.push(String(e.reason)));
 }

@@ -19,6 +19,17 @@ async fn two_browsers_call_through_the_worker_and_its_proxy_checks_hold() -> any
 
     let alice = harness.browser().await?;
     alice.join(ROOM, "Alice").await?;
+    // The prejoin's peek goes through the Worker to the room's object.
+    let peek_url = format!("{}/api/rooms/{ROOM}", harness.api_url);
+    let mut counted = serde_json::Value::Null;
+    for _ in 0..50 {
+        counted = reqwest::get(&peek_url).await?.json().await?;
+        if counted["participants"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(counted == serde_json::json!({ "participants": 1 }), "the Worker's peek counted {counted}");
     let bob = harness.browser().await?;
     bob.open(&format!("/{ROOM}")).await?;
     let clicked = Instant::now();

@@ -1,0 +1,79 @@
+//! What shows for a moment and goes: reactions on tiles, and notices such as a refused
+//! message or speaking while muted.
+
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use satsuma_client::Notice;
+
+use crate::i18n::{fill, t};
+
+/// How long a reaction stays on its sender's tile.
+pub const REACTION_MS: u32 = 4_000;
+/// How long a notice stays.
+pub const NOTICE_MS: u32 = 5_000;
+
+/// A reaction on show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// Tells this showing from the next of the same person.
+    pub seq: u32,
+    /// Who reacted.
+    pub from: String,
+    /// The emoji.
+    pub emoji: String,
+}
+
+/// A notice on show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// Tells this notice from the next one with the same words.
+    pub seq: u32,
+    /// The words, already in the page's language.
+    pub text: String,
+}
+
+thread_local! {
+    static SEQ: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn next_seq() -> u32 {
+    SEQ.with(|s| {
+        s.set(s.get().wrapping_add(1));
+        s.get()
+    })
+}
+
+/// Shows `emoji` on `from`'s tile, replacing their previous one, for [`REACTION_MS`].
+pub fn show_reaction(reactions: RwSignal<Vec<Reaction>>, from: String, emoji: String) {
+    let seq = next_seq();
+    reactions.try_update(|all| {
+        all.retain(|r| r.from != from);
+        all.push(Reaction { seq, from, emoji });
+    });
+    Timeout::new(REACTION_MS, move || {
+        reactions.try_update(|all| all.retain(|r| r.seq != seq));
+    })
+    .forget();
+}
+
+/// Shows `text` for [`NOTICE_MS`], unless a newer notice replaced it.
+pub fn flash(notice: RwSignal<Option<Flash>>, text: String) {
+    let seq = next_seq();
+    notice.try_set(Some(Flash { seq, text }));
+    Timeout::new(NOTICE_MS, move || {
+        if notice.try_with_untracked(|n| n.as_ref().is_some_and(|n| n.seq == seq)) == Some(true) {
+            notice.try_set(None);
+        }
+    })
+    .forget();
+}
+
+/// A refusal in the page's language.
+pub fn words(notice: Notice) -> String {
+    let t = t();
+    match notice {
+        Notice::TooFast => t.too_fast.to_owned(),
+        Notice::ChatRefused(max) => fill(t.chat_too_long, max),
+        Notice::TooLarge => t.not_sent.to_owned(),
+    }
+}

@@ -1,0 +1,42 @@
+//! Everyone in the call with their microphone, camera and hand: raised hands first, in the
+//! order they went up, then join order.
+
+use leptos::prelude::*;
+use satsuma_protocol::room::Participant;
+
+use super::icon::{Icon, IconKind};
+use super::side_panel::{Panel, SidePanel};
+use crate::call::Conference;
+use crate::erased::{derive, memo};
+use crate::i18n::{fill, t};
+
+/// The participants panel.
+#[component]
+pub fn ParticipantsPanel() -> impl IntoView {
+    let conference = expect_context::<Conference>();
+    let people = memo(move || conference.view.with(|v| (v.me.clone(), v.by_hand())));
+    let title = derive(move || format!("{} ({})", t().participants, people.with(|(_, p)| p.len())));
+    view! {
+        <SidePanel panel=Panel::People title>
+            <ul class="people">
+                {move || {
+                    let (me, people) = people.get();
+                    people.into_iter().map(|p| row(p, me.as_deref())).collect_view()
+                }}
+            </ul>
+        </SidePanel>
+    }
+}
+
+fn row(p: Participant, me: Option<&str>) -> impl IntoView {
+    let t = t();
+    let name = if Some(p.id.as_str()) == me { fill(t.you, &p.name) } else { p.name };
+    view! {
+        <li class="person">
+            <span class="name">{name}</span>
+            {p.hand.then(|| view! { <span class="hand" role="img" aria-label=t.hand_raised title=t.hand_raised>"✋"</span> })}
+            {(!p.mic).then(|| view! { <span class="muted-icon" role="img" aria-label=t.mic_muted title=t.mic_muted><Icon kind=IconKind::MicOff /></span> })}
+            {(!p.camera).then(|| view! { <span class="muted-icon" role="img" aria-label=t.camera_off title=t.camera_off><Icon kind=IconKind::CameraOff /></span> })}
+        </li>
+    }
+}

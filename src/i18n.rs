@@ -1,0 +1,425 @@
+//! Every string the app shows, in English and Japanese: one catalogue, one struct per
+//! language. The language follows `navigator.language` unless the person picked one on the
+//! landing page, which is remembered.
+//!
+//! Strings with a `{}` take one value through [`fill`]. English accessible names are the
+//! contract names that tests and assistive technology rely on.
+
+use leptos::prelude::*;
+
+/// A language the app speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    /// Reads a tag such as `ja-JP` or `en-GB`; anything not Japanese is English.
+    pub fn from_tag(tag: &str) -> Self {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("ja") {
+            Self::Ja
+        } else {
+            Self::En
+        }
+    }
+
+    /// This language's strings.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Self::En => &EN,
+            Self::Ja => &JA,
+        }
+    }
+}
+
+/// Puts `value` where `template` has `{}`.
+pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
+    template.replacen("{}", &value.to_string(), 1)
+}
+
+const LANG_KEY: &str = "satsuma.lang";
+
+thread_local! {
+    // Not arena-owned: a signal made inside the first view that asks would go with it.
+    static LANG: ArcRwSignal<Lang> = ArcRwSignal::new(initial());
+}
+
+fn initial() -> Lang {
+    let window = web_sys::window();
+    let saved = window.as_ref().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    let tag = saved.or_else(|| window.and_then(|w| w.navigator().language())).unwrap_or_default();
+    let lang = Lang::from_tag(&tag);
+    mark_document(lang);
+    lang
+}
+
+fn mark_document(lang: Lang) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+}
+
+/// The language now, tracked: the app's root reads it, so a switch renders the page anew
+/// and every view below reads its strings once, as plain text (a reactive text node per
+/// string would cost the bundle tens of kilobytes).
+pub fn lang() -> Lang {
+    LANG.with(|l| l.get())
+}
+
+/// Switches the language and remembers the choice.
+pub fn set_lang(lang: Lang) {
+    LANG.with(|l| l.set(lang));
+    mark_document(lang);
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(LANG_KEY, lang.tag());
+    }
+}
+
+/// The strings of the language now (untracked: see [`lang`]).
+pub fn t() -> &'static Texts {
+    LANG.with(|l| l.get_untracked()).texts()
+}
+
+/// The app's strings in one language.
+pub struct Texts {
+    // Landing
+    /// Landing page tagline.
+    pub tagline: &'static str,
+    /// The button that creates a room.
+    pub new_meeting: &'static str,
+    /// Label of the room-name field.
+    pub join_by_name: &'static str,
+    /// Placeholder of the room-name field.
+    pub room_placeholder: &'static str,
+    /// The button that opens a typed room.
+    pub open_room: &'static str,
+    /// "Opens" before the normalized path.
+    pub opens: &'static str,
+    /// The language switch's group label.
+    pub language: &'static str,
+    // Not found
+    /// Heading of the 404 page.
+    pub nothing_here: &'static str,
+    /// What room names may hold.
+    pub room_rule: &'static str,
+    /// Link back to the landing page.
+    pub start_meeting: &'static str,
+    // Prejoin
+    /// Prejoin heading.
+    pub ready_to_join: &'static str,
+    /// "Room" before the room name.
+    pub room: &'static str,
+    /// The name field's label (contract: "Your name").
+    pub your_name: &'static str,
+    /// The name field's placeholder.
+    pub name_placeholder: &'static str,
+    /// The join button (contract: "Join").
+    pub join: &'static str,
+    /// Region label of the camera preview.
+    pub camera_preview: &'static str,
+    /// The self view's label.
+    pub your_camera_preview: &'static str,
+    /// Shown while the camera opens.
+    pub starting_camera: &'static str,
+    /// Label of the microphone chooser.
+    pub mic_source: &'static str,
+    /// Label of the camera chooser.
+    pub camera_source: &'static str,
+    /// The microphone level meter.
+    pub mic_level: &'static str,
+    /// Said when a busy room starts us muted.
+    pub busy_room_muted: &'static str,
+    // Devices
+    /// The microphone toggle (contract: "Microphone").
+    pub microphone: &'static str,
+    /// The camera toggle (contract: "Camera").
+    pub camera: &'static str,
+    /// "{device} is on".
+    pub device_on: &'static str,
+    /// "{device} is off".
+    pub device_off: &'static str,
+    /// A device without a label.
+    pub device_n: &'static str,
+    /// The microphone, inside a sentence.
+    pub the_mic: &'static str,
+    /// The camera, inside a sentence.
+    pub the_camera: &'static str,
+    /// Access denied, for {device}.
+    pub err_denied: &'static str,
+    /// No such device.
+    pub err_not_found: &'static str,
+    /// Device busy.
+    pub err_not_readable: &'static str,
+    /// Device gone.
+    pub err_overconstrained: &'static str,
+    /// No media on insecure pages.
+    pub err_unsupported: &'static str,
+    /// Other failure.
+    pub err_other: &'static str,
+    // Call
+    /// The call page's heading, "Call in {room}".
+    pub call_in: &'static str,
+    /// Status: joining.
+    pub joining: &'static str,
+    /// Status: reconnecting.
+    pub reconnecting: &'static str,
+    /// The way out of a failed call.
+    pub back: &'static str,
+    /// The grid's label.
+    pub participants: &'static str,
+    /// The pager's label.
+    pub pages: &'static str,
+    /// Previous page.
+    pub previous_page: &'static str,
+    /// Next page.
+    pub next_page: &'static str,
+    /// Toolbar label.
+    pub call_controls: &'static str,
+    /// Alone in the call.
+    pub only_you: &'static str,
+    /// "{n} people".
+    pub n_people: &'static str,
+    /// Contract: "Share screen".
+    pub share_screen: &'static str,
+    /// Contract: "Raise hand".
+    pub raise_hand: &'static str,
+    /// Contract: "Hand raised".
+    pub hand_raised: &'static str,
+    /// Copy the room link.
+    pub copy_link: &'static str,
+    /// After copying.
+    pub link_copied: &'static str,
+    /// Contract: "Leave".
+    pub leave: &'static str,
+    /// Contract: "Chat".
+    pub chat: &'static str,
+    /// "{n} unread".
+    pub n_unread: &'static str,
+    /// Contract: "Message".
+    pub message: &'static str,
+    /// Contract: "Send".
+    pub send: &'static str,
+    /// An empty chat.
+    pub no_messages: &'static str,
+    /// Closes a side panel.
+    pub close: &'static str,
+    /// Contract: "React".
+    pub react: &'static str,
+    /// "{name} reacted".
+    pub reacted: &'static str,
+    /// Contract: "Pin {name}".
+    pub pin: &'static str,
+    /// "Unpin {name}".
+    pub unpin: &'static str,
+    /// "Picture in picture: {name}".
+    pub pip: &'static str,
+    /// "{name} (you)".
+    pub you: &'static str,
+    /// "{name}'s screen".
+    pub screen_of: &'static str,
+    /// "Video of {name}".
+    pub video_of: &'static str,
+    /// Muted microphone badge.
+    pub mic_muted: &'static str,
+    /// Camera off, in the participant list.
+    pub camera_off: &'static str,
+    /// Said when we speak while muted.
+    pub you_are_muted: &'static str,
+    /// Contract: "Data saver".
+    pub data_saver: &'static str,
+    /// A chat message too long.
+    pub chat_too_long: &'static str,
+    /// Chat or reactions too fast.
+    pub too_fast: &'static str,
+    /// Any other refusal of ours.
+    pub not_sent: &'static str,
+}
+
+/// English.
+pub static EN: Texts = Texts {
+    tagline: "Video meetings that open in a browser tab. No account, no install.",
+    new_meeting: "New meeting",
+    join_by_name: "Or join a room by name",
+    room_placeholder: "e.g. team-sync",
+    open_room: "Open room",
+    opens: "Opens",
+    language: "Language",
+    nothing_here: "Nothing here",
+    room_rule: "Room names use lowercase letters, digits and dashes.",
+    start_meeting: "Start a meeting",
+    ready_to_join: "Ready to join?",
+    room: "Room",
+    your_name: "Your name",
+    name_placeholder: "How others will see you",
+    join: "Join",
+    camera_preview: "Camera preview",
+    your_camera_preview: "Your camera preview",
+    starting_camera: "Starting camera…",
+    mic_source: "Microphone source",
+    camera_source: "Camera source",
+    mic_level: "Microphone level",
+    busy_room_muted: "{} people are already here, so your microphone starts off.",
+    microphone: "Microphone",
+    camera: "Camera",
+    device_on: "{} is on",
+    device_off: "{} is off",
+    device_n: "Device {}",
+    the_mic: "microphone",
+    the_camera: "camera",
+    err_denied: "Access to your {} was denied. Allow it in the browser's site settings, then reload.",
+    err_not_found: "No {} was found. You can still join and listen.",
+    err_not_readable: "Your {} is busy or failed to start. Close other apps using it and try again.",
+    err_overconstrained: "The selected {} is not available. Pick another one.",
+    err_unsupported: "This page cannot use your camera or microphone. Open it over https:// or on localhost.",
+    err_other: "Your {} could not be started.",
+    call_in: "Call in {}",
+    joining: "Joining…",
+    reconnecting: "Reconnecting…",
+    back: "Back",
+    participants: "Participants",
+    pages: "Pages",
+    previous_page: "Previous page",
+    next_page: "Next page",
+    call_controls: "Call controls",
+    only_you: "Only you",
+    n_people: "{} people",
+    share_screen: "Share screen",
+    raise_hand: "Raise hand",
+    hand_raised: "Hand raised",
+    copy_link: "Copy link",
+    link_copied: "Link copied",
+    leave: "Leave",
+    chat: "Chat",
+    n_unread: "{} unread",
+    message: "Message",
+    send: "Send",
+    no_messages: "No messages yet. Say hello!",
+    close: "Close",
+    react: "React",
+    reacted: "{} reacted",
+    pin: "Pin {}",
+    unpin: "Unpin {}",
+    pip: "Picture in picture: {}",
+    you: "{} (you)",
+    screen_of: "{}'s screen",
+    video_of: "Video of {}",
+    mic_muted: "Microphone muted",
+    camera_off: "Camera off",
+    you_are_muted: "You are muted. Press the microphone button (Ctrl+D) to speak.",
+    data_saver: "Data saver",
+    chat_too_long: "The message was not sent: it is longer than {} characters.",
+    too_fast: "Slow down a little: that was not sent.",
+    not_sent: "That was not sent.",
+};
+
+/// Japanese.
+pub static JA: Texts = Texts {
+    tagline: "ブラウザのタブで開くビデオ会議。アカウントもインストールも不要です。",
+    new_meeting: "新しい会議",
+    join_by_name: "またはルーム名で参加",
+    room_placeholder: "例: team-sync",
+    open_room: "ルームを開く",
+    opens: "開くページ:",
+    language: "言語",
+    nothing_here: "ページが見つかりません",
+    room_rule: "ルーム名には英小文字、数字、ハイフンが使えます。",
+    start_meeting: "会議を始める",
+    ready_to_join: "参加の準備はできましたか?",
+    room: "ルーム",
+    your_name: "あなたの名前",
+    name_placeholder: "ほかの参加者に表示される名前",
+    join: "参加",
+    camera_preview: "カメラのプレビュー",
+    your_camera_preview: "あなたのカメラのプレビュー",
+    starting_camera: "カメラを起動しています…",
+    mic_source: "使用するマイク",
+    camera_source: "使用するカメラ",
+    mic_level: "マイクの音量",
+    busy_room_muted: "すでに{}人が参加しているため、マイクはオフで始まります。",
+    microphone: "マイク",
+    camera: "カメラ",
+    device_on: "{}はオンです",
+    device_off: "{}はオフです",
+    device_n: "デバイス {}",
+    the_mic: "マイク",
+    the_camera: "カメラ",
+    err_denied: "{}へのアクセスが拒否されました。ブラウザのサイト設定で許可してから再読み込みしてください。",
+    err_not_found: "{}が見つかりません。参加して聞くことはできます。",
+    err_not_readable: "{}が使用中か、起動できませんでした。ほかのアプリを閉じてもう一度お試しください。",
+    err_overconstrained: "選択した{}は使用できません。別のものを選んでください。",
+    err_unsupported: "このページではカメラやマイクを使えません。https:// または localhost で開いてください。",
+    err_other: "{}を起動できませんでした。",
+    call_in: "{}の通話",
+    joining: "参加しています…",
+    reconnecting: "再接続しています…",
+    back: "戻る",
+    participants: "参加者",
+    pages: "ページ",
+    previous_page: "前のページ",
+    next_page: "次のページ",
+    call_controls: "通話の操作",
+    only_you: "あなただけ",
+    n_people: "{}人",
+    share_screen: "画面を共有",
+    raise_hand: "挙手",
+    hand_raised: "挙手中",
+    copy_link: "リンクをコピー",
+    link_copied: "コピーしました",
+    leave: "退出",
+    chat: "チャット",
+    n_unread: "未読{}件",
+    message: "メッセージ",
+    send: "送信",
+    no_messages: "まだメッセージはありません。",
+    close: "閉じる",
+    react: "リアクション",
+    reacted: "{}さんのリアクション",
+    pin: "{}をピン留め",
+    unpin: "{}のピン留めを解除",
+    pip: "ピクチャー・イン・ピクチャー: {}",
+    you: "{}(あなた)",
+    screen_of: "{}さんの画面",
+    video_of: "{}さんの映像",
+    mic_muted: "マイクはミュート中",
+    camera_off: "カメラはオフ",
+    you_are_muted: "ミュート中です。話すにはマイクのボタン(Ctrl+D)を押してください。",
+    data_saver: "データセーバー",
+    chat_too_long: "送信できませんでした: {}文字を超えています。",
+    too_fast: "少し間をおいてください。送信されませんでした。",
+    not_sent: "送信できませんでした。",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(Lang::from_tag("ja"), Lang::Ja);
+        assert_eq!(Lang::from_tag("ja-JP"), Lang::Ja);
+        assert_eq!(Lang::from_tag("JA_jp"), Lang::Ja);
+        assert_eq!(Lang::from_tag("en-US"), Lang::En);
+        assert_eq!(Lang::from_tag("jam"), Lang::En);
+        assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+
+    #[test]
+    fn fill_puts_one_value() {
+        assert_eq!(fill(EN.pin, "Alice"), "Pin Alice");
+        assert_eq!(fill(JA.n_people, 3), "3人");
+        // A name holding `{}` is not filled again.
+        assert_eq!(fill(EN.pin, "{}"), "Pin {}");
+    }
+}
