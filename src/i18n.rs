@@ -245,6 +245,23 @@ pub struct Texts {
     pub too_fast: &'static str,
     /// Any other refusal of ours.
     pub not_sent: &'static str,
+    // Why a call ended
+    /// The server refused the name.
+    pub fail_name: &'static str,
+    /// The room is full.
+    pub fail_full: &'static str,
+    /// The page is older than the server.
+    pub fail_version: &'static str,
+    /// The server has too many rooms.
+    pub fail_rooms: &'static str,
+    /// The server refused the room.
+    pub fail_room: &'static str,
+    /// Joined from another tab.
+    pub fail_replaced: &'static str,
+    /// The server cannot be reached.
+    pub fail_unreachable: &'static str,
+    /// No media session.
+    pub fail_session: &'static str,
 }
 
 /// English.
@@ -322,6 +339,14 @@ pub static EN: Texts = Texts {
     chat_too_long: "The message was not sent: it is longer than {} characters.",
     too_fast: "Slow down a little: that was not sent.",
     not_sent: "That was not sent.",
+    fail_name: "The server did not accept that name. Go back and choose another one.",
+    fail_full: "This room is full. Try again later, or start a new room.",
+    fail_version: "This page is out of date. Reload it to join.",
+    fail_rooms: "The server is at its limit of open rooms. Try again in a few minutes.",
+    fail_room: "The server did not accept this room. Reload the page, or start a new room.",
+    fail_replaced: "You joined this call from another tab or window, so this one has left.",
+    fail_unreachable: satsuma_client::UNREACHABLE_WORDS,
+    fail_session: "Could not start the media session. Reload the page to try again.",
 };
 
 /// Japanese.
@@ -399,7 +424,32 @@ pub static JA: Texts = Texts {
     chat_too_long: "送信できませんでした: {}文字を超えています。",
     too_fast: "少し間をおいてください。送信されませんでした。",
     not_sent: "送信できませんでした。",
+    fail_name: "この名前はサーバーに受け付けられませんでした。戻って別の名前を選んでください。",
+    fail_full: "このルームは満員です。しばらくしてからもう一度試すか、新しいルームを始めてください。",
+    fail_version: "このページは古くなっています。再読み込みしてから参加してください。",
+    fail_rooms: "サーバーで開けるルーム数が上限に達しています。数分後にもう一度お試しください。",
+    fail_room: "このルームはサーバーに受け付けられませんでした。再読み込みするか、新しいルームを始めてください。",
+    fail_replaced: "別のタブかウィンドウからこの通話に参加したため、こちらは退出しました。",
+    fail_unreachable: "会議サーバーに接続できません。接続を確認してから、もう一度参加してください。このサーバーの運営者で、ページを別の場所で公開している場合は、そのアドレスを ALLOWED_ORIGINS に追加してください。",
+    fail_session: "メディアセッションを開始できませんでした。ページを再読み込みしてもう一度お試しください。",
 };
+
+/// Why the call ended, in the page's language.
+pub fn failure_words(failure: &satsuma_client::Failure) -> &'static str {
+    use satsuma_client::Failure;
+    use satsuma_protocol::room::ErrorCode;
+    let t = t();
+    match failure {
+        Failure::Refused(ErrorCode::BadName) => t.fail_name,
+        Failure::Refused(ErrorCode::RoomFull) => t.fail_full,
+        Failure::Refused(ErrorCode::BadVersion) => t.fail_version,
+        Failure::Refused(ErrorCode::TooManyRooms) => t.fail_rooms,
+        Failure::Refused(_) => t.fail_room,
+        Failure::Replaced => t.fail_replaced,
+        Failure::Unreachable => t.fail_unreachable,
+        Failure::NoSession(_) => t.fail_session,
+    }
+}
 
 #[cfg(test)]
 mod tests {

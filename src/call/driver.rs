@@ -230,6 +230,9 @@ impl Driver {
         let outlets = self.0.borrow().outlets;
         match event {
             Event::Status(status) => {
+                if let CallStatus::Failed(failure) = &status {
+                    leptos::logging::warn!("the call ended: {}", failure.english());
+                }
                 if matches!(status, CallStatus::Left | CallStatus::Failed(_)) {
                     self.0.borrow_mut().placeholder = None;
                 }

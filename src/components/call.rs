@@ -6,13 +6,13 @@ use satsuma_protocol::room::{Participant, TrackKind};
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::call_toolbar::CallToolbar;
-use super::chat_panel::ChatPanel;
+use super::chat_panel::{ChatDraft, ChatPanel};
 use super::participant_tile::{ParticipantTile, TileState};
 use super::participants_panel::ParticipantsPanel;
 use super::side_panel::{Panel, Panels};
 use crate::call::{CallStatus, Conference};
 use crate::erased::{derive, derive_local, effect, memo};
-use crate::i18n::{fill, t};
+use crate::i18n::{failure_words, fill, t};
 use crate::local_media::LocalMedia;
 use crate::media::first_track;
 use crate::use_media_query::use_media_query;
@@ -50,6 +50,7 @@ pub fn Call(
     provide_context(conference);
     let panels = Panels(RwSignal::new(None));
     provide_context(panels);
+    provide_context(ChatDraft::new(conference));
     on_cleanup(move || conference.leave());
     let page_hide = window_event_listener(leptos::ev::pagehide, move |_| conference.on_page_hide());
     on_cleanup(move || page_hide.remove());
@@ -258,7 +259,7 @@ fn StatusBanner(status: ReadSignal<CallStatus>, on_leave: Callback<()>) -> impl 
         CallStatus::Reconnecting => view! { <div class="banner warn" role="status">{t().reconnecting}</div> }.into_any(),
         CallStatus::Failed(why) => view! {
             <div class="banner error" role="alert">
-                <span>{why}</span>
+                <span>{failure_words(&why)}</span>
                 <button type="button" class="button" on:click=move |_| on_leave.run(())>{t().back}</button>
             </div>
         }

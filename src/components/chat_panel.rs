@@ -11,28 +11,43 @@ use crate::erased::{effect, memo};
 use crate::i18n::t;
 use crate::linkify::{pieces, Piece};
 
+/// What is typed in the chat, kept by the call so that closing the panel loses nothing.
+#[derive(Clone, Copy)]
+pub struct ChatDraft {
+    text: RwSignal<String>,
+    // What we sent and wait to see come back; the field clears only then, so a refused
+    // message (too fast, too long) stays there to send again.
+    sent: RwSignal<Option<String>>,
+}
+
+impl ChatDraft {
+    /// An empty draft that clears when the room echoes what we sent.
+    pub fn new(conference: Conference) -> Self {
+        let (text, sent) = (RwSignal::new(String::new()), RwSignal::new(None::<String>));
+        let last_mine = memo(move || {
+            conference.view.with(|v| {
+                let mine = v.chat.iter().rev().find(|m| Some(&m.from) == v.me.as_ref());
+                mine.map(|m| (v.chat_mark(), m.text.clone()))
+            })
+        });
+        effect(move || {
+            let Some((_, echoed)) = last_mine.get() else { return };
+            if sent.get_untracked().as_deref() == Some(echoed.as_str()) {
+                sent.set(None);
+                if text.get_untracked().trim() == echoed {
+                    text.set(String::new());
+                }
+            }
+        });
+        Self { text, sent }
+    }
+}
+
 /// The chat panel.
 #[component]
 pub fn ChatPanel() -> impl IntoView {
     let conference = expect_context::<Conference>();
-    let draft = RwSignal::new(String::new());
-    // What we sent and wait to see come back; the field clears only then, so a refused
-    // message (too fast, too long) stays there to send again.
-    let sent = RwSignal::new(None::<String>);
-    let me = move || conference.view.with(|v| v.me.clone());
-    let last_mine = memo(move || {
-        let me = me();
-        conference.view.with(|v| v.chat.iter().rev().find(|m| Some(&m.from) == me.as_ref()).map(|m| (v.chat.len(), m.text.clone())))
-    });
-    effect(move || {
-        let Some((_, text)) = last_mine.get() else { return };
-        if sent.get_untracked().as_deref() == Some(text.as_str()) {
-            sent.set(None);
-            if draft.get_untracked().trim() == text {
-                draft.set(String::new());
-            }
-        }
-    });
+    let ChatDraft { text: draft, sent } = expect_context::<ChatDraft>();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let text = draft.get_untracked();

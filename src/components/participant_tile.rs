@@ -73,10 +73,10 @@ pub fn ParticipantTile(
             <div class="tile-actions">
                 {(!is_self && pip_supported()).then(|| view! {
                     <button type="button" class="tile-action" aria-label=pip_label disabled=move || !show_video()
-                        on:click=move |ev| pop_out(&ev)>"⧉"</button>
+                        on:click=move |ev| pop_out(&ev)><Icon kind=IconKind::PopOut /></button>
                 })}
                 <button type="button" class="tile-action" aria-label=pin_label aria-pressed=move || pinned.get().to_string()
-                    on:click=move |_| on_pin.run(())>"📌"</button>
+                    on:click=move |_| on_pin.run(())><Icon kind=IconKind::Pin /></button>
             </div>
             <figcaption class="tile-caption">
                 <Show when=move || hand.get()>

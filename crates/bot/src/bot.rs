@@ -179,7 +179,8 @@ impl Host {
                 let mut report = self.setup.report.lock().unwrap_or_else(PoisonError::into_inner);
                 match status {
                     CallStatus::Connected => report.connected = true,
-                    CallStatus::Failed(words) => {
+                    CallStatus::Failed(failure) => {
+                        let words = failure.english();
                         tracing::warn!(bot = %self.setup.name, %words, "call failed");
                         report.failure = Some(words);
                         self.done = true;

@@ -14,7 +14,7 @@ use crate::exchange::Exchange;
 use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
 use crate::negotiation::NegotiationQueue;
 use crate::recovery::{backoff_ms, jittered, Recovery};
-use crate::refusal::{closing_words, notice, refusal, Notice};
+use crate::refusal::{closing_failure, notice, refusal, Failure, Notice};
 use crate::room_view::RoomView;
 use crate::timers::{Timer, Timers};
 use crate::vec_map::{VecMap, VecSet};
@@ -30,9 +30,6 @@ pub const MAX_RECONNECT_DELAY_MS: u32 = 5_000;
 /// Sockets that may fail before the first `welcome` until the join gives up: a server that
 /// never answers (down, or refusing this page's origin) is not worth a "Joining…" forever.
 pub const FIRST_CONNECT_ATTEMPTS: u32 = 4;
-/// What the person reads when the server was never reached.
-pub const UNREACHABLE_WORDS: &str = "Can't reach the meeting server. Check your connection, then join again. \
-If you run this server and this page is hosted elsewhere, add the page's address to ALLOWED_ORIGINS.";
 
 /// Who joins, and the seed for retry jitter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,9 +255,9 @@ impl Call {
         if self.left {
             return;
         }
-        match closing_words(code) {
-            Some(words) => self.fail(words),
-            None if self.token.is_none() && self.reconnects + 1 >= FIRST_CONNECT_ATTEMPTS => self.fail(UNREACHABLE_WORDS),
+        match closing_failure(code) {
+            Some(failure) => self.fail(failure),
+            None if self.token.is_none() && self.reconnects + 1 >= FIRST_CONNECT_ATTEMPTS => self.fail(Failure::Unreachable),
             None => {
                 self.reconnects += 1;
                 self.set_status(CallStatus::Reconnecting);
@@ -297,7 +294,7 @@ impl Call {
                 self.warn(format!("room error {}: {text}", code.as_str()));
                 match refusal(*code) {
                     // Nothing else will come for this join: never sit on "Joining…".
-                    Some(words) if self.room.me.is_none() => self.fail(words),
+                    Some(failure) if self.room.me.is_none() => self.fail(failure),
                     _ => {
                         if let Some(notice) = notice(*code) {
                             self.event(Event::Notice(notice));
@@ -317,10 +314,10 @@ impl Call {
         self.sync_pulls();
     }
 
-    pub(crate) fn fail(&mut self, words: &str) {
+    pub(crate) fn fail(&mut self, failure: Failure) {
         self.left = true;
         self.timers.retain(|_| false);
-        self.set_status(CallStatus::Failed(words.to_owned()));
+        self.set_status(CallStatus::Failed(failure));
         // Nothing more will happen in this call: release the socket and the peer.
         if let Some(session) = self.session.take() {
             self.push(Output::Peer(session.generation, PeerOp::Close));
@@ -426,9 +423,9 @@ impl Call {
                 session.id = Some(id);
                 self.open_peer_when_ready();
             }
-            Ok(_) => self.fail("Could not start the media session: the server's answer had no session id. Reload the page to try again."),
+            Ok(_) => self.fail(Failure::NoSession("the server's answer had no session id".into())),
             Err(err) if err.recovery() == Recovery::GiveUp || session.attempts >= MAX_SESSION_ATTEMPTS => {
-                self.fail(&format!("Could not start the media session ({err}). Reload the page to try again."));
+                self.fail(Failure::NoSession(err.to_string()));
             }
             Err(err) => {
                 session.attempts += 1;

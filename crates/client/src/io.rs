@@ -167,8 +167,8 @@ pub enum CallStatus {
     Connected,
     /// Lost the room or media connection; trying again.
     Reconnecting,
-    /// Cannot continue; the words say why and what to do.
-    Failed(String),
+    /// Cannot continue: why, for the view to say with what to do.
+    Failed(crate::refusal::Failure),
     /// We left.
     Left,
 }

@@ -1,18 +1,49 @@
-//! The words for a room refusal that ends a join, each with a way forward.
+//! Why a call ends or a message is refused, as types the view words in its own language;
+//! English words for logs and hosts without a view.
 
 use satsuma_protocol::room::{close_code, ErrorCode};
 
-/// The words for an `error` frame that ends a join; `None` for errors that only cost one
-/// message.
-pub fn refusal(code: ErrorCode) -> Option<&'static str> {
-    match code {
-        ErrorCode::BadName => Some("The server did not accept that name. Go back and choose another one."),
-        ErrorCode::RoomFull => Some("This room is full. Try again later, or start a new room."),
-        ErrorCode::BadRoom => Some("The server did not accept this room. Reload the page, or start a new room."),
-        ErrorCode::BadVersion => Some("This page is out of date. Reload it to join."),
-        ErrorCode::TooManyRooms => Some("The server is at its limit of open rooms. Try again in a few minutes."),
-        _ => None,
+/// Why a call ended without the person leaving: the view words it in its own language,
+/// with a way forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The room refused the join: a bad name, a full room, a bad room name or protocol
+    /// version, or a server at its limit of rooms.
+    Refused(ErrorCode),
+    /// The same person joined from another tab or window.
+    Replaced,
+    /// The meeting server could not be reached.
+    Unreachable,
+    /// The SFU session could not be made; the detail, for logs.
+    NoSession(String),
+}
+
+impl Failure {
+    /// English words, for logs and hosts without a view.
+    pub fn english(&self) -> String {
+        match self {
+            Self::Refused(ErrorCode::BadName) => "The server did not accept that name. Go back and choose another one.".into(),
+            Self::Refused(ErrorCode::RoomFull) => "This room is full. Try again later, or start a new room.".into(),
+            Self::Refused(ErrorCode::BadVersion) => "This page is out of date. Reload it to join.".into(),
+            Self::Refused(ErrorCode::TooManyRooms) => "The server is at its limit of open rooms. Try again in a few minutes.".into(),
+            Self::Refused(_) => "The server did not accept this room. Reload the page, or start a new room.".into(),
+            Self::Replaced => "You joined this call from another tab or window, so this one has left.".into(),
+            Self::Unreachable => UNREACHABLE_WORDS.into(),
+            Self::NoSession(detail) => format!("Could not start the media session ({detail}). Reload the page to try again."),
+        }
     }
+}
+
+/// What [`Failure::Unreachable`] says in English.
+pub const UNREACHABLE_WORDS: &str = "Can't reach the meeting server. Check your connection, then join again. \
+If you run this server and this page is hosted elsewhere, add the page's address to ALLOWED_ORIGINS.";
+
+/// The failure an `error` frame means when it ends a join; `None` for errors that only
+/// cost one message.
+pub fn refusal(code: ErrorCode) -> Option<Failure> {
+    let ends =
+        matches!(code, ErrorCode::BadName | ErrorCode::RoomFull | ErrorCode::BadRoom | ErrorCode::BadVersion | ErrorCode::TooManyRooms);
+    ends.then_some(Failure::Refused(code))
 }
 
 /// A message of ours that was refused, in a call that goes on: the view says so in its
@@ -49,14 +80,14 @@ pub fn notice(code: ErrorCode) -> Option<Notice> {
     }
 }
 
-/// The words for a close code that ends the call; `None` when reconnecting may help.
-/// A refusing close carries the same words as the error frame that precedes it.
-pub(crate) fn closing_words(code: u16) -> Option<&'static str> {
+/// The failure a close code means; `None` when reconnecting may help. A refusing close
+/// means the same as the error frame that precedes it.
+pub(crate) fn closing_failure(code: u16) -> Option<Failure> {
     match code {
         close_code::ROOM_FULL => refusal(ErrorCode::RoomFull),
         close_code::BAD_REQUEST => refusal(ErrorCode::BadRoom),
         close_code::TOO_MANY_ROOMS => refusal(ErrorCode::TooManyRooms),
-        close_code::REPLACED => Some("You joined this call from another tab or window, so this one has left."),
+        close_code::REPLACED => Some(Failure::Replaced),
         _ => None,
     }
 }

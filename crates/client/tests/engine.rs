@@ -3,7 +3,7 @@
 mod support;
 
 use satsuma_client::{
-    ApiCall, ApiResponse, CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp,
+    ApiCall, ApiResponse, CallStatus, Event, Failure, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp,
     FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
 };
 use satsuma_protocol::calls::CloseTracksResponse;
@@ -207,7 +207,9 @@ fn sessions_new_retries_then_fails_in_plain_words() {
         host.advance(10_000);
         api = host.take_api();
     }
-    let CallStatus::Failed(words) = host.call.status() else { panic!("{:?}", host.call.status()) };
+    let CallStatus::Failed(failure) = host.call.status() else { panic!("{:?}", host.call.status()) };
+    assert!(matches!(failure, Failure::NoSession(_)), "{failure:?}");
+    let words = failure.english();
     assert!(words.starts_with("Could not start the media session"), "{words}");
     assert!(words.contains("Reload"), "a way forward: {words}");
 }
@@ -255,7 +257,8 @@ fn a_server_that_is_never_reached_ends_the_join_with_words() {
         assert!(host.take().contains(&Output::Socket(SocketOp::Connect)), "attempt {attempt} retries");
     }
     host.input(Input::SocketClosed(1006));
-    let CallStatus::Failed(words) = host.call.status() else { panic!("{:?}", host.call.status()) };
+    assert_eq!(host.call.status(), &CallStatus::Failed(Failure::Unreachable));
+    let words = Failure::Unreachable.english();
     assert!(words.starts_with("Can't reach the meeting server") && words.contains("join again"), "{words}");
     host.advance(60_000);
     assert!(!host.take().contains(&Output::Socket(SocketOp::Connect)), "gives up");
@@ -277,7 +280,8 @@ fn refusals_end_the_join_with_words_and_no_retry() {
     host.input(Input::SocketOpened);
     host.take();
     host.input(Input::SocketMessage(ServerMessage::Error(ErrorFrame { code: ErrorCode::BadName, message: "no".into() })));
-    assert!(matches!(host.call.status(), CallStatus::Failed(w) if w.contains("choose another")));
+    assert_eq!(host.call.status(), &CallStatus::Failed(Failure::Refused(ErrorCode::BadName)));
+    assert!(Failure::Refused(ErrorCode::BadName).english().contains("choose another"));
     assert!(host.take().contains(&Output::Socket(SocketOp::Close)));
     host.input(Input::SocketClosed(close_code::BAD_REQUEST));
     host.advance(60_000);
@@ -286,7 +290,8 @@ fn refusals_end_the_join_with_words_and_no_retry() {
     let mut host = Host::new();
     host.input(Input::SocketOpened);
     host.input(Input::SocketClosed(close_code::ROOM_FULL));
-    assert!(matches!(host.call.status(), CallStatus::Failed(w) if w.contains("full")));
+    assert_eq!(host.call.status(), &CallStatus::Failed(Failure::Refused(ErrorCode::RoomFull)));
+    assert!(Failure::Refused(ErrorCode::RoomFull).english().contains("full"));
 }
 
 #[test]

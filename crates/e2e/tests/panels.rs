@@ -119,6 +119,10 @@ async fn chat_is_text_with_links_for_everyone_late_or_reconnected() -> anyhow::R
             "return !document.querySelector('.side-panel') && document.activeElement && document.activeElement.id === 'open-chat';",
         )
         .await?;
+    // What was typed is still there when the panel opens again.
+    alice.button("Chat").await?.click().await?;
+    let kept = alice.eval("return document.querySelector('[aria-label=Message]').value.length;").await?;
+    anyhow::ensure!(kept.as_u64() == Some(long.len() as u64), "closing the panel lost the draft: {kept}");
     if let Some(dir) = std::env::var_os("SATSUMA_SCREENSHOTS") {
         carol.screenshot(&std::path::Path::new(&dir).join("chat-3.png")).await?;
     }
@@ -241,7 +245,8 @@ async fn japanese_follows_the_browser_and_the_switch_brings_english_back() -> an
     yuki.eval("const f = document.getElementById('display-name'); f.value = 'ゆき'; f.dispatchEvent(new Event('input', { bubbles: true })); return true;").await?;
     yuki.button("参加").await?.click().await?;
     let ken = join(&harness, room, "Ken").await?;
-    yuki.wait_for("two tiles", WAIT, &tiles(2)).await?;
+    let mai = join(&harness, room, "Mai").await?;
+    yuki.wait_for("three tiles", WAIT, &tiles(3)).await?;
     for name in ["退出", "画面を共有", "挙手", "マイク", "カメラ", "Kenをピン留め"] {
         yuki.button(name).await.map_err(|e| e.context(format!("no Japanese button {name}")))?;
     }
@@ -264,7 +269,7 @@ async fn japanese_follows_the_browser_and_the_switch_brings_english_back() -> an
     .await?;
     yuki.reload().await?;
     yuki.wait_for("English remembered after a reload", WAIT, "return document.body.innerText.includes('New meeting');").await?;
-    close_all(vec![("Ken", ken)]).await?;
+    close_all(vec![("Ken", ken), ("Mai", mai)]).await?;
     yuki.close().await?;
     Ok(())
 }
