@@ -17,7 +17,8 @@ pub struct SfuConfig {
     pub media_addr: SocketAddr,
     /// A session that never negotiates expires after this long (then 410 `session_error`).
     pub unconnected_session_timeout: Duration,
-    /// A published track without incoming media for this long is collected.
+    /// A published track of a session that never connected, without media for this long,
+    /// is collected.
     pub track_idle_timeout: Duration,
     /// How long a pull waits for a publisher that exists but sends no media yet.
     pub pull_wait: Duration,

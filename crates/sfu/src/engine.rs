@@ -251,7 +251,11 @@ impl Sfu {
                 }
             }
             let span = s.span.clone();
-            for t in s.tracks.iter_mut().filter(|t| t.active) {
+            // Only a publisher that never connected loses its silent tracks: a connected one
+            // may publish a track before it has media (a screen share announced at join and
+            // started minutes later), and it ends with the session anyway.
+            let connected = s.connected;
+            for t in s.tracks.iter_mut().filter(|t| t.active && !connected) {
                 if let TrackRole::Local(p) = &t.role {
                     let since = p.last_media.unwrap_or(t.created);
                     if now.saturating_duration_since(since) >= cfg.track_idle_timeout {

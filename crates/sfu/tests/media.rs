@@ -274,3 +274,39 @@ async fn simulcast_layer_follows_preferred_rid_and_update() {
     assert!(v["tracks"][0].get("errorCode").is_none(), "{v}");
     wait_for(&bob, Duration::from_secs(5), "high layer after update", |rx| rx.last_marker.get(&mid) == Some(&b'h')).await;
 }
+
+/// A screen share is published at join and shared later: a connected publisher's silent
+/// track outlives the idle timeout and flows once its media starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connected_publishers_silent_track_waits_for_its_media() {
+    let sfu = TestSfu::start_with(|c| c.track_idle_timeout = Duration::from_millis(300)).await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "screen"]).await;
+    // Only the microphone sends for now.
+    let video = {
+        let mut peer = alice.lock().unwrap();
+        let video = peer.sending.iter().find(|(_, kind)| *kind == MediaKind::Video).copied();
+        peer.sending.retain(|(_, kind)| *kind == MediaKind::Audio);
+        video.expect("a video sender")
+    };
+    let connected = Instant::now() + Duration::from_secs(10);
+    loop {
+        let id = pub_sid.clone();
+        if sfu.handle.call(move |sfu, _| sfu.is_connected(&id)).await.unwrap_or(false) {
+            break;
+        }
+        assert!(Instant::now() < connected, "the publisher never connected");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Well past the idle timeout, the share starts.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    alice.lock().unwrap().sending.push(video);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "screen"}])).await;
+    assert!(tracks[0].get("errorCode").is_none(), "the silent track was collected: {tracks:?}");
+    let screen_mid = mid_of(&tracks[0]);
+    wait_for(&bob, Duration::from_secs(10), "the share's frames", |rx| rx.frames.get(&screen_mid).copied().unwrap_or(0) >= 10).await;
+}
