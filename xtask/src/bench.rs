@@ -19,19 +19,19 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("unknown benchmark `{what}`; expected sfu, join, size or all");
     }
     if matches!(what, "size" | "all") {
-        build_app(route)?;
+        build_app(root, route)?;
         bundle_size(root)?;
     }
     if matches!(what, "sfu" | "all") {
         process::run(
             Command::new("cargo")
-                .args(["run", "--quiet", "-p", "satsuma-sfu", "--profile", "perf", "--example", "sfu_bench", "--"])
+                .args(["run", "--quiet", "-p", "satsuma-sfu", "--release", "--example", "sfu_bench", "--"])
                 .args(args.iter().skip(1)),
         )?;
     }
     if matches!(what, "join" | "all") {
         if !matches!(what, "all") {
-            build_app(route)?;
+            build_app(root, route)?;
         }
         // The host tests' build (same features) holds the server and the example already.
         process::run(test::workspace("test").arg("--no-run"))?;
@@ -54,7 +54,7 @@ pub fn bundle_size(root: &Path) -> anyhow::Result<()> {
     let (text, gated) = size::table(&size::measure(&dist)?);
     println!("\n  bundle in {} (bytes)\n{text}", dist.display());
     println!("  {}\n", size::verdict(gated));
-    let raw = size::raw_wasm(&target_dir(root));
+    let raw = crate::bundle::raw_wasm(root);
     println!("  {} (uncompressed, before wasm-bindgen and wasm-opt):", raw.display());
     // SATSUMA_SIZE_TOP=N lists more of each table.
     let top = std::env::var("SATSUMA_SIZE_TOP").ok().and_then(|n| n.parse().ok()).unwrap_or(25);

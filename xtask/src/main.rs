@@ -3,9 +3,12 @@
 //! Every command calls `setup` first, which installs only what is missing.
 
 mod bench;
+mod bundle;
 mod deploy;
 mod fuzz;
+mod index_html;
 mod minify;
+mod multicall;
 mod process;
 mod python_env;
 mod run;
@@ -23,9 +26,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  setup          install what is missing: Debian packages, wasm std, trunk, wasm-bindgen-cli
+  setup          install what is missing: Debian packages, wasm std, npm tools, the aiortc venv
   run            build the app and serve it at http://127.0.0.1:8080 (Ctrl-C stops)
-  dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085)
+  dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085; installs trunk)
   test [suite…]  every test: host (fmt + clippy gates, then cargo test), browser, size, e2e
   bench [what]   benchmarks; what = sfu | join | size | all (default all)
   fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
@@ -35,6 +38,14 @@ commands:
 ";
 
 fn main() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(tool) = argv.first().and_then(|argv0| multicall::Tool::from_argv0(std::path::Path::new(argv0))) {
+        if let Err(err) = tool.run(argv) {
+            eprintln!("{}: error: {err:#}", tool.name());
+            std::process::exit(1);
+        }
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Err(err) = dispatch(&args) {
         eprintln!("\nxtask: error: {err:#}");
@@ -46,7 +57,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
     let root = workspace_root();
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
-        Some("setup") => setup::run(&root).map(drop),
+        Some("setup") => setup::run(&root).and_then(|_| setup::ready()),
         Some("run") => run::run(&root),
         Some("dev") => run::dev(&root),
         Some("test") => test::run(&root, &args[1..]),

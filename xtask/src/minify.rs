@@ -1,5 +1,5 @@
-//! Shrinks what trunk ships beyond what trunk does: short names between the wasm and its JS
-//! glue, a minified glue, and index.html's subresource-integrity hashes kept true.
+//! Shrinks the app's wasm and JS glue beyond what wasm-bindgen and wasm-opt do: short names
+//! between the two, and a minified glue; content hashes and integrity values for the names.
 //!
 //! wasm-bindgen names every import after the web API and a 16-digit hash
 //! (`__wbg_setRemoteDescription_<hash>`), and every closure export after its full Rust
@@ -8,7 +8,7 @@
 //! the glue is rewritten to match.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context};
@@ -19,76 +19,39 @@ use wasmparser::{Parser, Payload};
 use crate::process;
 use crate::wasm_env::TOOLS_BIN;
 
-/// Renames the app's imports and exports, rewrites and minifies its JS glue, and updates
-/// the integrity hashes of both in `dist/index.html`.
-pub fn minify(root: &Path, dist: &Path) -> anyhow::Result<()> {
-    let index_path = dist.join("index.html");
-    let mut index = std::fs::read_to_string(&index_path).context("dist/index.html is missing")?;
-    let (js, wasm) = app_files(dist)?;
-    let (js_before, wasm_before) = (std::fs::read(&js)?, std::fs::read(&wasm)?);
-
-    let names = minify_wasm_names(root, &wasm)?;
-    let glue = rename_in_glue(&String::from_utf8(js_before.clone())?, &names)?;
-    std::fs::write(&js, glue)?;
+/// Renames the app's imports and exports in `wasm` and rewrites and minifies its JS glue
+/// `js` to match, both in place.
+pub fn shorten(root: &Path, js: &Path, wasm: &Path) -> anyhow::Result<()> {
+    let (js_before, wasm_before) = (std::fs::metadata(js)?.len(), std::fs::metadata(wasm)?.len());
+    let names = minify_wasm_names(root, wasm)?;
+    let glue = rename_in_glue(&std::fs::read_to_string(js)?, &names)?;
+    std::fs::write(js, glue)?;
     let minified = js.with_extension("min.js");
     let esbuild = root.join(TOOLS_BIN).join("esbuild");
     process::run(
         Command::new(esbuild)
-            .arg(&js)
+            .arg(js)
             .args(["--minify", "--format=esm", "--log-level=warning"])
             .arg(format!("--outfile={}", minified.display())),
     )?;
-    std::fs::rename(&minified, &js)?;
-
-    let (js_after, wasm_after) = (std::fs::read(&js)?, std::fs::read(&wasm)?);
-    for ((path, before), after) in [(&js, &js_before), (&wasm, &wasm_before)].into_iter().zip([&js_after, &wasm_after]) {
-        let (old, new) = (integrity(before), integrity(after));
-        if !index.contains(&old) {
-            bail!("index.html has no integrity {old} for {}", path.display());
-        }
-        index = index.replace(&old, &new);
-        println!("    {}: {} → {} B", path.file_name().unwrap_or_default().to_string_lossy(), before.len(), after.len());
+    std::fs::rename(&minified, js)?;
+    for (path, before) in [(js, js_before), (wasm, wasm_before)] {
+        let after = std::fs::metadata(path)?.len();
+        println!("    {}: {before} → {after} B", path.file_name().unwrap_or_default().to_string_lossy());
     }
-    // trunk's hash in the names is of what it wrote. A name must change whenever the bytes
-    // do, or a browser holding a cached copy under the old name would fail its integrity.
-    let old_stem = js.file_stem().map(|s| s.to_string_lossy().into_owned()).context("no JS file stem")?;
-    let new_stem = renamed_stem(&old_stem, &[&js_after, &wasm_after]);
-    for (path, suffix) in [(&js, ".js"), (&wasm, "_bg.wasm")] {
-        std::fs::rename(path, dist.join(format!("{new_stem}{suffix}")))?;
-    }
-    if !index.contains(&old_stem) {
-        bail!("index.html never names {old_stem}");
-    }
-    std::fs::write(&index_path, index.replace(&old_stem, &new_stem))?;
     Ok(())
 }
 
-/// `<name>-<hash>` with trunk's 16 hex digits replaced by the start of the contents' SHA-384.
-fn renamed_stem(stem: &str, contents: &[&[u8]]) -> String {
+/// `<name>-<16 hex>`: the start of the SHA-384 of `contents`, so that a name changes
+/// whenever the bytes do (a browser holding a cached copy under the old name would fail
+/// its integrity check), in the `-<16 hex>` form the server caches as immutable.
+pub fn hashed_stem(name: &str, contents: &[&[u8]]) -> String {
     let mut digest = Sha384::new();
     for bytes in contents {
         digest.update(bytes);
     }
     let hex: String = digest.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let name = stem.rsplit_once('-').map_or(stem, |(name, _)| name);
     format!("{name}-{hex}")
-}
-
-/// The app's JS glue and its `_bg.wasm` in `dist`.
-fn app_files(dist: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let (mut js, mut wasm) = (Vec::new(), Vec::new());
-    for entry in std::fs::read_dir(dist)?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with("_bg.wasm") {
-            wasm.push(entry.path());
-        } else if name.ends_with(".js") {
-            js.push(entry.path());
-        }
-    }
-    match (js.as_slice(), wasm.as_slice()) {
-        ([js], [wasm]) => Ok((js.clone(), wasm.clone())),
-        _ => bail!("expected one .js and one _bg.wasm in {}, found {js:?} and {wasm:?}", dist.display()),
-    }
 }
 
 /// What binaryen renamed: import names, export names, and the one import module.
@@ -214,8 +177,8 @@ pub fn rename_in_glue(glue: &str, names: &Names) -> anyhow::Result<String> {
     Ok(out)
 }
 
-/// The `integrity` attribute value trunk writes: `sha384-` and the base64 digest.
-fn integrity(bytes: &[u8]) -> String {
+/// A subresource `integrity` value: `sha384-` and the base64 digest.
+pub fn integrity(bytes: &[u8]) -> String {
     format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes)))
 }
 
@@ -282,11 +245,11 @@ function alloc(n) { const memory = 1; return wasm.__wbindgen_malloc(n) + wasm.me
     }
 
     #[test]
-    fn renamed_stems_follow_the_contents() {
-        let a = renamed_stem("satsuma-app-9832ffe50eb86534", &[b"js", b"wasm"]);
+    fn hashed_stems_follow_the_contents() {
+        let a = hashed_stem("satsuma-app", &[b"js", b"wasm"]);
         assert!(a.starts_with("satsuma-app-") && a.len() == "satsuma-app-".len() + 16, "{a}");
-        assert_eq!(a, renamed_stem("satsuma-app-0000000000000000", &[b"js", b"wasm"]));
-        assert_ne!(a, renamed_stem("satsuma-app-9832ffe50eb86534", &[b"js", b"wasm!"]));
+        assert_eq!(a, hashed_stem("satsuma-app", &[b"js", b"wasm"]));
+        assert_ne!(a, hashed_stem("satsuma-app", &[b"js", b"wasm!"]));
     }
 
     #[test]

@@ -15,52 +15,16 @@ use crate::wasm_env::WasmRoute;
 /// Address `satsuma serve` listens on.
 pub const LISTEN: &str = "127.0.0.1:8080";
 
-/// Builds the release bundle into `dist/`, then writes brotli and gzip copies of its hashed
-/// assets so that `satsuma serve` sends them as they are instead of compressing per request.
-pub fn build_app(route: WasmRoute) -> anyhow::Result<()> {
-    let root = std::env::current_dir()?;
-    step("app (trunk build --release)", || {
-        let mut trunk = route.command("trunk");
-        trunk.args(["build", "--release"]);
-        if route == WasmRoute::DebianBuildStd {
-            // Panics abort at once, without formatting a message: no panic machinery in the
-            // bundle. Only on the build-std route (std must be built with the same strategy),
-            // and only here: tests keep their panic messages.
-            trunk.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", WASM_RELEASE_RUSTFLAGS);
-            trunk.env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size");
-        }
-        process::run(&mut trunk)
-    })?;
-    // trunk minifies HTML and CSS but ships wasm-bindgen's names and JS as written.
-    step("short wasm names, minified JS glue", || crate::minify::minify(&root, Path::new("dist")))?;
-    step("precompressed assets (brotli, gzip)", || precompress(Path::new("dist")))
-}
-
-/// rustc flags for the shipped bundle on the build-std route.
-/// Besides the panic strategy: `Debug` impls and panic locations compile to nothing, and
-/// Leptos erases component types (less monomorphised view code). Each was measured; see
-/// the README's bundle table.
-pub const WASM_RELEASE_RUSTFLAGS: &str =
-    "-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg erase_components";
-
-/// Writes `<file>.br` and `<file>.gz` beside every hashed `.wasm`, `.js` and `.css`.
-fn precompress(dist: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dist).context("dist/ is missing")?.flatten() {
-        let path = entry.path();
-        if !crate::size::is_shipped_code(&entry.file_name().to_string_lossy()) {
-            continue;
-        }
-        process::run(Command::new("brotli").args(["-q", "11", "-f", "-k"]).arg(&path))?;
-        process::run(Command::new("gzip").args(["-9", "-n", "-f", "-k"]).arg(&path))?;
-    }
-    Ok(())
+/// Builds the shipped app into `dist/` (see `bundle`).
+pub fn build_app(root: &Path, route: WasmRoute) -> anyhow::Result<()> {
+    crate::bundle::build(root, route)
 }
 
 /// Builds the `satsuma` binary and returns its path.
 pub fn build_server(root: &Path) -> anyhow::Result<std::path::PathBuf> {
-    step("server (cargo build -p satsuma-server)", || {
-        process::run(Command::new("cargo").args(["build", "--quiet", "-p", "satsuma-server"]))
-    })?;
+    // The workspace's feature set, as the host tests build it: the binary and every
+    // dependency are built once for both (`-p` would resolve features anew and rebuild).
+    step("server (cargo build --bin satsuma)", || process::run(crate::test::workspace("build").args(["--bin", "satsuma"])))?;
     Ok(target_dir(root).join("debug/satsuma"))
 }
 
@@ -72,8 +36,14 @@ pub fn target_dir(root: &Path) -> std::path::PathBuf {
 /// `cargo xtask run`: setup, build, serve, print a fresh room's URL, stop on Ctrl-C.
 pub fn run(root: &Path) -> anyhow::Result<()> {
     let route = setup::run(root)?;
-    build_app(route)?;
-    let satsuma = build_server(root)?;
+    // Two builds at once: the bundle's last steps (LTO, wasm-opt) use one core each.
+    let server = std::thread::spawn({
+        let root = root.to_path_buf();
+        move || build_server(&root)
+    });
+    let app = build_app(root, route);
+    let satsuma = server.join().map_err(|_| anyhow::anyhow!("the server build panicked"))??;
+    app?;
     let child = Command::new(&satsuma)
         .args(["serve", "--listen", LISTEN, "--dist"])
         .arg(root.join("dist"))
@@ -86,6 +56,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 /// `cargo xtask dev`: the API server plus `trunk serve`, which rebuilds the app on change.
 pub fn dev(root: &Path) -> anyhow::Result<()> {
     let route = setup::run(root)?;
+    step("trunk", || setup::cargo_install("trunk", "trunk", setup::TRUNK_VERSION, true))?;
     let satsuma = build_server(root)?;
     // Trunk's proxy may pass the page's origin (:8085) on to the API (:8080).
     let server = Command::new(&satsuma)

@@ -1,15 +1,22 @@
 //! `cargo xtask setup`: installs what is missing, and nothing else.
+//!
+//! Debian's packages come first (the compilers and C libraries every build needs); the npm
+//! tools and the Python venv install on a thread meanwhile, while the first compile runs,
+//! and [`ready`] waits for them where they are used.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::process::{self, step};
 use crate::wasm_env::{WasmRoute, DEBIAN_TOOLCHAIN};
 
-/// trunk's version: 0.22 needs a newer rustc than rustup's stable here.
-const TRUNK_VERSION: &str = "0.21.14";
+/// trunk's version: 0.22 needs a newer rustc than rustup's stable here. Only `cargo xtask
+/// dev` installs it; the bundle is built without it (`bundle`).
+pub const TRUNK_VERSION: &str = "0.21.14";
 
 /// Debian packages for the browser tests and wasm-opt.
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
@@ -21,6 +28,9 @@ const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];
 const BINARYEN: &str = "binaryen@132.0.0";
 /// esbuild from npm: minifies the app's JS glue, and worker-build 0.8.7 was made with it.
 pub const ESBUILD: &str = "esbuild@0.28.2";
+/// lightningcss from npm (a prebuilt binary): minifies the CSS as trunk 0.21 does (the
+/// same output, byte for byte, once its trailing newline is dropped).
+pub const LIGHTNINGCSS: &str = "lightningcss-cli@1.30.2";
 /// axe-core from npm: the e2e tests check every page with it.
 const AXE_CORE: &str = "axe-core@4.14.1";
 /// Debian packages for building std for wasm32 when rustup has no wasm32 target.
@@ -40,21 +50,35 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
     if route == WasmRoute::DebianBuildStd {
         step("rustup toolchain `debian`", link_debian_toolchain)?;
     }
-    step("trunk", || cargo_install("trunk", "trunk", TRUNK_VERSION, true))?;
-    let bindgen = wasm_bindgen_version(root)?;
-    step("wasm-bindgen-cli", || {
-        // Not --locked: its lockfile pins a webpki-roots the registry no longer serves.
-        cargo_install("wasm-bindgen-cli", "wasm-bindgen", &bindgen, false)
-    })?;
-    step("wasm-opt (npm binaryen)", || npm_tool(root, BINARYEN, "wasm-opt", "version 132"))?;
-    step("esbuild (npm)", || npm_tool(root, ESBUILD, "esbuild", "0.28.2"))?;
-    step("axe-core (npm, for the accessibility checks)", || npm_package(root, AXE_CORE))?;
-    step("aiortc (python venv for the SFU interop test)", || crate::python_env::install_aiortc(root))?;
+    step("wasm-bindgen and its test runner (this binary)", || crate::multicall::link_all(root))?;
+    let tools = root.to_path_buf();
+    let installs = std::thread::spawn(move || -> anyhow::Result<()> {
+        step("wasm-opt (npm binaryen)", || npm_tool(&tools, BINARYEN, "wasm-opt", "version 132"))?;
+        step("esbuild (npm)", || npm_tool(&tools, ESBUILD, "esbuild", "0.28.2"))?;
+        step("lightningcss (npm)", || npm_tool(&tools, LIGHTNINGCSS, "lightningcss", "1.0.0-alpha.68"))?;
+        step("axe-core (npm, for the accessibility checks)", || npm_package(&tools, AXE_CORE))?;
+        step("aiortc (python venv for the SFU interop test)", || crate::python_env::install_aiortc(&tools))
+    });
+    if let Ok(mut pending) = PENDING.lock() {
+        *pending = Some(installs);
+    }
     step("crates for wasm32 (cargo fetch)", || {
         // trunk builds offline; build-std also needs std's own crates.io dependencies.
         process::run(route.command("cargo").args(["fetch", "--quiet", "--target", "wasm32-unknown-unknown"]))
     })?;
     Ok(route)
+}
+
+/// The npm and Python installs that `run` started and nobody has waited for yet.
+static PENDING: Mutex<Option<JoinHandle<anyhow::Result<()>>>> = Mutex::new(None);
+
+/// Waits for the installs that [`run`] started on a thread; their error, if any.
+pub fn ready() -> anyhow::Result<()> {
+    let pending = PENDING.lock().map_err(|_| anyhow::anyhow!("setup state poisoned"))?.take();
+    match pending {
+        Some(handle) => handle.join().map_err(|_| anyhow::anyhow!("the npm and venv installs panicked"))?,
+        None => Ok(()),
+    }
 }
 
 /// `npm install` into `.tools/` unless `binary --version` already contains `version`.
@@ -135,23 +159,11 @@ pub fn cargo_install(package: &str, binary: &str, version: &str, locked: bool) -
         return Ok(());
     }
     let mut cmd = Command::new("cargo");
-    cmd.args(["install", package, "--version", version]).env_remove("RUSTUP_TOOLCHAIN");
+    // `--debug`: these tools only drive other programs, and an unoptimised build of one
+    // takes a fraction of the time (the same for each, whether trunk or worker-build).
+    cmd.args(["install", package, "--version", version, "--debug"]).env_remove("RUSTUP_TOOLCHAIN");
     if locked {
         cmd.arg("--locked");
     }
     process::run(&mut cmd).with_context(|| format!("could not install {package} {version} from crates.io"))
-}
-
-/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
-pub fn wasm_bindgen_version(root: &Path) -> anyhow::Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
-        }
-    }
-    bail!("wasm-bindgen is not in Cargo.lock")
 }

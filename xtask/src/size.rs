@@ -2,7 +2,7 @@
 //! breakdown of the wasm by section, crate and function group.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context};
@@ -121,11 +121,6 @@ pub fn gate(dist: &Path, raw_wasm: Option<&Path>) -> anyhow::Result<()> {
          largest contributors (uncompressed wasm, before wasm-opt):\n{contributors}",
         gated - BUDGET_GZIP
     )
-}
-
-/// wasm-bindgen's output before wasm-opt: the shipped code, with its `name` section.
-pub fn raw_wasm(target: &Path) -> PathBuf {
-    target.join("wasm-bindgen/release/satsuma-app_bg.wasm")
 }
 
 /// Code bytes of a wasm module, by section, by crate and by function group.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 
+use crate::bundle;
 use crate::process;
 use crate::run::{build_app, target_dir};
 use crate::setup;
@@ -35,6 +36,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
 
     suite("host", &mut || {
         gates()?;
+        setup::ready()?;
         // Setup installed aiortc, so its interop test must run, not skip. The e2e crate builds
         // here too (its tests are ignored until the e2e suite), so both suites share one build.
         process::run(workspace("test").env("SATSUMA_REQUIRE_AIORTC", "1"))
@@ -52,14 +54,15 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     });
     suite("size", &mut || {
         // Size is deterministic, so the budget is a test: the release bundle, as shipped.
-        build_app(route)?;
-        size::gate(&root.join("dist"), Some(&size::raw_wasm(&target_dir(root))))
+        build_app(root, route)?;
+        size::gate(&root.join("dist"), Some(&bundle::raw_wasm(root)))
     });
     suite("e2e", &mut || {
         if !has_e2e {
             bail!("crates/e2e is missing");
         }
-        build_app(route)?;
+        build_app(root, route)?;
+        setup::ready()?;
         // The Worker's test runs `cargo xtask worker dev --no-build` on this build of it.
         crate::worker::build_worker(root, crate::worker::setup_worker(root)?)?;
         // The host suite's build, asked again with the same features, builds nothing new. Its
@@ -102,14 +105,19 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo <sub> --workspace` with the features every host build uses, so that clippy, the
-/// host tests and the e2e tests agree on one feature set and share build scripts and
-/// artifacts (`-p` or `--exclude` would unify features differently and rebuild).
+/// `cargo <sub> --workspace` with the features every host build uses, so that the server
+/// `run` starts, the host tests and the e2e tests agree on one feature set and share build
+/// scripts and artifacts (`-p` or `--exclude` would unify features differently and rebuild).
+///
+/// Our crates are compiled by clippy-driver (as `cargo clippy` does, but with code
+/// generation): the same build is the lint gate, and dependencies are compiled once, not
+/// once checked for clippy and once more for the tests. Lints stay warnings here, so that
+/// `run` works on a work in progress; [`gates`] refuses any.
 pub fn workspace(sub: &str) -> Command {
     let mut cmd = Command::new("cargo");
     // The fuzz harness bodies run on their seeds in the host tests, and get linted; the
     // room's serde form (the Worker's storage) is tested on the host too.
-    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing,satsuma-room/serde"]);
+    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing,satsuma-room/serde"]).env("RUSTC_WORKSPACE_WRAPPER", "clippy-driver");
     cmd
 }
 
@@ -137,11 +145,33 @@ fn e2e_binaries(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     Ok(tests)
 }
 
-/// The code gates of the host suite, before any test: rustfmt and clippy must be clean.
+/// The code gates of the host suite, before any test: rustfmt must be clean, and building
+/// every target of every crate (lib, bins, tests, examples) must print no warning, from
+/// rustc or clippy (missing docs included). Cargo replays a cached crate's warnings, so an
+/// earlier build does not hide them.
 fn gates() -> anyhow::Result<()> {
     process::run(Command::new("cargo").args(["fmt", "--all", "--check"]))
         .context("format gate: `cargo fmt --all --check` found unformatted code; run `cargo fmt --all`")?;
-    process::run(workspace("clippy").args(["--all-targets", "--", "-D", "warnings"]))
-        .context("lint gate: `cargo clippy --workspace --all-targets -- -D warnings` found warnings (missing docs included); fix them")?;
+    let mut build = workspace("test");
+    build.args(["--all-targets", "--no-run", "--message-format=json"]);
+    println!("  $ {}", process::describe(&build));
+    let out = build.stderr(std::process::Stdio::inherit()).output().context("cannot run cargo")?;
+    let mut warnings = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let diagnostic = &msg["message"];
+        // rustc's own "N warnings emitted" summaries have no code location.
+        let is_summary = diagnostic["spans"].as_array().is_some_and(Vec::is_empty);
+        if msg["reason"] == "compiler-message" && !is_summary && matches!(diagnostic["level"].as_str(), Some("warning" | "error")) {
+            warnings += 1;
+            print!("{}", diagnostic["rendered"].as_str().unwrap_or_default());
+        }
+    }
+    if !out.status.success() {
+        bail!("the host build failed ({})", out.status);
+    }
+    if warnings > 0 {
+        bail!("lint gate: the build printed {warnings} warning(s) from rustc or clippy (missing docs included); fix them");
+    }
     Ok(())
 }

@@ -33,10 +33,12 @@ impl WasmRoute {
 
     /// Applies the variables every wasm cargo/trunk/test command needs.
     pub fn apply(self, cmd: &mut Command) -> &mut Command {
-        // Our wasm-opt (npm binaryen) comes first: trunk runs the first one on PATH.
-        let tools = std::env::current_dir().unwrap_or_default().join(TOOLS_BIN);
+        // Our wasm-bindgen (this binary) and wasm-opt (npm binaryen) come first: trunk and
+        // cargo's runner take the first ones on PATH.
+        let root = std::env::current_dir().unwrap_or_default();
+        let tools = [root.join(crate::multicall::BIN_DIR), root.join(TOOLS_BIN)];
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let paths = std::iter::once(tools).chain(std::env::split_paths(&path));
+        let paths = tools.into_iter().chain(std::env::split_paths(&path));
         if let Ok(joined) = std::env::join_paths(paths) {
             cmd.env("PATH", joined);
         }

@@ -75,6 +75,7 @@ pub fn setup_worker(root: &Path) -> anyhow::Result<WasmRoute> {
     if route == WasmRoute::DebianBuildStd {
         step("wasm32 libdir for worker-build", wasm32_libdir)?;
     }
+    setup::ready()?;
     Ok(route)
 }
 
@@ -100,14 +101,14 @@ fn wasm32_libdir() -> anyhow::Result<()> {
 
 /// Builds `dist/` and the worker into `crates/worker/build/`; returns the wasm's path.
 fn build(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
-    build_app(route)?;
+    build_app(root, route)?;
     build_worker(root, route)
 }
 
 /// Builds the worker alone (its assets are whatever `dist/` holds); returns the wasm's path.
 pub fn build_worker(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
     let tools = root.join(TOOLS_BIN);
-    let bindgen = which("wasm-bindgen").context("wasm-bindgen is not on PATH; run `cargo xtask setup`")?;
+    let bindgen = crate::multicall::Tool::WasmBindgen.path(root);
     step("worker (worker-build --release)", || {
         let mut cmd = route.command("worker-build");
         cmd.arg("--release")
@@ -115,6 +116,11 @@ pub fn build_worker(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
             .env("WASM_BINDGEN_BIN", bindgen)
             .env("WASM_OPT_BIN", tools.join("wasm-opt"))
             .env("ESBUILD_BIN", tools.join("esbuild"))
+            // worker-build asks for `release`, which is tuned for the server; the Worker's
+            // wasm is shipped, so it is built like the app's (Cargo.toml's `bundle`).
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+            .env("CARGO_PROFILE_RELEASE_LTO", "true")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
             // Its own target dir: worker-build sets variables for wasm-bindgen's macro that
             // the app's build does not, and the two would otherwise rebuild each other.
             .env("CARGO_TARGET_DIR", target_dir(root).join("worker"));
@@ -215,12 +221,6 @@ fn healthz(listen: &str) -> std::io::Result<bool> {
     let mut head = [0u8; 12];
     stream.read_exact(&mut head)?;
     Ok(head.starts_with(b"HTTP/1.1 200"))
-}
-
-/// The path of `program` on PATH.
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// Size of `path` after `gzip -9`.
