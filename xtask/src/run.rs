@@ -20,11 +20,18 @@ pub fn build_app(root: &Path, route: WasmRoute) -> anyhow::Result<()> {
     crate::bundle::build(root, route)
 }
 
+/// The server's integration test that runs the `satsuma` binary (crates/server/tests).
+const SERVER_BINARY_TEST: &str = "binary";
+
 /// Builds the `satsuma` binary and returns its path.
 pub fn build_server(root: &Path) -> anyhow::Result<std::path::PathBuf> {
-    // The workspace's feature set, as the host tests build it: the binary and every
-    // dependency are built once for both (`-p` would resolve features anew and rebuild).
-    step("server (cargo build --bin satsuma)", || process::run(crate::test::workspace("build").args(["--bin", "satsuma"])))?;
+    // Built exactly as the host tests build it, so that the binary and every dependency are
+    // compiled once for both: the workspace's features (`-p` would resolve them anew), and
+    // dev-dependencies' features too, which cargo adds only when a test target is built. The
+    // server's test of the binary is that target; building it builds `satsuma`.
+    step("server (cargo test --no-run --test binary)", || {
+        process::run(crate::test::workspace("test").args(["--no-run", "--test", SERVER_BINARY_TEST]))
+    })?;
     Ok(target_dir(root).join("debug/satsuma"))
 }
 
