@@ -18,8 +18,10 @@ use crate::wasm_env::{WasmRoute, DEBIAN_TOOLCHAIN};
 /// dev` installs it; the bundle is built without it (`bundle`).
 pub const TRUNK_VERSION: &str = "0.21.14";
 
-/// Debian packages for the browser tests and wasm-opt.
-const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "brotli"];
+/// Debian packages for the browser tests and the bundle's precompressed copies.
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "firefox-esr", "brotli"];
+/// geckodriver, Mozilla's WebDriver server for Firefox (crates.io): the Firefox e2e tests.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// Debian packages for `satsuma bot`: the `opus` crate links the system libopus, found
 /// with pkg-config (openh264 builds its bundled source with the C compiler).
 const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];

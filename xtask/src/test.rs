@@ -63,6 +63,9 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         }
         build_app(root, route)?;
         setup::ready()?;
+        process::step("geckodriver (for the Firefox tests)", || {
+            setup::cargo_install("geckodriver", "geckodriver", setup::GECKODRIVER_VERSION, true)
+        })?;
         // The Worker's test runs `cargo xtask worker dev --no-build` on this build of it.
         crate::worker::build_worker(root, crate::worker::setup_worker(root)?)?;
         // The host suite's build, asked again with the same features, builds nothing new. Its

@@ -1,4 +1,5 @@
-//! One headless Chromium, driven through WebDriver, with helpers for Satsuma's pages.
+//! One headless browser (Chromium, or Firefox through `firefox`), driven through WebDriver,
+//! with helpers for Satsuma's pages.
 
 use std::time::{Duration, Instant};
 
@@ -51,13 +52,13 @@ impl Browser {
         }
         options["args"] = json!(args);
         caps.insert("goog:chromeOptions".into(), options);
+        Self::connect(driver_url, base_url, caps).await.context("cannot start Chromium through chromedriver")
+    }
+
+    /// A session with `caps` through the WebDriver server at `driver_url`.
+    pub async fn connect(driver_url: &str, base_url: &str, caps: serde_json::Map<String, Value>) -> anyhow::Result<Self> {
         satsuma_bot::http::install_tls_provider();
-        let client = ClientBuilder::rustls()
-            .context("TLS setup")?
-            .capabilities(caps)
-            .connect(driver_url)
-            .await
-            .context("cannot start Chromium through chromedriver")?;
+        let client = ClientBuilder::rustls().context("TLS setup")?.capabilities(caps).connect(driver_url).await?;
         Ok(Self { client, base_url: base_url.to_owned() })
     }
 

@@ -1,5 +1,5 @@
-//! Harness for end-to-end tests: starts `satsuma serve` and chromedriver, and drives headless
-//! Chromium sessions with fake camera and microphone.
+//! Harness for end-to-end tests: starts `satsuma serve` and chromedriver (or geckodriver), and
+//! drives headless Chromium and Firefox sessions with fake camera and microphone.
 //!
 //! The tests are `#[ignore]`d in a plain `cargo test`, because they need the built app and
 //! Chromium: `cargo xtask test e2e` builds both and runs them with `--ignored`.
@@ -7,6 +7,7 @@
 pub mod accessibility;
 pub mod api_checks;
 pub mod browser;
+pub mod firefox;
 pub mod processes;
 pub mod scripts;
 

@@ -255,6 +255,28 @@ impl Harness {
         Browser::launch_in(&self.driver_url, &self.base_url, Some(lang)).await
     }
 
+    /// Opens a new headless Firefox (fake devices, camera and microphone allowed for the app)
+    /// on the app, through a geckodriver of its own.
+    pub async fn firefox(&mut self) -> anyhow::Result<Browser> {
+        let scratch = TempDir(std::env::temp_dir().join(format!("satsuma-e2e-firefox-{}", free_port()?)));
+        std::fs::create_dir_all(&scratch.0)?;
+        let permissions = scratch.0.join("permissions.txt");
+        std::fs::write(&permissions, crate::firefox::permissions(&self.base_url))?;
+        let port = free_port()?;
+        let geckodriver = crate::firefox::geckodriver();
+        let mut cmd = Command::new(&geckodriver);
+        cmd.args(["--port", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+        let mut driver = spawn(cmd, &format!("{geckodriver} (cargo xtask setup installs it)"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let ready = wait_for_port(&url, "geckodriver", &mut driver, Duration::from_secs(30)).await;
+        self.children.push(driver);
+        self.scratch.push(scratch);
+        ready?;
+        Browser::connect(&url, &self.base_url, crate::firefox::capabilities(&permissions))
+            .await
+            .context("cannot start Firefox through geckodriver")
+    }
+
     /// Opens a new headless Chromium on another site, e.g. a [`Harness::foreign_site`].
     pub async fn browser_at(&self, base_url: &str) -> anyhow::Result<Browser> {
         Browser::launch(&self.driver_url, base_url).await

@@ -2,6 +2,11 @@
 //!
 //! str0m does not expose the sections of an offer before applying it; the API needs
 //! them to validate `mid`s and discover new sending sections.
+//!
+//! Port 0 means a rejected or stopped section, except with `a=bundle-only` inside the
+//! BUNDLE group: then it is a live section that rides the bundle's transport (JSEP, RFC
+//! 8829 §5.2.1; RFC 9143). Firefox writes every section after the first that way under
+//! max-bundle.
 
 /// Kind of an m-section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +32,7 @@ pub struct Section {
     pub sends: bool,
     /// The writer receives on it (`recvonly`/`sendrecv`, the default).
     pub receives: bool,
-    /// Port 0: rejected or stopped.
+    /// Port 0 and not a bundle-only member of the BUNDLE group: rejected or stopped.
     pub stopped: bool,
     /// `a=rid:<id> send` values (simulcast layers).
     pub send_rids: Vec<String>,
@@ -36,6 +41,9 @@ pub struct Section {
 /// The m-sections of `sdp`, in order.
 pub fn sections(sdp: &str) -> Vec<Section> {
     let mut out: Vec<Section> = Vec::new();
+    // Per section: port 0, and `a=bundle-only`; resolved against the group at the end.
+    let mut port_zero: Vec<(bool, bool)> = Vec::new();
+    let mut bundle: Vec<&str> = Vec::new();
     for line in sdp.lines().map(str::trim_end) {
         if let Some(rest) = line.strip_prefix("m=") {
             let mut parts = rest.split_whitespace();
@@ -45,16 +53,21 @@ pub fn sections(sdp: &str) -> Vec<Section> {
                 Some("application") => SectionKind::Application,
                 _ => SectionKind::Other,
             };
-            let stopped = parts.next() == Some("0");
-            out.push(Section { mid: String::new(), kind, sends: true, receives: true, stopped, send_rids: vec![] });
+            port_zero.push((parts.next() == Some("0"), false));
+            out.push(Section { mid: String::new(), kind, sends: true, receives: true, stopped: false, send_rids: vec![] });
             continue;
         }
-        let Some(s) = out.last_mut() else { continue };
+        if let Some(group) = line.strip_prefix("a=group:BUNDLE") {
+            bundle.extend(group.split_whitespace());
+            continue;
+        }
+        let (Some(s), Some(zero)) = (out.last_mut(), port_zero.last_mut()) else { continue };
         match line {
             "a=sendonly" => (s.sends, s.receives) = (true, false),
             "a=recvonly" => (s.sends, s.receives) = (false, true),
             "a=inactive" => (s.sends, s.receives) = (false, false),
             "a=sendrecv" => (s.sends, s.receives) = (true, true),
+            "a=bundle-only" => zero.1 = true,
             _ => {
                 if let Some(mid) = line.strip_prefix("a=mid:") {
                     s.mid = mid.trim().to_owned();
@@ -66,6 +79,9 @@ pub fn sections(sdp: &str) -> Vec<Section> {
                 }
             }
         }
+    }
+    for (s, (zero, bundle_only)) in out.iter_mut().zip(port_zero) {
+        s.stopped = zero && !(bundle_only && bundle.contains(&s.mid.as_str()));
     }
     out
 }
@@ -94,6 +110,32 @@ m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:3\r\n";
         assert!(s[1].sends && s[1].receives);
         assert!(s[2].stopped && !s[2].sends);
         assert!(has_application(OFFER));
+    }
+
+    /// Firefox 153's offer under max-bundle, recorded as it was written (headless, fake media):
+    /// every section after the first has port 0 and `a=bundle-only`.
+    const FIREFOX_OFFER: &str = include_str!("../tests/sdp/firefox-153-offer.sdp");
+
+    #[test]
+    fn bundle_only_sections_in_the_group_are_live() {
+        let s = sections(FIREFOX_OFFER);
+        assert!(s.len() >= 3, "{s:?}");
+        assert!(s.iter().all(|s| !s.stopped), "{s:?}");
+        assert!(s.iter().any(|s| s.kind == SectionKind::Video && s.sends));
+        assert!(has_application(FIREFOX_OFFER));
+    }
+
+    #[test]
+    fn port_zero_outside_the_group_or_without_bundle_only_is_stopped() {
+        let head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n";
+        let sdp = format!(
+            "{head}m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n\
+             m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=bundle-only\r\n\
+             m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:2\r\na=bundle-only\r\n\
+             m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:3\r\n"
+        );
+        let stopped: Vec<bool> = sections(&sdp).iter().map(|s| s.stopped).collect();
+        assert_eq!(stopped, [false, false, true, true]);
     }
 
     #[test]
