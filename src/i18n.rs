@@ -243,8 +243,22 @@ pub struct Texts {
     pub chat_too_long: &'static str,
     /// Chat or reactions too fast.
     pub too_fast: &'static str,
+    /// This browser has no WebRTC: say which browsers can make calls.
+    pub no_webrtc: &'static str,
     /// Any other refusal of ours.
     pub not_sent: &'static str,
+    /// The SFU refused our microphone.
+    pub mic_not_sent: &'static str,
+    /// The SFU refused our camera.
+    pub camera_not_sent: &'static str,
+    /// The SFU refused our screen.
+    pub screen_not_sent: &'static str,
+    /// Someone's audio never arrived; `{}` is their name.
+    pub audio_not_received: &'static str,
+    /// Someone's video or screen never arrived; `{}` is their name.
+    pub video_not_received: &'static str,
+    /// Someone's media never arrived, whose unknown.
+    pub not_received: &'static str,
     // Why a call ended
     /// The server refused the name.
     pub fail_name: &'static str,
@@ -338,7 +352,14 @@ pub static EN: Texts = Texts {
     data_saver: "Data saver",
     chat_too_long: "The message was not sent: it is longer than {} characters.",
     too_fast: "Slow down a little: that was not sent.",
+    no_webrtc: "This browser cannot make video calls: it has no WebRTC. Open this page in a recent Firefox, Chrome, Edge or Safari.",
     not_sent: "That was not sent.",
+    mic_not_sent: "Your microphone could not be sent. Try leaving and joining again.",
+    camera_not_sent: "Your camera could not be sent. Try leaving and joining again.",
+    screen_not_sent: "Your screen could not be sent. Try sharing again.",
+    audio_not_received: "{}'s audio could not be received. Reloading the page may help.",
+    video_not_received: "{}'s video could not be received. Reloading the page may help.",
+    not_received: "Someone's video or audio could not be received. Reloading the page may help.",
     fail_name: "The server did not accept that name. Go back and choose another one.",
     fail_full: "This room is full. Try again later, or start a new room.",
     fail_version: "This page is out of date. Reload it to join.",
@@ -423,7 +444,14 @@ pub static JA: Texts = Texts {
     data_saver: "データセーバー",
     chat_too_long: "送信できませんでした: {}文字を超えています。",
     too_fast: "少し間をおいてください。送信されませんでした。",
+    no_webrtc: "このブラウザーではビデオ通話ができません（WebRTC がありません）。最新の Firefox、Chrome、Edge、Safari でこのページを開いてください。",
     not_sent: "送信できませんでした。",
+    mic_not_sent: "マイクの音声を送れませんでした。退出してもう一度参加してください。",
+    camera_not_sent: "カメラの映像を送れませんでした。退出してもう一度参加してください。",
+    screen_not_sent: "画面を共有できませんでした。もう一度共有してください。",
+    audio_not_received: "{}さんの音声を受信できませんでした。ページを再読み込みすると直ることがあります。",
+    video_not_received: "{}さんの映像を受信できませんでした。ページを再読み込みすると直ることがあります。",
+    not_received: "映像または音声を受信できませんでした。ページを再読み込みすると直ることがあります。",
     fail_name: "この名前はサーバーに受け付けられませんでした。戻って別の名前を選んでください。",
     fail_full: "このルームは満員です。しばらくしてからもう一度試すか、新しいルームを始めてください。",
     fail_version: "このページは古くなっています。再読み込みしてから参加してください。",

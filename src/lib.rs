@@ -27,5 +27,6 @@ pub mod screen_share;
 pub mod use_location;
 pub mod use_media_query;
 pub mod use_speaking;
+pub mod webrtc_support;
 
 pub use components::app::App;

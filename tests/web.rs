@@ -52,6 +52,33 @@ async fn prejoin_has_a_labelled_name_field_and_a_join_button() {
 }
 
 #[wasm_bindgen_test]
+async fn a_browser_without_webrtc_is_told_before_join_and_cannot_join() {
+    let window = web_sys::window().unwrap();
+    let original = js_sys::Reflect::get(&window, &"RTCPeerConnection".into()).unwrap();
+    js_sys::Reflect::set(&window, &"RTCPeerConnection".into(), &wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let root = container();
+    let joined = RwSignal::new(None::<String>);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Prejoin room="demo" media=LocalMedia::new() on_join=Callback::new(move |n| joined.set(Some(n))) /> }
+    });
+    leptos::task::tick().await;
+    js_sys::Reflect::set(&window, &"RTCPeerConnection".into(), &original).unwrap();
+
+    let alert = root.query_selector("[role=alert]").unwrap().expect("an alert");
+    let text = alert.text_content().unwrap();
+    assert!(text.contains("cannot make video calls") && text.contains("Firefox"), "{text}");
+    let input: HtmlInputElement = root.query_selector("#display-name").unwrap().expect("the name field").unchecked_into();
+    input.set_value("Ada");
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    leptos::task::tick().await;
+    let join: HtmlElement = root.query_selector("button[type=submit]").unwrap().expect("Join").unchecked_into();
+    assert!(join.has_attribute("disabled"), "Join stays disabled");
+    join.click();
+    leptos::task::tick().await;
+    assert_eq!(joined.get_untracked(), None);
+}
+
+#[wasm_bindgen_test]
 async fn prejoin_shows_a_live_camera_preview() {
     let root = container();
     let media = LocalMedia::new();

@@ -8,11 +8,11 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use satsuma_client::vec_map::VecMap;
-use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Output, PeerOp, SocketOp};
+use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Notice, Output, PeerOp, SocketOp};
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::api_host;
-use super::flash::{flash, show_reaction, words, Flash, Reaction};
+use super::flash::{flash, not_received_words, show_reaction, words, Flash, Reaction};
 use super::peer_host::{swap_track, PeerHost};
 use crate::local_media::LocalMedia;
 use crate::placeholder::Placeholder;
@@ -255,6 +255,15 @@ impl Driver {
                 outlets.remote.try_update(VecMap::clear);
             }
             Event::Reaction { from, emoji } => show_reaction(outlets.reactions, from, emoji),
+            Event::Notice(Notice::NotReceived(track_ref)) => {
+                // Whose and what, from the room; a track already gone from it is not worth a word.
+                let view = self.0.borrow().call.room().clone();
+                let owner =
+                    view.participants.iter().find_map(|p| p.tracks.iter().find(|t| t.track == track_ref).map(|t| (p.name.clone(), t.kind)));
+                if let Some((name, kind)) = owner {
+                    flash(outlets.notice, not_received_words(&name, kind));
+                }
+            }
             Event::Notice(notice) => flash(outlets.notice, words(notice)),
             Event::Warning(text) => leptos::logging::warn!("{text}"),
         }

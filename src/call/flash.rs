@@ -4,6 +4,7 @@
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use satsuma_client::Notice;
+use satsuma_protocol::room::TrackKind;
 
 use crate::i18n::{fill, t};
 
@@ -75,5 +76,20 @@ pub fn words(notice: Notice) -> String {
         Notice::TooFast => t.too_fast.to_owned(),
         Notice::ChatRefused(max) => fill(t.chat_too_long, max),
         Notice::TooLarge => t.not_sent.to_owned(),
+        Notice::NotSent(TrackKind::Mic) => t.mic_not_sent.to_owned(),
+        Notice::NotSent(TrackKind::Camera) => t.camera_not_sent.to_owned(),
+        Notice::NotSent(_) => t.screen_not_sent.to_owned(),
+        // The driver names whose with [`not_received_words`].
+        Notice::NotReceived(_) => t.not_received.to_owned(),
     }
+}
+
+/// "Alice's video could not be received", in the page's language.
+pub fn not_received_words(name: &str, kind: TrackKind) -> String {
+    let t = t();
+    let template = match kind {
+        TrackKind::Mic | TrackKind::ScreenAudio => t.audio_not_received,
+        TrackKind::Camera | TrackKind::Screen => t.video_not_received,
+    };
+    fill(template, name)
 }

@@ -27,10 +27,15 @@ pub fn Prejoin(
     let (name, set_name) = signal(prefs::saved_name().unwrap_or_default());
     let cleaned = memo(move || prefs::clean_name(&name.read()));
     media.start();
-    let busy = quiet_in_busy_room(&room, media);
+    // Without WebRTC nothing is sent, not even the peek: the page only says so.
+    let can_call = crate::webrtc_support::has_webrtc();
+    let busy = if can_call { quiet_in_busy_room(&room, media) } else { signal(None).0 };
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if !can_call {
+            return;
+        }
         if let Some(name) = cleaned.get_untracked() {
             prefs::save_name(&name);
             on_join.run(name);
@@ -86,7 +91,8 @@ pub fn Prejoin(
                     prop:value=name
                     on:input=move |ev| set_name.set(event_target_value(&ev))
                 />
-                <button type="submit" class="button primary large" disabled=move || cleaned.get().is_none()>
+                {(!can_call).then(|| view! { <p class="error" role="alert">{t().no_webrtc}</p> })}
+                <button type="submit" class="button primary large" disabled=move || !can_call || cleaned.get().is_none()>
                     {t().join}
                 </button>
             </form>

@@ -9,6 +9,7 @@ use crate::call::{Call, Purpose};
 use crate::io::{Event, MediaKind, Output, PeerEvent, PeerOp};
 use crate::negotiation::Operation;
 use crate::recovery::Recovery;
+use crate::refusal::Notice;
 use crate::timers::Timer;
 use crate::vec_map::{VecMap, VecSet};
 
@@ -153,7 +154,9 @@ impl Call {
         let result = match (result, exchange.step) {
             (Err(err), _) => Err(Failure::Api(err)),
             (Ok(ApiResponse::Tracks(response)), Step::Api { published, pulls }) => {
-                let retry = self.take_results(pulls, response.tracks.unwrap_or_default());
+                let (retry, refused) = self.take_results(pulls, response.tracks.unwrap_or_default());
+                // A refused track is not announced: nobody would get it.
+                let published = published.into_iter().filter(|p| !refused.contains(&p.kind)).collect();
                 match response.session_description {
                     Some(answer) => {
                         let generation = self.generation;
@@ -207,7 +210,7 @@ impl Call {
                 track_name: Some(name.to_owned()),
                 ..TrackObject::default()
             };
-            let kinds = [TrackKind::Mic, TrackKind::Camera, TrackKind::Screen, TrackKind::ScreenAudio];
+            let kinds = TrackKind::ALL;
             for (mid, kind) in senders.into_iter().zip(kinds) {
                 if let Some(mid) = mid {
                     let name = kind.as_str();
@@ -240,11 +243,13 @@ impl Call {
     }
 
     /// Reads the per-track results, matched by `(sessionId, trackName)`, never by
-    /// position; returns the pulls to retry with their attempt counts.
-    fn take_results(&mut self, pulls: Vec<(String, String)>, results: Vec<TrackObject>) -> Vec<(String, u32)> {
-        let mut retry = Vec::new();
+    /// position; returns the pulls to retry with their attempt counts, and our tracks the
+    /// SFU refused. A pull that fails [`MAX_PULL_ATTEMPTS`] times is abandoned, and both
+    /// that and a refused track of ours are told to the view.
+    fn take_results(&mut self, pulls: Vec<(String, String)>, results: Vec<TrackObject>) -> (Vec<(String, u32)>, Vec<TrackKind>) {
+        let (mut retry, mut refused, mut notices) = (Vec::new(), Vec::new(), Vec::new());
         let mut warnings = Vec::new();
-        let Some(session) = self.session.as_mut() else { return retry };
+        let Some(session) = self.session.as_mut() else { return (retry, refused) };
         let mids: VecMap<String, String> = pulls.into_iter().collect();
         for item in results {
             let name = item.track_name.as_deref().unwrap_or_default();
@@ -252,6 +257,10 @@ impl Call {
                 if item.error_code.is_some() {
                     let why = item.error_description.as_deref().unwrap_or("no reason given");
                     warnings.push(format!("publishing {name} failed: {why}"));
+                    // Track names are the kinds' wire names (see `on_offer`).
+                    if let Some(kind) = TrackKind::ALL.into_iter().find(|k| k.as_str() == name) {
+                        refused.push(kind);
+                    }
                 }
                 continue;
             }
@@ -271,13 +280,18 @@ impl Call {
                 retry.push((key, *attempts));
             } else {
                 self.requested.remove(&key);
-                self.abandoned.insert(key);
+                self.abandoned.insert(key.clone());
+                notices.push(Notice::NotReceived(key));
             }
         }
         for text in warnings {
             self.warn(text);
         }
-        retry
+        notices.extend(refused.iter().map(|kind| Notice::NotSent(*kind)));
+        for notice in notices {
+            self.event(Event::Notice(notice));
+        }
+        (retry, refused)
     }
 
     fn on_answer_applied(&mut self, op: &Operation, published: Vec<PublishedTrack>, retry: Vec<(String, u32)>) {
@@ -307,6 +321,7 @@ impl Call {
                     for r in refs {
                         self.requested.remove(r);
                         self.abandoned.insert(r.clone());
+                        self.event(Event::Notice(Notice::NotReceived(r.clone())));
                     }
                     self.forget_receivers(refs);
                 }

@@ -1,7 +1,7 @@
 //! Why a call ends or a message is refused, as types the view words in its own language;
 //! English words for logs and hosts without a view.
 
-use satsuma_protocol::room::{close_code, ErrorCode};
+use satsuma_protocol::room::{close_code, ErrorCode, TrackKind};
 
 /// Why a call ended without the person leaving: the view words it in its own language,
 /// with a way forward.
@@ -46,9 +46,9 @@ pub fn refusal(code: ErrorCode) -> Option<Failure> {
     ends.then_some(Failure::Refused(code))
 }
 
-/// A message of ours that was refused, in a call that goes on: the view says so in its
-/// own language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something of ours that did not get through, in a call that goes on: the view says so
+/// in its own language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// Chat or reactions sent too fast.
     TooFast,
@@ -56,15 +56,24 @@ pub enum Notice {
     ChatRefused(usize),
     /// A frame over the server's size limit.
     TooLarge,
+    /// The SFU refused one of our tracks: the others cannot get it.
+    NotSent(TrackKind),
+    /// Someone's track (`sessionId/trackName`) could not be received, after the engine's
+    /// bounded retries: the view names whose and what.
+    NotReceived(String),
 }
 
 impl Notice {
     /// English words, for logs and hosts without a view.
-    pub fn english(self) -> &'static str {
+    pub fn english(&self) -> &'static str {
         match self {
             Self::TooFast => "Slow down a little: that was not sent.",
             Self::ChatRefused(_) => "The message was not sent: it is empty or too long.",
             Self::TooLarge => "That was too large to send.",
+            Self::NotSent(TrackKind::Mic) => "Your microphone could not be sent. Try leaving and joining again.",
+            Self::NotSent(TrackKind::Camera) => "Your camera could not be sent. Try leaving and joining again.",
+            Self::NotSent(_) => "Your screen could not be sent. Try sharing again.",
+            Self::NotReceived(_) => "Someone's video or audio could not be received. Reloading the page may help.",
         }
     }
 }

@@ -3,11 +3,14 @@
 mod support;
 
 use satsuma_client::{
-    ApiCall, ApiResponse, CallStatus, Event, Failure, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp,
-    FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
+    ApiCall, ApiResponse, CallStatus, Event, Failure, Input, Intent, MediaKind, MediaState, Notice, Output, PeerEvent, PeerOp, PeerState,
+    SocketOp, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
 };
 use satsuma_protocol::calls::CloseTracksResponse;
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage, CLIENT_HEARTBEAT_MS};
+use satsuma_protocol::calls::TrackObject;
+use satsuma_protocol::room::{
+    close_code, ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, ServerMessage, TrackKind, CLIENT_HEARTBEAT_MS,
+};
 use support::{api_error, joined, left, person, pull_results, tracks_answer, welcome, Host};
 
 const AV: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
@@ -88,6 +91,34 @@ fn a_failed_pull_is_retried_with_backoff_then_abandoned() {
         }
     }
     assert_eq!(retries, 10, "ten retries, then it gives up");
+    let told: Vec<Event> = host.take_events().into_iter().filter(|e| matches!(e, Event::Notice(_))).collect();
+    assert_eq!(told, [Event::Notice(Notice::NotReceived("s-ada/camera".into()))], "the person is told once");
+    // No further offers: the peer connection does not grow with more receivers.
+    host.advance(120_000);
+    assert!(host.take_peer().is_empty());
+}
+
+#[test]
+fn a_refused_track_of_ours_is_told_and_not_announced() {
+    let mut host = Host::new();
+    host.join(&[]);
+    host.take_peer();
+    host.take_sent();
+    host.offer(1, &[]);
+    let api = host.take_api();
+    let refused = TrackObject {
+        track_name: Some("camera".into()),
+        error_code: Some("invalid_params".into()),
+        error_description: Some("mid not found in the offer".into()),
+        ..TrackObject::default()
+    };
+    host.answer(&api[0], Ok(tracks_answer(vec![refused])));
+    host.input(Input::Peer(1, PeerEvent::AnswerApplied));
+    assert!(host.take_events().contains(&Event::Notice(Notice::NotSent(TrackKind::Camera))));
+    let sent = host.take_sent();
+    let announced = sent.iter().find_map(|m| if let ClientMessage::Publish { tracks } = m { Some(tracks.clone()) } else { None });
+    let announced: Vec<String> = announced.expect("the rest is announced").into_iter().map(|t| t.track).collect();
+    assert!(announced.contains(&"mine/mic".to_owned()) && !announced.contains(&"mine/camera".to_owned()), "{announced:?}");
 }
 
 #[test]
@@ -175,6 +206,10 @@ fn refused_pull_of_ada() -> Host {
 #[test]
 fn a_hopeless_pull_is_dropped_and_the_queue_goes_on() {
     let mut host = refused_pull_of_ada();
+    let told = host.take_events();
+    for track in ["s-ada/mic", "s-ada/camera"] {
+        assert!(told.contains(&Event::Notice(Notice::NotReceived(track.into()))), "{told:?}");
+    }
     host.advance(60_000);
     assert!(host.take_api().is_empty(), "no retry of a 400");
     // The publisher republishes later (new tracks): those are pulled.

@@ -49,6 +49,9 @@ pub enum TrackKind {
 }
 
 impl TrackKind {
+    /// Every kind, in the order a client publishes them.
+    pub const ALL: [TrackKind; 4] = [Self::Mic, Self::Camera, Self::Screen, Self::ScreenAudio];
+
     /// The wire spelling, which is also the track's name on the SFU: `"mic"`, `"camera"`,
     /// `"screen"` or `"screenAudio"`.
     pub fn as_str(self) -> &'static str {
