@@ -8,6 +8,7 @@ use satsuma_protocol::room::ClientMessage;
 
 use crate::auth_token::{TokenError, TokenKey, TOKEN_TTL_SECS};
 use crate::calls_policy::{classify, remote_refs, CallsRoute, Owner, Ownership, RemoteRef};
+use crate::frames;
 use crate::room::{Effect, Room, RoomConfig, RoomContext};
 
 struct Ctx(u64);
@@ -38,7 +39,12 @@ pub fn ws_messages(data: &[u8]) {
         let conn = u64::from(head >> 4) % 6;
         now += 137;
         let effects = match head % 8 {
-            0..=4 => match serde_json::from_slice::<ClientMessage>(rest) {
+            // The edge's own decoding (`frames`), as both hosts call it: a text frame, or
+            // bytes that are not UTF-8 and arrive as a binary frame.
+            0..=4 => match std::str::from_utf8(rest)
+                .map_err(|_| frames::refuse_binary(rest.len(), 1024))
+                .and_then(|t| frames::decode_text(t, 1024))
+            {
                 Ok(msg) => {
                     // Whatever parses must survive a round trip unchanged (the app relies on it).
                     let again: ClientMessage = match serde_json::to_string(&msg).map(|s| serde_json::from_str(&s)) {
@@ -48,7 +54,12 @@ pub fn ws_messages(data: &[u8]) {
                     assert_eq!(again, msg);
                     room.message(conn, msg, now, &mut ctx)
                 }
-                Err(_) => Vec::new(),
+                Err(reply) => {
+                    // The answer to a bad frame is always a well-formed error frame.
+                    let parsed: Result<satsuma_protocol::room::ServerMessage, _> = serde_json::from_str(&reply);
+                    assert!(matches!(parsed, Ok(satsuma_protocol::room::ServerMessage::Error(_))), "{reply}");
+                    Vec::new()
+                }
             },
             5 => room.disconnected(conn, now),
             6 => {
@@ -167,6 +178,8 @@ mod tests {
             b"\x00{\"type\":\"join\",\"name\":\"a\",\"resumeToken\":\"00000000000000000000000000000002\"}\n\x03{\"type\":\"leave\"}\n\x07",
         );
         ws_messages(&[0, b'{', 0xff, b'\n', 6, 200, b'\n', 0x14, b'[']);
+        // The frame whose error text once panicked the hosts (a cut inside the `é`).
+        ws_messages(format!("\x00{{\"type\":\"{}é\"}}", "a".repeat(182)).as_bytes());
     }
 
     #[test]

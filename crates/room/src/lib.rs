@@ -9,6 +9,7 @@
 //!   ownership, which remote tracks a client may pull.
 //! - [`calls_guard`]: the proxy's checks against room state (membership, ownership,
 //!   rate limits, pulls), through the host's [`calls_guard::ProxyState`].
+//! - [`frames`]: the room WebSocket's frames at the edge: decoding, limits, error frames.
 //! - [`api_error`]: the Calls-style error every `/api` route of every host answers with.
 //! - [`origins`]: which web origins may use the API (CORS and its refusals).
 //! - [`limits`]: name validation and a token-bucket rate limiter.
@@ -23,6 +24,7 @@ pub mod api_error;
 pub mod auth_token;
 pub mod calls_guard;
 pub mod calls_policy;
+pub mod frames;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod limits;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ErrorFrame, ServerMessage, Welcome};
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ServerMessage, Welcome};
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::{Owner, Ownership};
 use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
@@ -70,16 +70,7 @@ impl RoomContext for Ctx<'_> {
     }
 }
 
-/// One server message as a text frame.
-pub(crate) fn frame(msg: &ServerMessage) -> String {
-    // Serialising our own enum of strings and bools cannot fail; fall back to a fixed frame.
-    serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","code":"bad_message","message":"internal"}"#.into())
-}
-
-/// An `error {code, message}` text frame.
-pub(crate) fn error_frame(code: ErrorCode, message: impl Into<String>) -> String {
-    frame(&ServerMessage::Error(ErrorFrame { code, message: message.into() }))
-}
+pub(crate) use satsuma_room::frames::{error_frame, frame};
 
 fn push(entry: &mut RoomEntry, conn: ConnId, out: Outgoing) {
     let Some(tx) = entry.outboxes.get(&conn) else {

@@ -173,6 +173,12 @@ async fn malformed_messages_get_errors_and_the_socket_stays_open() {
     assert_eq!(recv(&mut s).await["code"], "bad_message");
     send_raw(&mut s, r#"{"type":"explode"}"#).await;
     assert_eq!(recv(&mut s).await["code"], "bad_message");
+    // serde's error quotes the unknown type; its 200th byte falls inside the `é`. This frame
+    // once killed the socket's task (a panic on a cut inside a character), leaving a ghost.
+    for pad in [181, 182, 183] {
+        send_raw(&mut s, &format!(r#"{{"type":"{}é"}}"#, "a".repeat(pad))).await;
+        assert_eq!(recv(&mut s).await["code"], "bad_message");
+    }
     send_raw(&mut s, r#"{"type":"join","name":42}"#).await;
     assert_eq!(recv(&mut s).await["code"], "bad_message");
     send(&mut s, json!({"type": "join", "name": "bad\u{0007}name"})).await;

@@ -6,8 +6,9 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode};
+use satsuma_protocol::room::{close_code, ErrorCode};
 use satsuma_room::auth_token::TokenKey;
+use satsuma_room::frames;
 use satsuma_room::limits::TokenBucket;
 use satsuma_room::room::ConnId;
 use worker::{
@@ -268,16 +269,10 @@ fn on_message(host: &mut RoomHost, limits: &Limits, conn: ConnId, message: WebSo
         return;
     }
     let reply = match text {
-        Err(_) if len > max => error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {max} bytes")),
-        Err(_) => error_frame(ErrorCode::BadMessage, "binary frames are not supported; send JSON text"),
-        Ok(_) if len > max => error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {max} bytes")),
-        Ok(t) => match serde_json::from_str::<ClientMessage>(&t) {
+        Err(_) => frames::refuse_binary(len, max),
+        Ok(t) => match frames::decode_text(&t, max) {
             Ok(msg) => return host.message(conn, msg, key, now),
-            Err(err) => {
-                let mut detail = err.to_string();
-                detail.truncate(200);
-                error_frame(ErrorCode::BadMessage, detail)
-            }
+            Err(reply) => reply,
         },
     };
     host.snap.room.activity(conn, now);

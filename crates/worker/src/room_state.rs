@@ -84,16 +84,7 @@ impl RoomContext for Ctx<'_> {
     }
 }
 
-/// One server message as a text frame.
-pub fn frame(msg: &ServerMessage) -> String {
-    // Serialising our own enum of strings and bools cannot fail; fall back to a fixed frame.
-    serde_json::to_string(msg).unwrap_or_else(|_| r#"{"type":"error","code":"bad_message","message":"internal"}"#.into())
-}
-
-/// An `error {code, message}` text frame.
-pub fn error_frame(code: ErrorCode, message: impl Into<String>) -> String {
-    frame(&ServerMessage::Error(ErrorFrame { code, message: message.into() }))
-}
+pub use satsuma_room::frames::{error_frame, frame};
 
 impl RoomHost {
     /// State restored from `snap` (last saved as `saved`) with the sockets still open.

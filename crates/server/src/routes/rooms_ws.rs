@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PROTOCOL_VERSION};
+use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
+use satsuma_room::frames;
 use satsuma_room::limits::{valid_room_name, TokenBucket};
 use satsuma_room::room::ConnId;
 use serde::Deserialize;
@@ -136,16 +137,10 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
                     continue;
                 }
                 let reply = match text {
-                    Err(len) if len > limits.max_ws_message => Some(error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {} bytes", limits.max_ws_message))),
-                    Err(_) => Some(error_frame(ErrorCode::BadMessage, "binary frames are not supported; send JSON text")),
-                    Ok(t) if t.len() > limits.max_ws_message => Some(error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {} bytes", limits.max_ws_message))),
-                    Ok(t) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
+                    Err(len) => Some(frames::refuse_binary(len, limits.max_ws_message)),
+                    Ok(t) => match frames::decode_text(t.as_str(), limits.max_ws_message) {
                         Ok(msg) => { rooms.message(room, conn, msg, now); None }
-                        Err(err) => {
-                            let mut detail = err.to_string();
-                            detail.truncate(200);
-                            Some(error_frame(ErrorCode::BadMessage, detail))
-                        }
+                        Err(reply) => Some(reply),
                     },
                 };
                 if let Some(reply) = reply {
