@@ -239,6 +239,8 @@ pub struct Texts {
     pub you_are_muted: &'static str,
     /// Contract: "Data saver".
     pub data_saver: &'static str,
+    /// What Data saver does, as the button's tooltip.
+    pub data_saver_hint: &'static str,
     /// A chat message too long.
     pub chat_too_long: &'static str,
     /// Chat or reactions too fast.
@@ -350,6 +352,7 @@ pub static EN: Texts = Texts {
     camera_off: "Camera off",
     you_are_muted: "You are muted. Press the microphone button (Ctrl+D) to speak.",
     data_saver: "Data saver",
+    data_saver_hint: "Stop receiving cameras; voices and shared screens stay",
     chat_too_long: "The message was not sent: it is longer than {} characters.",
     too_fast: "Slow down a little: that was not sent.",
     no_webrtc: "This browser cannot make video calls: it has no WebRTC. Open this page in a recent Firefox, Chrome, Edge or Safari.",
@@ -442,6 +445,7 @@ pub static JA: Texts = Texts {
     camera_off: "カメラはオフ",
     you_are_muted: "ミュート中です。話すにはマイクのボタン(Ctrl+D)を押してください。",
     data_saver: "データセーバー",
+    data_saver_hint: "カメラ映像の受信を止めます（音声と画面共有は続きます）",
     chat_too_long: "送信できませんでした: {}文字を超えています。",
     too_fast: "少し間をおいてください。送信されませんでした。",
     no_webrtc: "このブラウザーではビデオ通話ができません（WebRTC がありません）。最新の Firefox、Chrome、Edge、Safari でこのページを開いてください。",

@@ -1,6 +1,7 @@
 //! Preferences remembered between visits (localStorage).
 
 const NAME_KEY: &str = "satsuma.name";
+const DATA_SAVER_KEY: &str = "satsuma.dataSaver";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -15,6 +16,18 @@ pub fn saved_name() -> Option<String> {
 pub fn save_name(name: &str) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(NAME_KEY, name);
+    }
+}
+
+/// Whether Data saver was on when last left.
+pub fn saved_data_saver() -> bool {
+    storage().and_then(|s| s.get_item(DATA_SAVER_KEY).ok().flatten()).is_some_and(|v| v == "on")
+}
+
+/// Remembers Data saver for the next visit.
+pub fn save_data_saver(on: bool) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(DATA_SAVER_KEY, if on { "on" } else { "off" });
     }
 }
 

@@ -4,7 +4,7 @@ use satsuma_client::vec_map::VecMap;
 
 use leptos::prelude::*;
 use satsuma_client::room_view::RoomView;
-use satsuma_client::{CallConfig, CallStatus, Input, Intent, MediaState};
+use satsuma_client::{CallConfig, CallStatus, Input, Intent, MediaState, Receive};
 use web_sys::MediaStream;
 
 use super::driver::{Driver, Outlets};
@@ -27,9 +27,21 @@ pub struct Conference {
     pub reactions: ReadSignal<Vec<Reaction>>,
     /// The notice on show.
     pub notice: ReadSignal<Option<Flash>>,
+    /// Data saver: the others' cameras are not received (remembered between visits).
+    pub data_saver: ReadSignal<bool>,
+    set_data_saver: WriteSignal<bool>,
     notice_out: RwSignal<Option<Flash>>,
     set_speaking: WriteSignal<bool>,
     driver: StoredValue<Driver, LocalStorage>,
+}
+
+/// What we pull with Data saver `on` or off.
+fn receive(data_saver: bool) -> Receive {
+    if data_saver {
+        Receive::NoCameras
+    } else {
+        Receive::Everything
+    }
 }
 
 fn media_state(media: LocalMedia) -> MediaState {
@@ -50,7 +62,8 @@ impl Conference {
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let config = CallConfig { name, media: media_state(media), subscribe: true, seed };
+        let (data_saver, set_data_saver) = signal(crate::prefs::saved_data_saver());
+        let config = CallConfig { name, media: media_state(media), receive: receive(data_saver.get_untracked()), seed };
         let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice });
         let this = Self {
             view: view.read_only(),
@@ -60,6 +73,8 @@ impl Conference {
             reactions: reactions.read_only(),
             notice: notice.read_only(),
             notice_out: notice,
+            data_saver,
+            set_data_saver,
             set_speaking,
             driver: StoredValue::new_local(driver),
         };
@@ -124,6 +139,13 @@ impl Conference {
         if self.speaking.get_untracked() != speaking {
             self.set_speaking.try_set(speaking);
         }
+    }
+
+    /// Turns Data saver on or off, and remembers it.
+    pub fn set_data_saver(self, on: bool) {
+        self.set_data_saver.try_set(on);
+        crate::prefs::save_data_saver(on);
+        self.input(Input::Intent(Intent::Receive(receive(on))));
     }
 
     /// Raises or lowers our hand.

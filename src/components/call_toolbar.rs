@@ -84,6 +84,10 @@ pub fn CallToolbar(
                 {t().raise_hand}
             </button>
             <ReactionMenu />
+            <button type="button" class="button" aria-pressed=move || conference.data_saver.get().to_string() title=t().data_saver_hint
+                on:click=move |_| conference.set_data_saver(!conference.data_saver.get_untracked())>
+                {t().data_saver}
+            </button>
             {panel_button(Panel::Chat, || t().chat, chat_badge)}
             {panel_button(Panel::People, || t().participants, people_badge)}
             <button type="button" class="button" on:click=copy_link>

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use satsuma_client::{
-    ApiError, ApiResponse, Call, CallConfig, CallStatus, Event, Input, MediaState, Output, PeerEvent, PeerOp, PeerState, RequestId,
-    SocketOp,
+    ApiError, ApiResponse, Call, CallConfig, CallStatus, Event, Input, MediaState, Output, PeerEvent, PeerOp, PeerState, Receive,
+    RequestId, SocketOp,
 };
 use satsuma_protocol::room::ServerMessage;
 use tokio::net::{TcpStream, UdpSocket};
@@ -287,7 +287,7 @@ pub(crate) async fn run(setup: BotSetup, mut stop: watch::Receiver<bool>) {
     let config = CallConfig {
         name: setup.name.clone(),
         media: MediaState { mic: true, camera: true, ..MediaState::default() },
-        subscribe: setup.subscribe,
+        receive: if setup.subscribe { Receive::Everything } else { Receive::Nothing },
         seed: setup.seed,
     };
     let now = u64::try_from(setup.epoch.elapsed().as_millis()).unwrap_or_default();

@@ -38,11 +38,34 @@ pub struct CallConfig {
     pub name: String,
     /// The media we start with.
     pub media: MediaState,
-    /// Pull what the others publish; `false` for a participant that only publishes (a
-    /// load-test bot, say).
-    pub subscribe: bool,
+    /// What we receive of the others to begin with (Data saver changes it mid-call).
+    pub receive: Receive,
     /// Any random number: it spreads the retries of clients that failed together.
     pub seed: u64,
+}
+
+/// What we pull of what the others publish.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Receive {
+    /// Everything.
+    #[default]
+    Everything,
+    /// Data saver: their audio and screen shares, not their cameras (the costliest streams,
+    /// and the least needed to follow a meeting).
+    NoCameras,
+    /// Nothing: a participant that only publishes (a load-test bot, say).
+    Nothing,
+}
+
+impl Receive {
+    /// Whether a track of `kind` is pulled.
+    pub fn wants(self, kind: TrackKind) -> bool {
+        match self {
+            Self::Everything => true,
+            Self::NoCameras => kind != TrackKind::Camera,
+            Self::Nothing => false,
+        }
+    }
 }
 
 /// The SFU session of one generation.
@@ -517,6 +540,10 @@ impl Call {
                 if update != MediaUpdate::default() {
                     self.send(ClientMessage::Update(update));
                 }
+            }
+            Intent::Receive(receive) => {
+                self.config.receive = receive;
+                self.sync_pulls();
             }
             Intent::Hand(up) => self.send(ClientMessage::Update(MediaUpdate { hand: Some(up), ..MediaUpdate::default() })),
             Intent::Chat(text) => match validate_chat(&text, MAX_CHAT_CHARS) {

@@ -46,8 +46,8 @@ impl Call {
     /// Queues pulls for newly published remote tracks and closes for vanished ones.
     pub(crate) fn sync_pulls(&mut self) {
         // In the room's order, so pulls (and tests) are deterministic.
-        let remote: Vec<String> =
-            if self.config.subscribe { self.room.remote_tracks().into_iter().map(|t| t.track).collect() } else { Vec::new() };
+        let receive = self.config.receive;
+        let remote: Vec<String> = self.room.remote_tracks().into_iter().filter(|t| receive.wants(t.kind)).map(|t| t.track).collect();
         let wanted: VecSet<String> = remote.iter().cloned().collect();
         let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
         self.abandoned.retain(|r| wanted.contains(r));

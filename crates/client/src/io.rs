@@ -32,6 +32,9 @@ pub enum Intent {
     Speaking(bool),
     /// Raise (`true`) or lower our hand.
     Hand(bool),
+    /// Receive this much of the others from now on (Data saver): tracks no longer wanted
+    /// are closed, and pulled again when wanted again.
+    Receive(crate::call::Receive),
     /// Send a chat message (checked against the protocol's rules first).
     Chat(String),
     /// Show a reaction on our tile for everyone.

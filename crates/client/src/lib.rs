@@ -25,6 +25,6 @@ mod timers;
 pub mod vec_map;
 
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
-pub use call::{Call, CallConfig, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS};
+pub use call::{Call, CallConfig, Receive, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS};
 pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
 pub use refusal::{refusal, Failure, Notice, UNREACHABLE_WORDS};

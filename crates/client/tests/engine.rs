@@ -4,7 +4,7 @@ mod support;
 
 use satsuma_client::{
     ApiCall, ApiResponse, CallStatus, Event, Failure, Input, Intent, MediaKind, MediaState, Notice, Output, PeerEvent, PeerOp, PeerState,
-    SocketOp, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
+    Receive, SocketOp, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS,
 };
 use satsuma_protocol::calls::CloseTracksResponse;
 use satsuma_protocol::calls::TrackObject;
@@ -443,7 +443,7 @@ fn a_publish_only_participant_pulls_nothing() {
     let mut host = Host::with(satsuma_client::CallConfig {
         name: "Bot".into(),
         media: MediaState { mic: true, camera: true, ..MediaState::default() },
-        subscribe: false,
+        receive: satsuma_client::Receive::Nothing,
         seed: 1,
     });
     host.join(&[person("ada", "s-ada")]);
@@ -482,4 +482,32 @@ fn an_open_socket_carries_a_heartbeat_and_a_closed_one_does_not() {
     assert_eq!(beats(&mut host), 0, "no beat while closed, and none at once on reopening");
     host.advance(CLIENT_HEARTBEAT_MS);
     assert_eq!(beats(&mut host), 1, "one beat again, not two timers");
+}
+
+#[test]
+fn data_saver_closes_the_cameras_then_pulls_them_again() {
+    let mut host = Host::new();
+    host.join(&[person("ada", "s-ada")]);
+    host.publish(1);
+    let mids = host.pull(1, &AV, &[]);
+    host.take_api();
+    host.take_events();
+
+    host.input(Input::Intent(Intent::Receive(Receive::NoCameras)));
+    let events = host.take_events();
+    assert!(events.contains(&Event::TrackRemoved("s-ada/camera".into())), "{events:?}");
+    assert!(!events.contains(&Event::TrackRemoved("s-ada/mic".into())), "her voice stays: {events:?}");
+    let api = host.take_api();
+    let ApiCall::CloseTracks { body, .. } = &api[0].call else { panic!("{api:?}") };
+    let closed: Vec<String> = body.tracks.iter().flatten().map(|t| t.mid.clone()).collect();
+    assert_eq!(closed, [mids[1].clone()], "only the camera's mid");
+    host.answer(&api[0], Ok(ApiResponse::Closed(CloseTracksResponse::default())));
+    // Nothing is pulled again while it is on, whatever the room says.
+    let mut ada = person("ada", "s-ada");
+    ada.hand = true;
+    host.input(Input::SocketMessage(ServerMessage::ParticipantUpdated(satsuma_protocol::room::ParticipantFrame { participant: ada })));
+    assert!(host.take_peer().is_empty());
+
+    host.input(Input::Intent(Intent::Receive(Receive::Everything)));
+    host.pull(1, &[MediaKind::Video], &[]);
 }

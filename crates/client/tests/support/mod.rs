@@ -104,7 +104,7 @@ impl Host {
         Self::with(CallConfig {
             name: "Me".into(),
             media: MediaState { mic: true, camera: true, ..MediaState::default() },
-            subscribe: true,
+            receive: satsuma_client::Receive::Everything,
             seed: 7,
         })
     }
