@@ -14,19 +14,32 @@ const NOUNS: &[&str] = &[
     "robin", "satsuma",
 ];
 
-/// A readable random name such as `swift-otter-4821`, from the given random source.
+/// Letters and digits that read aloud without confusion: no `0`/`o`, `1`/`l`/`i`.
+const SYMBOLS: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+/// Random symbols after the two words, in groups of four. With the words, a name carries
+/// about 64 bits, so nobody finds a room by guessing (Meet's ten letters carry 47).
+const SUFFIX: usize = 11;
+
+/// A readable random name such as `swift-otter-k7m2-qx9f-tb3`, from the given random source.
 pub fn random_with(mut next_u32: impl FnMut() -> u32) -> String {
     let adjective = ADJECTIVES[next_u32() as usize % ADJECTIVES.len()];
     let noun = NOUNS[next_u32() as usize % NOUNS.len()];
-    let number = 1000 + next_u32() % 9000;
-    format!("{adjective}-{noun}-{number}")
+    let mut name = format!("{adjective}-{noun}");
+    for i in 0..SUFFIX {
+        if i % 4 == 0 {
+            name.push('-');
+        }
+        // u32 modulo 31: a bias of one part in 10^8, nothing a guesser can use.
+        name.push(char::from(SYMBOLS[next_u32() as usize % SYMBOLS.len()]));
+    }
+    name
 }
 
 /// A readable random name from the browser's CSPRNG (`crypto.getRandomValues`): the room
 /// name is what keeps a room private, so it must not be predictable. Where the CSPRNG is
 /// missing (never in a browser that runs WebRTC), `Math.random` stands in.
 pub fn random() -> String {
-    let mut bytes = [0u8; 12];
+    let mut bytes = [0u8; 4 * (2 + SUFFIX)];
     let crypto = web_sys::window().and_then(|w| w.crypto().ok());
     if crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok()) {
         let mut words = bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
@@ -67,8 +80,17 @@ mod tests {
                 seed
             });
             assert!(is_valid(&name), "{name}");
-            assert_eq!(name.split('-').count(), 3, "{name}");
+            assert_eq!(name.split('-').count(), 5, "{name}");
+            assert!(!name.split('-').skip(2).any(|group| group.contains(['0', 'o', '1', 'l', 'i'])), "{name}");
         }
+    }
+
+    #[test]
+    fn random_names_carry_at_least_sixty_bits() {
+        let words = ((ADJECTIVES.len() * NOUNS.len()) as f64).log2();
+        let bits = words + SUFFIX as f64 * (SYMBOLS.len() as f64).log2();
+        assert!(bits >= 60.0, "{bits:.1} bits");
+        assert_eq!(SYMBOLS.len(), 31);
     }
 
     #[test]

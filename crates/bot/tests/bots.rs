@@ -18,7 +18,7 @@ async fn serve() -> String {
     let sfu = satsuma_sfu::start(config).await.expect("sfu starts");
     let upstream = Upstream::embedded(satsuma_sfu::http::router(sfu), "/v1", "bots-app".into(), Secret::new("bots-secret"));
     // No app files: the API is all the bots use.
-    let app = satsuma_server::app(AppState::from_args(&args, upstream), &std::env::temp_dir());
+    let app = satsuma_server::app(AppState::from_args(&args, upstream).expect("no token key set"), &std::env::temp_dir());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -37,7 +37,7 @@ async fn unknown_paths_fall_back_to_the_app() -> anyhow::Result<()> {
         .wait_for(
             "a fresh room's prejoin page",
             Duration::from_secs(20),
-            "return /^\\/[a-z]+-[a-z]+-\\d{4}$/.test(location.pathname) && document.body.innerText.includes('Your name');",
+            "return /^\\/[a-z]+-[a-z]+-[2-9a-z]{4}-[2-9a-z]{4}-[2-9a-z]{3}$/.test(location.pathname) && document.body.innerText.includes('Your name');",
         )
         .await?;
     browser.open("/Not A Room!").await?;

@@ -55,10 +55,27 @@ impl std::fmt::Debug for TokenKey {
     }
 }
 
+/// The shortest configured key, in bytes: a shorter secret is the weak link of HMAC-SHA256.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// A configured key that is too short; says how long it was, never what it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("SATSUMA_TOKEN_KEY is {0} bytes long; it must have at least {MIN_KEY_BYTES} (make one with `openssl rand -hex 32`)")]
+pub struct ShortKey(pub usize);
+
 impl TokenKey {
-    /// A key from configured bytes.
+    /// A key from bytes made here (random, or a test's).
     pub fn from_bytes(key: &[u8]) -> Self {
         TokenKey { key: key.to_vec() }
+    }
+
+    /// A key from configuration (`SATSUMA_TOKEN_KEY`): refused when shorter than
+    /// [`MIN_KEY_BYTES`], as anyone who guesses it can sign themselves into any room.
+    pub fn configured(key: &[u8]) -> Result<Self, ShortKey> {
+        if key.len() < MIN_KEY_BYTES {
+            return Err(ShortKey(key.len()));
+        }
+        Ok(Self::from_bytes(key))
     }
 
     fn mac(&self, payload: &[u8]) -> HmacSha256 {
@@ -115,5 +132,13 @@ mod tests {
         let forged = format!("{}.{s}", URL_SAFE_NO_PAD.encode("room-2:abcd:99999999999"));
         assert_eq!(key.verify(&forged, 1001), Err(TokenError::BadSignature));
         assert!(key.verify(&format!("{p}.{p}"), 1001).is_err());
+    }
+
+    #[test]
+    fn a_configured_key_needs_thirty_two_bytes() {
+        assert_eq!(TokenKey::configured(b"short").err(), Some(ShortKey(5)));
+        assert!(TokenKey::configured(&[7; 32]).is_ok());
+        let words = ShortKey(5).to_string();
+        assert!(words.contains("at least 32") && words.contains("openssl rand"), "{words}");
     }
 }

@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.dist.join("index.html").is_file() {
-        tracing::warn!(dist = %args.dist.display(), "no index.html in dist: build the app with `trunk build --release`");
+        tracing::warn!(dist = %args.dist.display(), "no index.html in dist: build the app with `cargo xtask run`");
     }
     let upstream = match (&args.calls_app_id, &args.calls_app_secret) {
         (Some(app_id), Some(secret)) if !app_id.is_empty() && !secret.expose().is_empty() => {
@@ -31,7 +31,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         _ => embedded_sfu(&args).await?,
     };
-    let state = AppState::from_args(&args, upstream);
+    let state = AppState::from_args(&args, upstream)?;
     let app = satsuma_server::app(state.clone(), &args.dist);
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);

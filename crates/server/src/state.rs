@@ -58,12 +58,12 @@ impl AppState {
     }
 
     /// State from the command line, given the upstream SFU the caller chose.
-    pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Self {
+    pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Result<Self, satsuma_room::auth_token::ShortKey> {
         let tokens = match &args.token_key {
-            Some(k) => TokenKey::from_bytes(k.expose().as_bytes()),
+            Some(k) => TokenKey::configured(k.expose().as_bytes())?,
             None => crate::random::token_key(),
         };
-        AppState::new(Limits::from_args(args), tokens, upstream, TurnConfig::from_args(args))
+        Ok(AppState::new(Limits::from_args(args), tokens, upstream, TurnConfig::from_args(args)))
     }
 
     /// The limits in force.

@@ -189,3 +189,19 @@ async fn shutdown_closes_sockets_with_1001() {
     app.state.close_all_sockets();
     assert_eq!(recv_close(&mut a).await, Some(1001));
 }
+
+#[test]
+fn a_short_token_key_is_refused_at_start_without_printing_it() {
+    let key = "short-key-SENTINEL";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_satsuma"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SATSUMA_TOKEN_KEY", key)
+        .env_remove("CALLS_APP_ID")
+        .env_remove("CALLS_APP_SECRET")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a guessable key must not start a server");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("at least 32"), "{text}");
+    assert!(!text.contains(key), "the key itself is never printed: {text}");
+}

@@ -29,7 +29,7 @@ fn number<T: std::str::FromStr>(env: &Env, name: &str, default: T) -> T {
 /// every Durable Object must share it, so unlike `satsuma serve` there is no random default.
 pub fn token_key(env: &Env) -> Result<TokenKey, Failure> {
     match setting(env, "SATSUMA_TOKEN_KEY") {
-        Some(key) => Ok(TokenKey::from_bytes(key.as_bytes())),
+        Some(key) => TokenKey::configured(key.as_bytes()).map_err(|e| ApiError::Unavailable(e.to_string()).into()),
         None => Err(ApiError::Unavailable("SATSUMA_TOKEN_KEY is not set on the worker".into()).into()),
     }
 }
