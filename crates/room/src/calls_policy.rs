@@ -156,8 +156,13 @@ pub fn remote_refs(action: SessionAction, body: &[u8]) -> Result<Vec<RemoteRef>,
             let parsed: TracksBody = serde_json::from_slice(body).map_err(decoding_error)?;
             let mut refs = Vec::new();
             for t in parsed.tracks.unwrap_or_default() {
-                // Anything naming a publisher session is a pull, whatever `location` says.
-                let remote = t.location.as_deref() == Some("remote") || t.session_id.is_some();
+                // Anything naming a publisher session is a pull, whatever `location` says. In
+                // an update, so is any track name not marked local: the SFU would switch the
+                // pull to that name on the old publisher session, which the room may never
+                // have announced, so the session must be named and checked too.
+                let names_a_pull =
+                    action == SessionAction::TracksUpdate && t.track_name.is_some() && t.location.as_deref() != Some("local");
+                let remote = t.location.as_deref() == Some("remote") || t.session_id.is_some() || names_a_pull;
                 if !remote {
                     continue;
                 }
@@ -286,6 +291,27 @@ mod tests {
         let dc = br#"{"dataChannels":[{"location":"remote","sessionId":"s2","dataChannelName":"chat"}]}"#;
         assert_eq!(remote_refs(SessionAction::DataChannelsNew, dc), Ok(vec![RemoteRef::DataChannelSession("s2".into())]));
         assert_eq!(remote_refs(SessionAction::Renegotiate, b"garbage"), Ok(vec![]));
+    }
+
+    #[test]
+    fn every_shape_of_tracks_update_that_names_a_track_is_checked() {
+        let update = |body: &str| remote_refs(SessionAction::TracksUpdate, body.as_bytes());
+        // A new name on the old publisher session, without saying which: refused, not waved through.
+        let bare = update(r#"{"tracks":[{"mid":"1","trackName":"never-announced"}]}"#);
+        assert_eq!(bare.unwrap_err().body.error_code, "invalid_params");
+        assert_eq!(
+            update(r#"{"tracks":[{"mid":"1","sessionId":"s1","trackName":"camera"}]}"#),
+            Ok(vec![RemoteRef::Track("s1/camera".into())])
+        );
+        assert_eq!(
+            update(r#"{"tracks":[{"location":"remote","mid":"1","sessionId":"s1","trackName":"camera"}]}"#),
+            Ok(vec![RemoteRef::Track("s1/camera".into())])
+        );
+        // A layer preference names no track; the caller's own local tracks are its own.
+        assert_eq!(update(r#"{"tracks":[{"mid":"1","simulcast":{"preferredRid":"c"}}]}"#), Ok(vec![]));
+        assert_eq!(update(r#"{"tracks":[{"location":"local","mid":"0","trackName":"mic"}]}"#), Ok(vec![]));
+        // In tracks/new a local track is a publish, as before.
+        assert_eq!(remote_refs(SessionAction::TracksNew, br#"{"tracks":[{"mid":"1","trackName":"x"}]}"#), Ok(vec![]));
     }
 
     #[test]
