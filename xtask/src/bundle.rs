@@ -53,6 +53,8 @@ pub fn build(root: &Path, route: WasmRoute) -> anyhow::Result<()> {
         }
     }
     std::fs::write(stage.join("index.html"), index_html::render(&page))?;
+    // The headers `satsuma serve` adds itself, for static hosts (Pages, Workers assets).
+    std::fs::write(stage.join("_headers"), satsuma_room::page_headers::headers_file())?;
     step("precompressed assets (brotli, gzip)", || precompress(&stage))?;
     publish(&stage, &dist)
 }

@@ -12,6 +12,7 @@
 //! - [`frames`]: the room WebSocket's frames at the edge: decoding, limits, error frames.
 //! - [`api_error`]: the Calls-style error every `/api` route of every host answers with.
 //! - [`origins`]: which web origins may use the API (CORS and its refusals).
+//! - [`page_headers`]: the security headers of the app's pages and files, for every host.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
 //! - [`turn`]: the ICE servers `/api/turn` passes on from Cloudflare's TURN API.
@@ -29,5 +30,6 @@ pub mod frames;
 pub mod fuzzing;
 pub mod limits;
 pub mod origins;
+pub mod page_headers;
 pub mod room;
 pub mod turn;

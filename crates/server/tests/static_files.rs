@@ -58,3 +58,19 @@ async fn assets_without_a_copy_are_compressed_and_rooms_fall_back_to_the_app() {
     assert_eq!(res.headers()[CACHE_CONTROL], "no-cache");
     assert!(res.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn pages_and_files_carry_the_security_headers() {
+    let dist = dist_with_precompressed_wasm();
+    std::fs::write(dist.path().join("app-0123456789abcdef.js"), b"export {}").unwrap();
+    let addr = serve_app(dist.path(), satsuma_server::upstream::Upstream::Unavailable("none".into()), None).await;
+    for path in ["/", "/some-room", &format!("/{WASM}"), "/app-0123456789abcdef.js"] {
+        let res = get(addr, path, Some("br")).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let headers = res.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(headers["permissions-policy"].to_str().unwrap().contains("camera=(self)"), "{path}");
+    }
+}

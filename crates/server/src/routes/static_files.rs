@@ -1,4 +1,4 @@
-//! Serving trunk's `dist/`: SPA fallback, precompressed assets and cache headers.
+//! Serving the built `dist/`: SPA fallback, precompressed assets, cache and security headers.
 
 use std::path::Path;
 
@@ -23,10 +23,10 @@ pub fn router(dist: &Path) -> Router {
     // The build writes `.br` and `.gz` beside hashed assets; others are compressed per request.
     let files =
         ServeDir::new(dist).precompressed_br().precompressed_gzip().append_index_html_on_directories(true).fallback(ServeFile::new(index));
-    Router::new().fallback_service(files).layer(middleware::from_fn(cache_headers))
+    Router::new().fallback_service(files).layer(middleware::from_fn(cache_and_security_headers))
 }
 
-async fn cache_headers(req: Request, next: Next) -> Response {
+async fn cache_and_security_headers(req: Request, next: Next) -> Response {
     let hashed = has_content_hash(req.uri().path());
     let mut res = next.run(req).await;
     let is_html = res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
@@ -37,7 +37,11 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     } else {
         SHORT
     };
-    res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    let headers = res.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    for (name, value) in satsuma_room::page_headers::PAGE_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     res
 }
 
