@@ -5,8 +5,9 @@ use std::process::Command;
 
 use anyhow::bail;
 
+use crate::bundle;
 use crate::process;
-use crate::run::{build_app, target_dir};
+use crate::run::target_dir;
 use crate::setup;
 use crate::size;
 use crate::test;
@@ -19,7 +20,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         bail!("unknown benchmark `{what}`; expected sfu, join, size or all");
     }
     if matches!(what, "size" | "all") {
-        build_app(root, route)?;
+        bundle::build(root, route)?;
         bundle_size(root)?;
     }
     if matches!(what, "sfu" | "all") {
@@ -31,7 +32,7 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     }
     if matches!(what, "join" | "all") {
         if !matches!(what, "all") {
-            build_app(root, route)?;
+            bundle::build(root, route)?;
         }
         // The host tests' build (same features) holds the server and the example already.
         process::run(test::workspace("test").arg("--no-run"))?;
@@ -54,7 +55,7 @@ pub fn bundle_size(root: &Path) -> anyhow::Result<()> {
     let (text, gated) = size::table(&size::measure(&dist)?);
     println!("\n  bundle in {} (bytes)\n{text}", dist.display());
     println!("  {}\n", size::verdict(gated));
-    let raw = crate::bundle::raw_wasm(root);
+    let raw = bundle::raw_wasm(root);
     println!("  {} (uncompressed, before wasm-bindgen and wasm-opt):", raw.display());
     // SATSUMA_SIZE_TOP=N lists more of each table.
     let top = std::env::var("SATSUMA_SIZE_TOP").ok().and_then(|n| n.parse().ok()).unwrap_or(25);

@@ -69,29 +69,28 @@ fn asset(root: &Path, link: &Tag, stage: &Path) -> anyhow::Result<Vec<Node>> {
     let href = || link.attr("href").context("a data-trunk link without href");
     match link.attr("rel") {
         Some("icon") => {
-            let name = copy_hashed(&root.join(href()?), &std::fs::read(root.join(href()?))?, stage)?;
-            Ok(vec![asset_link("icon", &name, stage)?])
+            let path = root.join(href()?);
+            let name = copy_hashed(&path, &std::fs::read(&path)?, stage)?;
+            Ok(vec![integrity_link("icon", &name, &[], stage)?])
         }
         Some("css") => {
-            let css = minify_css(root, &root.join(href()?))?;
-            let name = copy_hashed(&root.join(href()?), &css, stage)?;
-            Ok(vec![asset_link("stylesheet", &name, stage)?])
+            let path = root.join(href()?);
+            let name = copy_hashed(&path, &minify_css(root, &path)?, stage)?;
+            Ok(vec![integrity_link("stylesheet", &name, &[], stage)?])
         }
         Some("rust") => {
             let bin = link.attr("data-bin").context("the rust link needs data-bin")?;
             let opt = link.attr("data-wasm-opt").unwrap_or("z");
             let (js, wasm) = app(root, bin, opt, stage)?;
-            let preload = |rel: &str, name: &str, extra: &[(&str, &str)]| -> anyhow::Result<Node> {
-                let mut attrs = vec![("rel".to_owned(), Some(rel.to_owned())), ("href".to_owned(), Some(format!("/{name}")))];
-                attrs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))));
-                attrs.push(("crossorigin".to_owned(), None));
-                attrs.push(("integrity".to_owned(), Some(integrity(&std::fs::read(stage.join(name))?))));
-                Ok(Node::Tag(Tag { name: "link".to_owned(), attrs }))
-            };
             let script = Tag { name: "script".to_owned(), attrs: vec![("type".to_owned(), Some("module".to_owned()))] };
             Ok(vec![
-                preload("modulepreload", &js, &[])?,
-                preload("preload", &wasm, &[("as", "fetch"), ("type", "application/wasm")])?,
+                integrity_link("modulepreload", &js, &[("crossorigin", None)], stage)?,
+                integrity_link(
+                    "preload",
+                    &wasm,
+                    &[("as", Some("fetch")), ("type", Some("application/wasm")), ("crossorigin", None)],
+                    stage,
+                )?,
                 Node::Tag(script),
                 Node::Text(format!("import init from\"/{js}\";init({{module_or_path:\"/{wasm}\"}})")),
                 Node::Tag(Tag { name: "/script".to_owned(), attrs: Vec::new() }),
@@ -101,13 +100,11 @@ fn asset(root: &Path, link: &Tag, stage: &Path) -> anyhow::Result<Vec<Node>> {
     }
 }
 
-/// `<link rel=REL href=/NAME integrity=…>`.
-fn asset_link(rel: &str, name: &str, stage: &Path) -> anyhow::Result<Node> {
-    let attrs = vec![
-        ("rel".to_owned(), Some(rel.to_owned())),
-        ("href".to_owned(), Some(format!("/{name}"))),
-        ("integrity".to_owned(), Some(integrity(&std::fs::read(stage.join(name))?))),
-    ];
+/// `<link rel=REL href=/NAME …extra integrity=…>` for a file of the stage.
+fn integrity_link(rel: &str, name: &str, extra: &[(&str, Option<&str>)], stage: &Path) -> anyhow::Result<Node> {
+    let mut attrs = vec![("rel".to_owned(), Some(rel.to_owned())), ("href".to_owned(), Some(format!("/{name}")))];
+    attrs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned))));
+    attrs.push(("integrity".to_owned(), Some(integrity(&std::fs::read(stage.join(name))?))));
     Ok(Node::Tag(Tag { name: "link".to_owned(), attrs }))
 }
 

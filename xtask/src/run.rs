@@ -10,15 +10,9 @@ use anyhow::Context;
 
 use crate::process::{self, step};
 use crate::setup;
-use crate::wasm_env::WasmRoute;
 
 /// Address `satsuma serve` listens on.
 pub const LISTEN: &str = "127.0.0.1:8080";
-
-/// Builds the shipped app into `dist/` (see `bundle`).
-pub fn build_app(root: &Path, route: WasmRoute) -> anyhow::Result<()> {
-    crate::bundle::build(root, route)
-}
 
 /// The server's integration test that runs the `satsuma` binary (crates/server/tests).
 const SERVER_BINARY_TEST: &str = "binary";
@@ -48,7 +42,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         let root = root.to_path_buf();
         move || build_server(&root)
     });
-    let app = build_app(root, route);
+    let app = crate::bundle::build(root, route);
     let satsuma = server.join().map_err(|_| anyhow::anyhow!("the server build panicked"))??;
     app?;
     let child = Command::new(&satsuma)

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 
 use crate::bundle;
 use crate::process;
-use crate::run::{build_app, target_dir};
+use crate::run::target_dir;
 use crate::setup;
 use crate::size;
 
@@ -54,14 +54,14 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     });
     suite("size", &mut || {
         // Size is deterministic, so the budget is a test: the release bundle, as shipped.
-        build_app(root, route)?;
+        bundle::build(root, route)?;
         size::gate(&root.join("dist"), Some(&bundle::raw_wasm(root)))
     });
     suite("e2e", &mut || {
         if !has_e2e {
             bail!("crates/e2e is missing");
         }
-        build_app(root, route)?;
+        bundle::build(root, route)?;
         setup::ready()?;
         process::step("geckodriver (for the Firefox tests)", || {
             setup::cargo_install("geckodriver", "geckodriver", setup::GECKODRIVER_VERSION, true)
@@ -124,16 +124,27 @@ pub fn workspace(sub: &str) -> Command {
     cmd
 }
 
+/// Runs a cargo build with `--message-format=json` (added here); its exit status and every
+/// JSON message it printed. Cargo's own progress still goes to the terminal.
+fn cargo_messages(mut cargo: Command) -> anyhow::Result<(std::process::ExitStatus, Vec<serde_json::Value>)> {
+    cargo.arg("--message-format=json");
+    println!("  $ {}", process::describe(&cargo));
+    let out = cargo.stderr(std::process::Stdio::inherit()).output().context("cannot run cargo")?;
+    let messages = String::from_utf8_lossy(&out.stdout).lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    Ok((out.status, messages))
+}
+
 /// The e2e crate's test executables, from the host build (built now if it is not).
 fn e2e_binaries(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let manifest = root.join("crates/e2e/Cargo.toml");
-    let out = workspace("test").args(["--no-run", "--message-format=json"]).stderr(std::process::Stdio::inherit()).output()?;
-    if !out.status.success() {
-        bail!("`cargo test --no-run` failed ({})", out.status);
+    let mut build = workspace("test");
+    build.arg("--no-run");
+    let (status, messages) = cargo_messages(build)?;
+    if !status.success() {
+        bail!("`cargo test --no-run` failed ({status})");
     }
     let mut tests = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+    for msg in messages {
         let is_e2e_test = msg["reason"] == "compiler-artifact"
             && msg["manifest_path"].as_str().is_some_and(|m| Path::new(m) == manifest)
             && msg["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "test"));
@@ -156,12 +167,10 @@ fn gates() -> anyhow::Result<()> {
     process::run(Command::new("cargo").args(["fmt", "--all", "--check"]))
         .context("format gate: `cargo fmt --all --check` found unformatted code; run `cargo fmt --all`")?;
     let mut build = workspace("test");
-    build.args(["--all-targets", "--no-run", "--message-format=json"]);
-    println!("  $ {}", process::describe(&build));
-    let out = build.stderr(std::process::Stdio::inherit()).output().context("cannot run cargo")?;
+    build.args(["--all-targets", "--no-run"]);
+    let (status, messages) = cargo_messages(build)?;
     let mut warnings = 0;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+    for msg in messages {
         let diagnostic = &msg["message"];
         // rustc's own "N warnings emitted" summaries have no code location.
         let is_summary = diagnostic["spans"].as_array().is_some_and(Vec::is_empty);
@@ -170,8 +179,8 @@ fn gates() -> anyhow::Result<()> {
             print!("{}", diagnostic["rendered"].as_str().unwrap_or_default());
         }
     }
-    if !out.status.success() {
-        bail!("the host build failed ({})", out.status);
+    if !status.success() {
+        bail!("the host build failed ({status})");
     }
     if warnings > 0 {
         bail!("lint gate: the build printed {warnings} warning(s) from rustc or clippy (missing docs included); fix them");

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
+use crate::bundle;
 use crate::process::{self, step};
-use crate::run::{build_app, supervise, target_dir};
+use crate::run::{supervise, target_dir};
 use crate::setup;
 use crate::wasm_env::{WasmRoute, TOOLS_BIN};
 
@@ -101,7 +102,7 @@ fn wasm32_libdir() -> anyhow::Result<()> {
 
 /// Builds `dist/` and the worker into `crates/worker/build/`; returns the wasm's path.
 fn build(root: &Path, route: WasmRoute) -> anyhow::Result<PathBuf> {
-    build_app(root, route)?;
+    bundle::build(root, route)?;
     build_worker(root, route)
 }
 

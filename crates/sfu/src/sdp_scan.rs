@@ -38,11 +38,16 @@ pub struct Section {
     pub send_rids: Vec<String>,
 }
 
+/// One section as read, before the BUNDLE group (a session-level line) is known.
+struct Read {
+    section: Section,
+    port_zero: bool,
+    bundle_only: bool,
+}
+
 /// The m-sections of `sdp`, in order.
 pub fn sections(sdp: &str) -> Vec<Section> {
-    let mut out: Vec<Section> = Vec::new();
-    // Per section: port 0, and `a=bundle-only`; resolved against the group at the end.
-    let mut port_zero: Vec<(bool, bool)> = Vec::new();
+    let mut read: Vec<Read> = Vec::new();
     let mut bundle: Vec<&str> = Vec::new();
     for line in sdp.lines().map(str::trim_end) {
         if let Some(rest) = line.strip_prefix("m=") {
@@ -53,21 +58,21 @@ pub fn sections(sdp: &str) -> Vec<Section> {
                 Some("application") => SectionKind::Application,
                 _ => SectionKind::Other,
             };
-            port_zero.push((parts.next() == Some("0"), false));
-            out.push(Section { mid: String::new(), kind, sends: true, receives: true, stopped: false, send_rids: vec![] });
+            let section = Section { mid: String::new(), kind, sends: true, receives: true, stopped: false, send_rids: vec![] };
+            read.push(Read { section, port_zero: parts.next() == Some("0"), bundle_only: false });
             continue;
         }
         if let Some(group) = line.strip_prefix("a=group:BUNDLE") {
             bundle.extend(group.split_whitespace());
             continue;
         }
-        let (Some(s), Some(zero)) = (out.last_mut(), port_zero.last_mut()) else { continue };
+        let Some(Read { section: s, bundle_only, .. }) = read.last_mut() else { continue };
         match line {
             "a=sendonly" => (s.sends, s.receives) = (true, false),
             "a=recvonly" => (s.sends, s.receives) = (false, true),
             "a=inactive" => (s.sends, s.receives) = (false, false),
             "a=sendrecv" => (s.sends, s.receives) = (true, true),
-            "a=bundle-only" => zero.1 = true,
+            "a=bundle-only" => *bundle_only = true,
             _ => {
                 if let Some(mid) = line.strip_prefix("a=mid:") {
                     s.mid = mid.trim().to_owned();
@@ -80,10 +85,12 @@ pub fn sections(sdp: &str) -> Vec<Section> {
             }
         }
     }
-    for (s, (zero, bundle_only)) in out.iter_mut().zip(port_zero) {
-        s.stopped = zero && !(bundle_only && bundle.contains(&s.mid.as_str()));
-    }
-    out
+    read.into_iter()
+        .map(|r| {
+            let in_bundle = r.bundle_only && bundle.contains(&r.section.mid.as_str());
+            Section { stopped: r.port_zero && !in_bundle, ..r.section }
+        })
+        .collect()
 }
 
 /// Whether `sdp` carries an SCTP (DataChannel) section that is not rejected.

@@ -11,6 +11,20 @@ use serde_json::json;
 /// `a=bundle-only`: live sections on the bundle's transport, not stopped ones.
 const FIREFOX_OFFER: &str = include_str!("sdp/firefox-153-offer.sdp");
 
+/// Sends the Firefox offer in a new session's `tracks/new` with `tracks`; every track must
+/// come back without an error. Returns the SFU's answer.
+async fn tracks_new_with_the_firefox_offer(sfu: &TestSfu, tracks: serde_json::Value) -> String {
+    let sid = sfu.new_session().await;
+    let asked = tracks.as_array().map_or(0, Vec::len);
+    let body = json!({"sessionDescription": {"type": "offer", "sdp": FIREFOX_OFFER}, "tracks": tracks});
+    let (status, v) = sfu.call("POST", &format!("sessions/{sid}/tracks/new"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let results = v["tracks"].as_array().expect("tracks");
+    assert_eq!(results.len(), asked, "{v}");
+    assert!(results.iter().all(|t| t.get("errorCode").is_none()), "no track refused: {v}");
+    v["sessionDescription"]["sdp"].as_str().expect("an answer").to_owned()
+}
+
 /// The m-lines of an SDP with their port.
 fn m_lines(sdp: &str) -> Vec<(String, String)> {
     sdp.lines()
@@ -25,25 +39,11 @@ fn m_lines(sdp: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn firefox_publishes_its_bundle_only_camera() {
     let sfu = TestSfu::start().await;
-    let sid = sfu.new_session().await;
-    let (status, v) = sfu
-        .call(
-            "POST",
-            &format!("sessions/{sid}/tracks/new"),
-            Some(json!({
-                "sessionDescription": {"type": "offer", "sdp": FIREFOX_OFFER},
-                "tracks": [
-                    {"location": "local", "mid": "0", "trackName": "mic"},
-                    {"location": "local", "mid": "1", "trackName": "cam"}
-                ]
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{v}");
-    let tracks = v["tracks"].as_array().expect("tracks");
-    assert_eq!(tracks.len(), 2, "{v}");
-    assert!(tracks.iter().all(|t| t.get("errorCode").is_none()), "{v}");
-    let answer = v["sessionDescription"]["sdp"].as_str().expect("an answer");
+    let tracks = json!([
+        {"location": "local", "mid": "0", "trackName": "mic"},
+        {"location": "local", "mid": "1", "trackName": "cam"}
+    ]);
+    let answer = &tracks_new_with_the_firefox_offer(&sfu, tracks).await;
     let lines = m_lines(answer);
     assert_eq!(lines.len(), 5, "one answer section per offered one: {answer}");
     // The camera is accepted (a rejected section would answer port 0 without bundle-only).
@@ -57,24 +57,11 @@ async fn firefox_pulls_into_its_bundle_only_receivers() {
     let sfu = TestSfu::start().await;
     let publisher = Peer::spawn();
     let pub_sid = publish(&sfu, &publisher, ["a-mic", "a-cam"]).await;
-    let sid = sfu.new_session().await;
-    let (status, v) = sfu
-        .call(
-            "POST",
-            &format!("sessions/{sid}/tracks/new"),
-            Some(json!({
-                "sessionDescription": {"type": "offer", "sdp": FIREFOX_OFFER},
-                "tracks": [
-                    {"location": "remote", "sessionId": pub_sid, "trackName": "a-mic", "mid": "2"},
-                    {"location": "remote", "sessionId": pub_sid, "trackName": "a-cam", "mid": "3"}
-                ]
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{v}");
-    let tracks = v["tracks"].as_array().expect("tracks");
-    assert!(tracks.iter().all(|t| t.get("errorCode").is_none()), "no pull refused: {v}");
-    let answer = v["sessionDescription"]["sdp"].as_str().expect("an answer");
+    let tracks = json!([
+        {"location": "remote", "sessionId": pub_sid, "trackName": "a-mic", "mid": "2"},
+        {"location": "remote", "sessionId": pub_sid, "trackName": "a-cam", "mid": "3"}
+    ]);
+    let answer = &tracks_new_with_the_firefox_offer(&sfu, tracks).await;
     for mid in ["2", "3"] {
         let section = answer.split("m=").find(|s| s.contains(&format!("a=mid:{mid}\r\n"))).expect("section");
         assert!(section.contains("a=sendonly"), "the SFU sends on mid {mid}: {section}");
