@@ -71,6 +71,9 @@ impl CallsClient {
             ApiCall::TracksNew { session, body } => {
                 Ok(ApiResponse::Tracks(decode(&self.send(self.post(&format!("sessions/{session}/tracks/new"), body)).await?)?))
             }
+            ApiCall::TracksUpdate { session, body } => {
+                Ok(ApiResponse::Tracks(decode(&self.send(self.put(&format!("sessions/{session}/tracks/update"), body)).await?)?))
+            }
             ApiCall::CloseTracks { session, body } => {
                 Ok(ApiResponse::Closed(decode(&self.send(self.put(&format!("sessions/{session}/tracks/close"), body)).await?)?))
             }

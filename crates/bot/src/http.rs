@@ -34,6 +34,7 @@ impl Http {
             ApiCall::IceServers => self.client.get(format!("{}/api/turn", self.base)),
             ApiCall::NewSession => self.client.post(format!("{calls}/sessions/new")),
             ApiCall::TracksNew { session, body } => self.client.post(format!("{calls}/sessions/{session}/tracks/new")).json(body),
+            ApiCall::TracksUpdate { session, body } => self.client.put(format!("{calls}/sessions/{session}/tracks/update")).json(body),
             ApiCall::CloseTracks { session, body } => self.client.put(format!("{calls}/sessions/{session}/tracks/close")).json(body),
         };
         let response = builder.bearer_auth(&request.token).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
@@ -47,7 +48,7 @@ impl Http {
                 let body: NewSessionResponse = decode(&text)?;
                 body.session_id.filter(|s| !s.is_empty()).map(ApiResponse::Session).ok_or_else(|| ApiError::Decode("no sessionId".into()))
             }
-            ApiCall::TracksNew { .. } => decode::<TracksResponse>(&text).map(ApiResponse::Tracks),
+            ApiCall::TracksNew { .. } | ApiCall::TracksUpdate { .. } => decode::<TracksResponse>(&text).map(ApiResponse::Tracks),
             ApiCall::CloseTracks { .. } => decode::<CloseTracksResponse>(&text).map(ApiResponse::Closed),
         }
     }

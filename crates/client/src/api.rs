@@ -1,6 +1,6 @@
 //! The Realtime API calls the engine asks its host to make, and their results.
 
-use satsuma_protocol::calls::{CloseTracksRequest, CloseTracksResponse, TracksRequest, TracksResponse};
+use satsuma_protocol::calls::{CloseTracksRequest, CloseTracksResponse, TracksRequest, TracksResponse, UpdateTracksRequest};
 
 use crate::recovery::{classify, Recovery};
 
@@ -34,6 +34,13 @@ pub enum ApiCall {
         /// Body.
         body: TracksRequest,
     },
+    /// `PUT sessions/{session}/tracks/update`: answered with [`ApiResponse::Tracks`].
+    TracksUpdate {
+        /// Session id.
+        session: String,
+        /// Body.
+        body: UpdateTracksRequest,
+    },
     /// `PUT sessions/{session}/tracks/close`.
     CloseTracks {
         /// Session id.
@@ -50,6 +57,7 @@ impl ApiCall {
             Self::IceServers => "turn",
             Self::NewSession => "sessions/new",
             Self::TracksNew { .. } => "tracks/new",
+            Self::TracksUpdate { .. } => "tracks/update",
             Self::CloseTracks { .. } => "tracks/close",
         }
     }

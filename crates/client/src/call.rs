@@ -11,13 +11,16 @@ use satsuma_protocol::text::{validate_chat, MAX_CHAT_CHARS};
 
 use crate::api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 use crate::exchange::Exchange;
+use crate::ids::{Mid, TrackRef};
 use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
+use crate::layers::View;
 use crate::negotiation::NegotiationQueue;
+use crate::pulls::{by_mid, Pulls};
 use crate::recovery::{backoff_ms, jittered, Recovery};
 use crate::refusal::{closing_failure, notice, refusal, Failure, Notice};
 use crate::room_view::RoomView;
 use crate::timers::{Timer, Timers};
-use crate::vec_map::{VecMap, VecSet};
+use crate::vec_map::VecMap;
 
 /// How long a leave waits for `tracks/close` before it tells the room anyway.
 pub const LEAVE_CLOSE_BUDGET_MS: u64 = 400;
@@ -50,7 +53,9 @@ pub enum Receive {
     /// Everything.
     #[default]
     Everything,
-    /// Data saver: their audio and screen shares, not their cameras (the costliest streams,
+    /// Data saver: everything, cameras on their lowest simulcast layer.
+    LowestLayers,
+    /// Audio only: their audio and screen shares, not their cameras (the costliest streams,
     /// and the least needed to follow a meeting).
     NoCameras,
     /// Nothing: a participant that only publishes (a load-test bot, say).
@@ -61,7 +66,7 @@ impl Receive {
     /// Whether a track of `kind` is pulled.
     pub fn wants(self, kind: TrackKind) -> bool {
         match self {
-            Self::Everything => true,
+            Self::Everything | Self::LowestLayers => true,
             Self::NoCameras => kind != TrackKind::Camera,
             Self::Nothing => false,
         }
@@ -81,10 +86,8 @@ pub(crate) struct Session {
     pub sender_mids: [Option<String>; 4],
     /// Every track of ours on the SFU; the room hears of the screen's only while sharing.
     pub published: Vec<PublishedTrack>,
-    /// Receiving mid → `sessionId/trackName`.
-    pub mid_to_ref: VecMap<String, String>,
-    /// `sessionId/trackName` → receiving mid.
-    pub pulled: VecMap<String, String>,
+    /// What we pull of the others, one record per track.
+    pub pulls: Pulls,
 }
 
 impl Session {
@@ -120,11 +123,8 @@ pub struct Call {
     pub(crate) session: Option<Session>,
     pub(crate) queue: NegotiationQueue,
     pub(crate) exchange: Option<Exchange>,
-    /// Refs queued, in flight or waiting for a retry: not to be queued again.
-    pub(crate) requested: VecSet<String>,
-    pub(crate) attempts: VecMap<String, u32>,
-    /// Refs given up on: pulled again only if their publisher publishes them anew.
-    pub(crate) abandoned: VecSet<String>,
+    /// Where the host shows each pulled video: it picks their layers. Kept across sessions.
+    pub(crate) views: VecMap<TrackRef, View>,
     pub(crate) timers: Timers,
     in_flight: VecMap<RequestId, Purpose>,
     next_request: u64,
@@ -155,9 +155,7 @@ impl Call {
             session: None,
             queue: NegotiationQueue::default(),
             exchange: None,
-            requested: VecSet::default(),
-            attempts: VecMap::default(),
-            abandoned: VecSet::default(),
+            views: VecMap::default(),
             timers: Timers::default(),
             in_flight: VecMap::default(),
             next_request: 0,
@@ -389,8 +387,7 @@ impl Call {
             attempts: 0,
             sender_mids: Default::default(),
             published: Vec::new(),
-            mid_to_ref: VecMap::default(),
-            pulled: VecMap::default(),
+            pulls: Pulls::default(),
         });
         // Independent requests: the host runs them side by side.
         self.request(Purpose::IceServers(generation), ApiCall::IceServers);
@@ -401,9 +398,6 @@ impl Call {
     pub(crate) fn replace_session(&mut self) {
         self.queue.reset();
         self.exchange = None;
-        self.requested.clear();
-        self.attempts.clear();
-        self.abandoned.clear();
         let Some(old) = self.session.take() else { return };
         self.push(Output::Peer(old.generation, PeerOp::Close));
         let media = self.config.media;
@@ -475,9 +469,10 @@ impl Call {
         match event {
             PeerEvent::Offer { .. } | PeerEvent::AnswerApplied | PeerEvent::Error(_) => self.on_exchange_peer(event),
             PeerEvent::Track(mid) => {
-                let track_ref = self.session.as_ref().and_then(|s| s.mid_to_ref.get(&mid).cloned());
+                let mid = Mid(mid);
+                let track_ref = self.session.as_ref().and_then(|s| by_mid(&s.pulls, &mid).map(|(r, _)| r.to_string()));
                 if let Some(track_ref) = track_ref {
-                    self.event(Event::TrackAdded { track_ref, mid });
+                    self.event(Event::TrackAdded { track_ref, mid: mid.0 });
                 }
             }
             PeerEvent::State(PeerState::Connected) => self.set_status(CallStatus::Connected),
@@ -509,6 +504,7 @@ impl Call {
                 self.queue.requeue(op);
                 self.pump();
             }
+            Timer::Layers => self.settle_layers(),
             // A closed socket drops the beat; the next open starts it again.
             Timer::Heartbeat if self.socket_open => {
                 self.send(ClientMessage::Ping);
@@ -541,9 +537,11 @@ impl Call {
                     self.send(ClientMessage::Update(update));
                 }
             }
-            Intent::Receive(receive) => {
-                self.config.receive = receive;
-                self.sync_pulls();
+            Intent::Receive(receive) => self.set_receive(receive),
+            Intent::View { track_ref, view } => {
+                if let Some(track_ref) = TrackRef::parse(&track_ref) {
+                    self.set_view(track_ref, view);
+                }
             }
             Intent::Hand(up) => self.send(ClientMessage::Update(MediaUpdate { hand: Some(up), ..MediaUpdate::default() })),
             Intent::Chat(text) => match validate_chat(&text, MAX_CHAT_CHARS) {

@@ -1,17 +1,21 @@
 //! The SDP exchanges with the SFU, one at a time from the negotiation queue: publish our
 //! tracks, pull others' in batches, close what we no longer receive.
 
-use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest, Location, SessionDescription, TrackObject, TracksRequest};
-use satsuma_protocol::room::{split_track_ref, PublishedTrack, TrackKind};
+use satsuma_protocol::calls::{
+    CloseTrackObject, CloseTracksRequest, Location, SessionDescription, Simulcast, SimulcastPolicy, TrackObject, TracksRequest,
+};
+use satsuma_protocol::room::{PublishedTrack, TrackKind};
 
 use crate::api::{ApiCall, ApiError, ApiResponse};
 use crate::call::{Call, Purpose};
+use crate::ids::{Mid, TrackRef};
 use crate::io::{Event, MediaKind, Output, PeerEvent, PeerOp};
+use crate::layers::{layer_for, Layer};
 use crate::negotiation::Operation;
+use crate::pulls::{Pull, PullState};
 use crate::recovery::Recovery;
 use crate::refusal::Notice;
 use crate::timers::Timer;
-use crate::vec_map::{VecMap, VecSet};
 
 /// How often a failing pull is retried before giving up on that track.
 pub const MAX_PULL_ATTEMPTS: u32 = 10;
@@ -23,23 +27,36 @@ pub(crate) struct Exchange {
     step: Step,
 }
 
+/// A pull in a `tracks/new`: the publication, its receiving mid, the layer asked for.
+type PullItem = (TrackRef, Mid, Option<Layer>);
+
 #[derive(Debug)]
-enum Step {
+pub(crate) enum Step {
     /// Waiting for [`PeerEvent::Offer`]; for a pull, the refs its receivers are for.
-    Offer(Vec<(String, MediaKind)>),
-    /// Waiting for `tracks/new`: a publish carries what it will announce, a pull the
-    /// `(ref, mid)` of each track it asked for.
-    Api { published: Vec<PublishedTrack>, pulls: Vec<(String, String)> },
+    Offer(Vec<(TrackRef, MediaKind)>),
+    /// Waiting for `tracks/new`: a publish carries what it will announce, a pull its items.
+    Api { published: Vec<PublishedTrack>, pulls: Vec<PullItem> },
     /// Waiting for [`PeerEvent::AnswerApplied`]; then retry these pulls.
-    Answer { published: Vec<PublishedTrack>, retry: Vec<(String, u32)> },
+    Answer { published: Vec<PublishedTrack>, retry: Vec<(TrackRef, u32)> },
     /// Waiting for `tracks/close`.
     Close,
+    /// Waiting for `tracks/update`, which asked for these layers on these mids.
+    Update(Vec<(Mid, Layer)>),
 }
 
 /// Why an exchange failed.
-enum Failure {
+pub(crate) enum Failure {
     Api(ApiError),
     Peer(String),
+}
+
+/// The simulcast preference of a pulled camera: `layer`, or the nearest live one to it.
+pub(crate) fn simulcast(layer: Layer) -> Simulcast {
+    Simulcast {
+        preferred_rid: Some(layer.rid().to_owned()),
+        priority_ordering: Some(SimulcastPolicy::Asciibetical),
+        rid_not_available: Some(SimulcastPolicy::Asciibetical),
+    }
 }
 
 impl Call {
@@ -47,30 +64,43 @@ impl Call {
     pub(crate) fn sync_pulls(&mut self) {
         // In the room's order, so pulls (and tests) are deterministic.
         let receive = self.config.receive;
-        let remote: Vec<String> = self.room.remote_tracks().into_iter().filter(|t| receive.wants(t.kind)).map(|t| t.track).collect();
-        let wanted: VecSet<String> = remote.iter().cloned().collect();
-        let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
-        self.abandoned.retain(|r| wanted.contains(r));
-        let new: Vec<String> = remote
-            .iter()
-            .filter(|r| !session.pulled.contains_key(*r) && !self.requested.contains(*r) && !self.abandoned.contains(*r))
-            .cloned()
+        let remote: Vec<(TrackRef, TrackKind)> = self
+            .room
+            .remote_tracks()
+            .into_iter()
+            .filter(|t| receive.wants(t.kind))
+            .filter_map(|t| TrackRef::parse(&t.track).map(|r| (r, t.kind)))
             .collect();
-        self.requested.extend(new.iter().cloned());
+        let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
+        let mut new = Vec::new();
+        for (r, kind) in &remote {
+            if !session.pulls.contains_key(r) {
+                let layer = layer_for(self.views.get(r).copied(), receive);
+                session.pulls.insert(r.clone(), Pull::new(*kind, layer));
+                new.push(r.clone());
+            }
+        }
         self.queue.pull(new);
-        let gone: Vec<(String, String)> =
-            session.pulled.iter().filter(|(r, _)| !wanted.contains(*r)).map(|(r, m)| (r.clone(), m.clone())).collect();
-        for (r, mid) in &gone {
-            session.pulled.remove(r);
-            session.mid_to_ref.remove(mid);
+        let wanted = |r: &TrackRef| remote.iter().any(|(w, _)| w == r);
+        let gone: Vec<(TrackRef, Pull)> = session.pulls.iter().filter(|(r, _)| !wanted(r)).map(|(r, p)| (r.clone(), p.clone())).collect();
+        let mut closes = Vec::new();
+        let mut removed = Vec::new();
+        for (r, pull) in gone {
+            session.pulls.remove(&r);
+            self.queue.forget_pull(&r);
+            match pull.state {
+                PullState::Live(mid) => {
+                    closes.push(mid);
+                    removed.push(r);
+                }
+                // An exchange in flight for it finds no record and drops its result.
+                PullState::Negotiating(_) | PullState::Requested | PullState::Abandoned => {}
+            }
         }
-        self.queue.close(gone.iter().map(|(_, mid)| mid.clone()));
-        for stale in self.requested.iter().filter(|r| !wanted.contains(*r)).cloned().collect::<Vec<_>>() {
-            self.queue.forget_pull(&stale);
-            self.requested.remove(&stale);
-        }
-        for (r, _) in gone {
-            self.event(Event::TrackRemoved(r));
+        self.views.retain(|r, _| wanted(r));
+        self.queue.close(closes);
+        for r in removed {
+            self.event(Event::TrackRemoved(r.to_string()));
         }
         self.pump();
     }
@@ -98,36 +128,37 @@ impl Call {
                 }
                 Operation::Close(mids) => {
                     let session = session.ready_id().unwrap_or_default().to_owned();
-                    let tracks = mids.iter().map(|mid| CloseTrackObject { mid: mid.clone(), ..CloseTrackObject::default() }).collect();
+                    let tracks = mids.iter().map(|mid| CloseTrackObject { mid: mid.0.clone(), ..CloseTrackObject::default() }).collect();
                     // force: no SDP round; close_track_error means "already closed".
                     let body = CloseTracksRequest { tracks: Some(tracks), force: Some(true), session_description: None };
                     self.request(Purpose::Exchange(generation), ApiCall::CloseTracks { session, body });
                     Step::Close
                 }
+                Operation::Update => match self.start_update() {
+                    Some(step) => step,
+                    None => {
+                        self.queue.done();
+                        continue;
+                    }
+                },
             };
             self.exchange = Some(Exchange { op, step });
         }
     }
 
     /// The receivers a pull needs, skipping refs whose publisher left meanwhile.
-    fn receivers_for(&mut self, refs: &[String]) -> Vec<(String, MediaKind)> {
-        let kinds: VecMap<String, TrackKind> = self.room.remote_tracks().into_iter().map(|t| (t.track, t.kind)).collect();
-        let mut receivers = Vec::new();
-        for r in refs {
-            match (split_track_ref(r), kinds.get(r)) {
-                (Some(_), Some(kind)) => {
-                    let media = match kind {
-                        TrackKind::Mic | TrackKind::ScreenAudio => MediaKind::Audio,
-                        TrackKind::Camera | TrackKind::Screen => MediaKind::Video,
-                    };
-                    receivers.push((r.clone(), media));
-                }
-                _ => {
-                    self.requested.remove(r);
-                }
-            }
-        }
-        receivers
+    fn receivers_for(&mut self, refs: &[TrackRef]) -> Vec<(TrackRef, MediaKind)> {
+        let Some(session) = self.session.as_ref() else { return Vec::new() };
+        refs.iter()
+            .filter_map(|r| {
+                let pull = session.pulls.get(r).filter(|p| p.state == PullState::Requested)?;
+                let media = match pull.kind {
+                    TrackKind::Mic | TrackKind::ScreenAudio => MediaKind::Audio,
+                    TrackKind::Camera | TrackKind::Screen => MediaKind::Video,
+                };
+                Some((r.clone(), media))
+            })
+            .collect()
     }
 
     /// The peer answered the exchange's offer or answer step.
@@ -167,13 +198,17 @@ impl Call {
                 }
             }
             (Ok(ApiResponse::Closed(_)), Step::Close) => Ok(None),
+            (Ok(ApiResponse::Tracks(response)), Step::Update(asked)) => {
+                self.on_update_results(asked, response.tracks.unwrap_or_default());
+                Ok(None)
+            }
             (Ok(other), _) => Err(Failure::Api(ApiError::Decode(format!("unexpected answer {other:?}")))),
         };
         self.advance(exchange.op, result);
     }
 
     /// Keeps waiting on `Ok(Some(step))`, finishes on `Ok(None)`, recovers on `Err`.
-    fn advance(&mut self, op: Operation, result: Result<Option<Step>, Failure>) {
+    pub(crate) fn advance(&mut self, op: Operation, result: Result<Option<Step>, Failure>) {
         match result {
             Ok(Some(step)) => self.exchange = Some(Exchange { op, step }),
             Ok(None) => {
@@ -193,7 +228,7 @@ impl Call {
         op: &Operation,
         sdp: String,
         senders: [Option<String>; 4],
-        receivers: Vec<(String, MediaKind)>,
+        receivers: Vec<(TrackRef, MediaKind)>,
         receiver_mids: Vec<String>,
     ) -> Result<Option<Step>, Failure> {
         let generation = self.generation;
@@ -223,18 +258,21 @@ impl Call {
                 return Err(Failure::Peer("the offer has fewer receivers than asked for".into()));
             }
             for ((track_ref, media), mid) in receivers.into_iter().zip(receiver_mids) {
-                let Some((remote_session, name)) = split_track_ref(&track_ref) else { continue };
+                let mid = Mid(mid);
+                let Some(pull) = session.pulls.get_mut(&track_ref) else { continue };
+                let layer = pull.layer.wanted();
                 tracks.push(TrackObject {
                     location: Some(Location::Remote),
-                    session_id: Some(remote_session.to_owned()),
-                    track_name: Some(name.to_owned()),
-                    mid: Some(mid.clone()),
+                    session_id: Some(track_ref.session.clone()),
+                    track_name: Some(track_ref.name.clone()),
+                    mid: Some(mid.0.clone()),
                     kind: Some(media.as_str().to_owned()),
+                    simulcast: layer.map(simulcast),
                     ..TrackObject::default()
                 });
-                // Registered before the answer is applied: tracks arrive while applying it.
-                session.mid_to_ref.insert(mid.clone(), track_ref.clone());
-                pulls.push((track_ref, mid));
+                // Known by its mid before the answer is applied: tracks arrive while applying it.
+                pull.state = PullState::Negotiating(mid.clone());
+                pulls.push((track_ref, mid, layer));
             }
         }
         let body = TracksRequest { session_description: Some(SessionDescription::offer(sdp)), tracks: Some(tracks), auto_discover: None };
@@ -246,14 +284,15 @@ impl Call {
     /// position; returns the pulls to retry with their attempt counts, and our tracks the
     /// SFU refused. A pull that fails [`MAX_PULL_ATTEMPTS`] times is abandoned, and both
     /// that and a refused track of ours are told to the view.
-    fn take_results(&mut self, pulls: Vec<(String, String)>, results: Vec<TrackObject>) -> (Vec<(String, u32)>, Vec<TrackKind>) {
+    fn take_results(&mut self, pulls: Vec<PullItem>, results: Vec<TrackObject>) -> (Vec<(TrackRef, u32)>, Vec<TrackKind>) {
         let (mut retry, mut refused, mut notices) = (Vec::new(), Vec::new(), Vec::new());
         let mut warnings = Vec::new();
+        let mut layers_behind = false;
+        let mut stale = Vec::new();
         let Some(session) = self.session.as_mut() else { return (retry, refused) };
-        let mids: VecMap<String, String> = pulls.into_iter().collect();
         for item in results {
             let name = item.track_name.as_deref().unwrap_or_default();
-            if item.location == Some(Location::Local) || mids.is_empty() {
+            if item.location == Some(Location::Local) || pulls.is_empty() {
                 if item.error_code.is_some() {
                     let why = item.error_description.as_deref().unwrap_or("no reason given");
                     warnings.push(format!("publishing {name} failed: {why}"));
@@ -264,26 +303,39 @@ impl Call {
                 }
                 continue;
             }
-            let key = format!("{}/{name}", item.session_id.as_deref().unwrap_or_default());
-            let Some(mid) = mids.get(&key).cloned() else { continue };
+            let key = TrackRef { session: item.session_id.clone().unwrap_or_default(), name: name.to_owned() };
+            let Some((_, mid, layer)) = pulls.iter().find(|(r, _, _)| *r == key) else { continue };
+            // Not wanted any more (its publisher left, or Data saver dropped it meanwhile):
+            // stop what the SFU just started sending.
+            let Some(pull) = session.pulls.get_mut(&key).filter(|p| p.state == PullState::Negotiating(mid.clone())) else {
+                if item.error_code.is_none() {
+                    stale.push(mid.clone());
+                }
+                continue;
+            };
             if item.error_code.is_none() {
-                session.pulled.insert(key.clone(), mid);
-                self.requested.remove(&key);
-                self.attempts.remove(&key);
+                pull.state = PullState::Live(mid.clone());
+                pull.attempts = 0;
+                if let Some(layer) = layer {
+                    pull.layer.accepted(*layer);
+                }
+                layers_behind |= pull.layer.unsent().is_some();
                 continue;
             }
             // Usually the publisher is still connecting: try again shortly.
-            session.mid_to_ref.remove(&mid);
-            let attempts = self.attempts.entry_or_default(key.clone());
-            *attempts += 1;
-            if *attempts <= MAX_PULL_ATTEMPTS {
-                retry.push((key, *attempts));
+            pull.attempts += 1;
+            if pull.attempts <= MAX_PULL_ATTEMPTS {
+                pull.state = PullState::Requested;
+                retry.push((key, pull.attempts));
             } else {
-                self.requested.remove(&key);
-                self.abandoned.insert(key.clone());
-                notices.push(Notice::NotReceived(key));
+                pull.state = PullState::Abandoned;
+                notices.push(Notice::NotReceived(key.to_string()));
             }
         }
+        if layers_behind {
+            self.queue.update();
+        }
+        self.queue.close(stale);
         for text in warnings {
             self.warn(text);
         }
@@ -294,7 +346,7 @@ impl Call {
         (retry, refused)
     }
 
-    fn on_answer_applied(&mut self, op: &Operation, published: Vec<PublishedTrack>, retry: Vec<(String, u32)>) {
+    fn on_answer_applied(&mut self, op: &Operation, published: Vec<PublishedTrack>, retry: Vec<(TrackRef, u32)>) {
         let generation = self.generation;
         if *op == Operation::Publish {
             if let Some(session) = self.session.as_mut() {
@@ -318,12 +370,9 @@ impl Call {
             Recovery::ReplaceSession => return self.replace_session(),
             Recovery::GiveUp => {
                 if let Operation::Pull(refs) = &op {
-                    for r in refs {
-                        self.requested.remove(r);
-                        self.abandoned.insert(r.clone());
-                        self.event(Event::Notice(Notice::NotReceived(r.clone())));
+                    for r in self.forget_receivers(refs, PullState::Abandoned) {
+                        self.event(Event::Notice(Notice::NotReceived(r.to_string())));
                     }
-                    self.forget_receivers(refs);
                 }
                 return;
             }
@@ -332,16 +381,23 @@ impl Call {
             Recovery::Backoff => 1_000,
         };
         if let Operation::Pull(refs) = &op {
-            self.forget_receivers(refs);
+            self.forget_receivers(refs, PullState::Requested);
         }
         let generation = self.generation;
         self.timers.set(self.now + delay, Timer::Requeue(generation, op));
     }
 
-    /// Unregisters the receivers of a failed pull; a retry makes new ones.
-    fn forget_receivers(&mut self, refs: &[String]) {
-        if let Some(session) = self.session.as_mut() {
-            session.mid_to_ref.retain(|_, r| !refs.contains(r) || session.pulled.contains_key(r));
+    /// Moves the pulls of a failed exchange that were not received to `state` (a retry makes
+    /// new receivers); returns them.
+    fn forget_receivers(&mut self, refs: &[TrackRef], state: PullState) -> Vec<TrackRef> {
+        let Some(session) = self.session.as_mut() else { return Vec::new() };
+        let mut moved = Vec::new();
+        for r in refs {
+            if let Some(pull) = session.pulls.get_mut(r).filter(|p| matches!(p.state, PullState::Requested | PullState::Negotiating(_))) {
+                pull.state = state.clone();
+                moved.push(r.clone());
+            }
         }
+        moved
     }
 }

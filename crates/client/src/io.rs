@@ -35,6 +35,13 @@ pub enum Intent {
     /// Receive this much of the others from now on (Data saver): tracks no longer wanted
     /// are closed, and pulled again when wanted again.
     Receive(crate::call::Receive),
+    /// A pulled video is shown this big (or hidden): its simulcast layer follows.
+    View {
+        /// `sessionId/trackName`, as in [`Event::TrackAdded`].
+        track_ref: String,
+        /// Its rendered size and visibility.
+        view: crate::layers::View,
+    },
     /// Send a chat message (checked against the protocol's rules first).
     Chat(String),
     /// Show a reaction on our tile for everyone.

@@ -16,8 +16,12 @@
 pub mod api;
 mod call;
 mod exchange;
+pub mod ids;
 pub mod io;
+mod layer_updates;
+pub mod layers;
 pub mod negotiation;
+mod pulls;
 pub mod recovery;
 mod refusal;
 pub mod room_view;
@@ -26,5 +30,7 @@ pub mod vec_map;
 
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 pub use call::{Call, CallConfig, Receive, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS};
+pub use ids::{Mid, TrackRef};
 pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
+pub use layers::{layer_for, Layer, View, CAMERA_ENCODINGS};
 pub use refusal::{refusal, Failure, Notice, UNREACHABLE_WORDS};

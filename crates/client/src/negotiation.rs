@@ -1,6 +1,8 @@
 //! The per-session negotiation queue: one SDP exchange at a time, with pulls and closes that
 //! arrive meanwhile merged into one batch each.
 
+use crate::ids::{Mid, TrackRef};
+
 /// Most tracks the API accepts in one request.
 pub const MAX_BATCH: usize = 64;
 
@@ -9,10 +11,13 @@ pub const MAX_BATCH: usize = 64;
 pub enum Operation {
     /// Publish our local tracks (tracks/new with our offer).
     Publish,
-    /// Pull these `sessionId/trackName` refs in one tracks/new.
-    Pull(Vec<String>),
+    /// Pull these publications in one tracks/new.
+    Pull(Vec<TrackRef>),
     /// Stop receiving on these mids (tracks/close).
-    Close(Vec<String>),
+    Close(Vec<Mid>),
+    /// Tell the SFU the simulcast layers our pulled cameras should get now (tracks/update);
+    /// which ones is read when it starts, so a wish that changed meanwhile is not sent stale.
+    Update,
 }
 
 impl Operation {
@@ -22,6 +27,7 @@ impl Operation {
             Self::Publish => "publish",
             Self::Pull(_) => "pull",
             Self::Close(_) => "close",
+            Self::Update => "layer update",
         }
     }
 }
@@ -31,8 +37,9 @@ impl Operation {
 pub struct NegotiationQueue {
     busy: bool,
     publish: bool,
-    pulls: Vec<String>,
-    closes: Vec<String>,
+    pulls: Vec<TrackRef>,
+    closes: Vec<Mid>,
+    update: bool,
 }
 
 impl NegotiationQueue {
@@ -42,7 +49,7 @@ impl NegotiationQueue {
     }
 
     /// Adds refs to pull; duplicates of pending refs are ignored.
-    pub fn pull(&mut self, refs: impl IntoIterator<Item = String>) {
+    pub fn pull(&mut self, refs: impl IntoIterator<Item = TrackRef>) {
         for r in refs {
             if !self.pulls.contains(&r) {
                 self.pulls.push(r);
@@ -51,7 +58,7 @@ impl NegotiationQueue {
     }
 
     /// Adds mids to close. A close cancels nothing already pulled; it runs before new pulls.
-    pub fn close(&mut self, mids: impl IntoIterator<Item = String>) {
+    pub fn close(&mut self, mids: impl IntoIterator<Item = Mid>) {
         for m in mids {
             if !self.closes.contains(&m) {
                 self.closes.push(m);
@@ -65,16 +72,23 @@ impl NegotiationQueue {
             Operation::Publish => self.publish(),
             Operation::Pull(refs) => self.pull(refs),
             Operation::Close(mids) => self.close(mids),
+            Operation::Update => self.update(),
         }
     }
 
+    /// Asks for a layer update once the exchanges before it are done.
+    pub fn update(&mut self) {
+        self.update = true;
+    }
+
     /// Drops a pending pull (its publisher left before we got to it).
-    pub fn forget_pull(&mut self, track_ref: &str) {
+    pub fn forget_pull(&mut self, track_ref: &TrackRef) {
         self.pulls.retain(|r| r != track_ref);
     }
 
     /// The next exchange to run, marking the queue busy; `None` if busy or nothing pending.
-    /// Publishing goes first (others wait for our media), then closes, then pulls.
+    /// Publishing goes first (others wait for our media), then closes, then pulls, then
+    /// layer updates (they only concern tracks already live).
     pub fn start_next(&mut self) -> Option<Operation> {
         if self.busy {
             return None;
@@ -87,6 +101,8 @@ impl NegotiationQueue {
         } else if !self.pulls.is_empty() {
             let n = self.pulls.len().min(MAX_BATCH);
             Operation::Pull(self.pulls.drain(..n).collect())
+        } else if std::mem::take(&mut self.update) {
+            Operation::Update
         } else {
             return None;
         };
@@ -106,7 +122,7 @@ impl NegotiationQueue {
 
     /// Whether nothing is running or waiting.
     pub fn is_idle(&self) -> bool {
-        !self.busy && !self.publish && self.pulls.is_empty() && self.closes.is_empty()
+        !self.busy && !self.publish && !self.update && self.pulls.is_empty() && self.closes.is_empty()
     }
 
     /// Forgets all pending work (the session is being replaced).

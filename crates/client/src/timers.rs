@@ -17,6 +17,8 @@ pub(crate) enum Timer {
     LeaveDeadline,
     /// Send the room a `ping`, so a host without WebSocket pings sees we are alive.
     Heartbeat,
+    /// A tile's new size has held long enough: its layer may follow.
+    Layers,
 }
 
 /// Deadlines in milliseconds, soonest first when polled.

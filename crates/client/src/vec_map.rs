@@ -30,6 +30,14 @@ impl<K: PartialEq, V> VecMap<K, V> {
         self.position(key).map(|i| &self.0[i].1)
     }
 
+    /// The value of `key`, to change.
+    pub fn get_mut<Q: PartialEq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.position(key).map(|i| &mut self.0[i].1)
+    }
+
     /// Whether `key` is in the map.
     pub fn contains_key<Q: PartialEq + ?Sized>(&self, key: &Q) -> bool
     where
@@ -80,6 +88,11 @@ impl<K: PartialEq, V> VecMap<K, V> {
     /// The entries, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The entries, in insertion order, values changeable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
 
     /// Removes everything.

@@ -3,12 +3,17 @@
 use satsuma_client::negotiation::{NegotiationQueue, Operation, MAX_BATCH};
 use satsuma_client::recovery::{backoff_ms, classify, Recovery};
 use satsuma_client::room_view::{RoomView, CHAT_HISTORY};
+use satsuma_client::{Mid, TrackRef};
 use satsuma_protocol::room::{
     ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
     StateFrame, TrackKind, Welcome,
 };
-fn refs(names: &[&str]) -> Vec<String> {
-    names.iter().map(|s| s.to_string()).collect()
+fn refs(names: &[&str]) -> Vec<TrackRef> {
+    names.iter().filter_map(|s| TrackRef::parse(s)).collect()
+}
+
+fn mids(names: &[&str]) -> Vec<Mid> {
+    names.iter().map(|s| Mid(s.to_string())).collect()
 }
 
 #[test]
@@ -30,9 +35,10 @@ fn queue_runs_one_exchange_at_a_time_and_batches_pulls() {
 #[test]
 fn queue_closes_before_pulls_and_splits_big_batches() {
     let mut q = NegotiationQueue::default();
-    q.pull((0..MAX_BATCH + 6).map(|i| format!("s/{i}")));
-    q.close(refs(&["7", "7", "9"]));
-    assert_eq!(q.start_next(), Some(Operation::Close(refs(&["7", "9"]))));
+    q.pull((0..MAX_BATCH + 6).filter_map(|i| TrackRef::parse(&format!("s/{i}"))));
+    q.close(mids(&["7", "7", "9"]));
+    q.update();
+    assert_eq!(q.start_next(), Some(Operation::Close(mids(&["7", "9"]))));
     q.done();
     match q.start_next() {
         Some(Operation::Pull(batch)) => assert_eq!(batch.len(), MAX_BATCH),
@@ -44,8 +50,10 @@ fn queue_closes_before_pulls_and_splits_big_batches() {
         other => panic!("expected a pull, got {other:?}"),
     }
     q.done();
+    assert_eq!(q.start_next(), Some(Operation::Update), "layer updates come after the pulls they concern");
+    q.done();
     q.pull(refs(&["x/1"]));
-    q.forget_pull("x/1");
+    q.forget_pull(&refs(&["x/1"])[0]);
     assert_eq!(q.start_next(), None);
     q.publish();
     q.reset();
