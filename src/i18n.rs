@@ -241,6 +241,10 @@ pub struct Texts {
     pub data_saver: &'static str,
     /// What Data saver does, as the button's tooltip.
     pub data_saver_hint: &'static str,
+    /// Data saver's second step: no incoming video.
+    pub audio_only: &'static str,
+    /// What Audio only does, as the button's tooltip.
+    pub audio_only_hint: &'static str,
     /// A chat message too long.
     pub chat_too_long: &'static str,
     /// Chat or reactions too fast.
@@ -352,7 +356,9 @@ pub static EN: Texts = Texts {
     camera_off: "Camera off",
     you_are_muted: "You are muted. Press the microphone button (Ctrl+D) to speak.",
     data_saver: "Data saver",
-    data_saver_hint: "Stop receiving cameras; voices and shared screens stay",
+    data_saver_hint: "Receive everyone's camera at its lowest quality",
+    audio_only: "Audio only",
+    audio_only_hint: "Stop receiving cameras; voices and shared screens stay",
     chat_too_long: "The message was not sent: it is longer than {} characters.",
     too_fast: "Slow down a little: that was not sent.",
     no_webrtc: "This browser cannot make video calls: it has no WebRTC. Open this page in a recent Firefox, Chrome, Edge or Safari.",
@@ -445,7 +451,9 @@ pub static JA: Texts = Texts {
     camera_off: "カメラはオフ",
     you_are_muted: "ミュート中です。話すにはマイクのボタン(Ctrl+D)を押してください。",
     data_saver: "データセーバー",
-    data_saver_hint: "カメラ映像の受信を止めます（音声と画面共有は続きます）",
+    data_saver_hint: "カメラ映像を最低画質で受信します",
+    audio_only: "音声のみ",
+    audio_only_hint: "カメラ映像の受信を止めます（音声と画面共有は続きます）",
     chat_too_long: "送信できませんでした: {}文字を超えています。",
     too_fast: "少し間をおいてください。送信されませんでした。",
     no_webrtc: "このブラウザーではビデオ通話ができません（WebRTC がありません）。最新の Firefox、Chrome、Edge、Safari でこのページを開いてください。",

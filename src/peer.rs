@@ -60,10 +60,14 @@ impl Peer {
         Ok(Self { pc, _on_track: on_track, _on_state: on_state })
     }
 
-    /// Adds a send-only transceiver of `kind` (`"audio"`/`"video"`) carrying `track`.
-    pub fn add_sender(&self, kind: &str, track: Option<&MediaStreamTrack>) -> RtcRtpTransceiver {
+    /// Adds a send-only transceiver of `kind` (`"audio"`/`"video"`) carrying `track`, in
+    /// the simulcast `encodings` given (an array of `RTCRtpEncodingParameters`).
+    pub fn add_sender(&self, kind: &str, track: Option<&MediaStreamTrack>, encodings: Option<&JsValue>) -> RtcRtpTransceiver {
         let init = RtcRtpTransceiverInit::new();
         init.set_direction(RtcRtpTransceiverDirection::Sendonly);
+        if let Some(encodings) = encodings {
+            init.set_send_encodings(encodings);
+        }
         let transceiver = self.pc.add_transceiver_with_str_and_init(kind, &init);
         if let Some(track) = track {
             let _ = transceiver.sender().replace_track(Some(track));

@@ -1,5 +1,7 @@
 //! Preferences remembered between visits (localStorage).
 
+use satsuma_client::Receive;
+
 const NAME_KEY: &str = "satsuma.name";
 const DATA_SAVER_KEY: &str = "satsuma.dataSaver";
 
@@ -19,15 +21,24 @@ pub fn save_name(name: &str) {
     }
 }
 
-/// Whether Data saver was on when last left.
-pub fn saved_data_saver() -> bool {
-    storage().and_then(|s| s.get_item(DATA_SAVER_KEY).ok().flatten()).is_some_and(|v| v == "on")
+/// What we received when last in a call: Data saver's step.
+pub fn saved_receive() -> Receive {
+    match storage().and_then(|s| s.get_item(DATA_SAVER_KEY).ok().flatten()).as_deref() {
+        Some("on") => Receive::LowestLayers,
+        Some("audio") => Receive::NoCameras,
+        _ => Receive::Everything,
+    }
 }
 
-/// Remembers Data saver for the next visit.
-pub fn save_data_saver(on: bool) {
+/// Remembers Data saver's step for the next visit.
+pub fn save_receive(receive: Receive) {
+    let value = match receive {
+        Receive::LowestLayers => "on",
+        Receive::NoCameras | Receive::Nothing => "audio",
+        Receive::Everything => "off",
+    };
     if let Some(storage) = storage() {
-        let _ = storage.set_item(DATA_SAVER_KEY, if on { "on" } else { "off" });
+        let _ = storage.set_item(DATA_SAVER_KEY, value);
     }
 }
 

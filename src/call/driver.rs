@@ -5,15 +5,16 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use satsuma_client::vec_map::VecMap;
-use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Notice, Output, PeerOp, SocketOp};
+use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Intent, Notice, Output, PeerOp, SocketOp, View};
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::api_host;
 use super::flash::{flash, not_received_words, show_reaction, words, Flash, Reaction};
 use super::peer_host::{swap_track, PeerHost};
+use super::tile_views::{measure, MEASURE_EVERY_MS};
 use crate::local_media::LocalMedia;
 use crate::placeholder::Placeholder;
 use crate::room_socket::{room_url, RoomSocket, SocketEvent};
@@ -44,6 +45,10 @@ struct State {
     ice_servers: wasm_bindgen::JsValue,
     placeholder: Option<Placeholder>,
     timer: Option<(u64, Timeout)>,
+    /// Measures the tiles while the call lasts.
+    measuring: Option<Interval>,
+    /// What the engine was last told of each pulled video's tile.
+    views: VecMap<String, View>,
     /// Inputs that arrived while outputs were being carried out.
     backlog: VecDeque<Input>,
     busy: bool,
@@ -71,10 +76,19 @@ impl Driver {
             ice_servers: js_sys::Array::new().into(),
             placeholder: None,
             timer: None,
+            measuring: None,
+            views: VecMap::default(),
             backlog: VecDeque::new(),
             busy: false,
         };
         let driver = Self(Rc::new(RefCell::new(state)));
+        let weak = Rc::downgrade(&driver.0);
+        let measuring = Interval::new(MEASURE_EVERY_MS, move || {
+            if let Some(state) = weak.upgrade() {
+                Self(state).measure_tiles();
+            }
+        });
+        driver.0.borrow_mut().measuring = Some(measuring);
         driver.run();
         driver
     }
@@ -190,7 +204,7 @@ impl Driver {
     fn peer(&self, generation: u32, op: PeerOp) {
         match op {
             PeerOp::Open => {
-                let (ice, tracks) = {
+                let (ice, tracks, settings) = {
                     let mut state = self.0.borrow_mut();
                     let media = state.media;
                     let video = media.video_track.get_untracked().or_else(|| placeholder_track(&mut state));
@@ -198,9 +212,10 @@ impl Driver {
                     (
                         state.ice_servers.clone(),
                         [media.audio_track.get_untracked(), video, screen.video.get_untracked(), screen.audio.get_untracked()],
+                        state.call.room().settings,
                     )
                 };
-                match PeerHost::open(self, generation, &ice, tracks) {
+                match PeerHost::open(self, generation, &ice, tracks, &settings) {
                     Ok(host) => self.0.borrow_mut().peer = Some(host),
                     Err(err) => self.input(Input::Peer(generation, satsuma_client::PeerEvent::Error(err.to_string()))),
                 }
@@ -234,7 +249,9 @@ impl Driver {
                     leptos::logging::warn!("the call ended: {}", failure.english());
                 }
                 if matches!(status, CallStatus::Left | CallStatus::Failed(_)) {
-                    self.0.borrow_mut().placeholder = None;
+                    let mut state = self.0.borrow_mut();
+                    state.placeholder = None;
+                    state.measuring = None;
                 }
                 outlets.status.try_set(status);
             }
@@ -266,6 +283,20 @@ impl Driver {
             }
             Event::Notice(notice) => flash(outlets.notice, words(notice)),
             Event::Warning(text) => leptos::logging::warn!("{text}"),
+        }
+    }
+
+    /// Tells the engine of every tile whose size or visibility changed.
+    fn measure_tiles(&self) {
+        let changed: Vec<(String, View)> = {
+            let mut state = self.0.borrow_mut();
+            let measured = state.outlets.remote.with_untracked(measure);
+            let changed = measured.iter().filter(|(r, v)| state.views.get(r) != Some(v)).cloned().collect();
+            state.views = measured.into_iter().collect();
+            changed
+        };
+        for (track_ref, view) in changed {
+            self.input(Input::Intent(Intent::View { track_ref, view }));
         }
     }
 

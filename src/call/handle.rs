@@ -27,21 +27,12 @@ pub struct Conference {
     pub reactions: ReadSignal<Vec<Reaction>>,
     /// The notice on show.
     pub notice: ReadSignal<Option<Flash>>,
-    /// Data saver: the others' cameras are not received (remembered between visits).
-    pub data_saver: ReadSignal<bool>,
-    set_data_saver: WriteSignal<bool>,
+    /// Data saver's step: cameras at their lowest layer, or none (remembered between visits).
+    pub receive: ReadSignal<Receive>,
+    set_receive: WriteSignal<Receive>,
     notice_out: RwSignal<Option<Flash>>,
     set_speaking: WriteSignal<bool>,
     driver: StoredValue<Driver, LocalStorage>,
-}
-
-/// What we pull with Data saver `on` or off.
-fn receive(data_saver: bool) -> Receive {
-    if data_saver {
-        Receive::NoCameras
-    } else {
-        Receive::Everything
-    }
 }
 
 fn media_state(media: LocalMedia) -> MediaState {
@@ -62,8 +53,8 @@ impl Conference {
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let (data_saver, set_data_saver) = signal(crate::prefs::saved_data_saver());
-        let config = CallConfig { name, media: media_state(media), receive: receive(data_saver.get_untracked()), seed };
+        let (receive, set_receive) = signal(crate::prefs::saved_receive());
+        let config = CallConfig { name, media: media_state(media), receive: receive.get_untracked(), seed };
         let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice });
         let this = Self {
             view: view.read_only(),
@@ -73,8 +64,8 @@ impl Conference {
             reactions: reactions.read_only(),
             notice: notice.read_only(),
             notice_out: notice,
-            data_saver,
-            set_data_saver,
+            receive,
+            set_receive,
             set_speaking,
             driver: StoredValue::new_local(driver),
         };
@@ -141,11 +132,11 @@ impl Conference {
         }
     }
 
-    /// Turns Data saver on or off, and remembers it.
-    pub fn set_data_saver(self, on: bool) {
-        self.set_data_saver.try_set(on);
-        crate::prefs::save_data_saver(on);
-        self.input(Input::Intent(Intent::Receive(receive(on))));
+    /// Sets Data saver's step, and remembers it.
+    pub fn set_receive(self, receive: Receive) {
+        self.set_receive.try_set(receive);
+        crate::prefs::save_receive(receive);
+        self.input(Input::Intent(Intent::Receive(receive)));
     }
 
     /// Raises or lowers our hand.

@@ -6,6 +6,7 @@ mod driver;
 mod flash;
 mod handle;
 mod peer_host;
+mod tile_views;
 
 pub use flash::{Flash, Reaction};
 pub use handle::Conference;

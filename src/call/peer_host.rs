@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::task::spawn_local;
-use satsuma_client::{Input, MediaKind, PeerEvent};
+use satsuma_client::{camera_encodings, Input, MediaKind, PeerEvent};
+use satsuma_protocol::room::RoomSettings;
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStreamTrack, RtcRtpTransceiver};
 
@@ -30,7 +31,13 @@ pub struct PeerHost {
 impl PeerHost {
     /// Opens the connection with `ice_servers`, sending `tracks`: mic, camera (or its
     /// placeholder), screen and screen audio.
-    pub fn open(driver: &Driver, generation: u32, ice_servers: &JsValue, tracks: [Option<MediaStreamTrack>; 4]) -> Result<Self, PeerError> {
+    pub fn open(
+        driver: &Driver,
+        generation: u32,
+        ice_servers: &JsValue,
+        tracks: [Option<MediaStreamTrack>; 4],
+        settings: &RoomSettings,
+    ) -> Result<Self, PeerError> {
         let received: Rc<RefCell<VecMap<String, MediaStreamTrack>>> = Rc::default();
         let (on_track, on_state) = (driver.clone(), driver.clone());
         let store = received.clone();
@@ -43,10 +50,10 @@ impl PeerHost {
             move |state| on_state.input(Input::Peer(generation, PeerEvent::State(state))),
         )?;
         let [mic, video, screen, screen_audio] = tracks;
-        let audio = peer.add_sender("audio", mic.as_ref());
-        let video = peer.add_sender("video", video.as_ref());
-        let screen = peer.add_sender("video", screen.as_ref());
-        let screen_audio = peer.add_sender("audio", screen_audio.as_ref());
+        let audio = peer.add_sender("audio", mic.as_ref(), None);
+        let video = peer.add_sender("video", video.as_ref(), Some(&simulcast(settings)));
+        let screen = peer.add_sender("video", screen.as_ref(), None);
+        let screen_audio = peer.add_sender("audio", screen_audio.as_ref(), None);
         Ok(Self { generation, peer: Rc::new(peer), audio, video, screen, screen_audio, received })
     }
 
@@ -89,6 +96,23 @@ impl PeerHost {
     pub fn close(&self) {
         self.peer.close();
     }
+}
+
+/// The camera's simulcast encodings, as `sendEncodings` takes them.
+fn simulcast(settings: &RoomSettings) -> JsValue {
+    let list = js_sys::Array::new();
+    for e in camera_encodings(settings) {
+        let o = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&o, &key.into(), &value);
+        };
+        set("rid", e.layer.rid().into());
+        set("scaleResolutionDownBy", f64::from(e.scale_down).into());
+        set("maxBitrate", f64::from(e.max_bitrate).into());
+        set("maxFramerate", f64::from(e.max_framerate).into());
+        list.push(&o);
+    }
+    list.into()
 }
 
 /// Swaps what a sender transmits, in the background; a failure only costs that switch.

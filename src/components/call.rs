@@ -18,8 +18,10 @@ use crate::media::first_track;
 use crate::use_media_query::use_media_query;
 use crate::use_speaking::use_speaking;
 
-/// Tiles per page on a normal screen; beyond that the grid paginates.
+/// Tiles per page on a small window; beyond that the grid paginates.
 const PAGE_SIZE: usize = 9;
+/// The most tiles a desktop window shows at once (5 × 5), however big the room.
+const DESKTOP_MAX_TILES: usize = 25;
 /// Tiles per page on screens under 600 px.
 const NARROW_PAGE_SIZE: usize = 4;
 
@@ -30,7 +32,9 @@ pub fn columns(n: usize, narrow: bool) -> usize {
         (true, _) => 2,
         (false, 0..=1) => 1,
         (false, 2..=4) => 2,
-        (false, _) => 3,
+        (false, 5..=9) => 3,
+        (false, 10..=16) => 4,
+        (false, _) => 5,
     }
 }
 
@@ -65,7 +69,15 @@ pub fn Call(
     let narrow = use_media_query("(max-width: 600px)");
     let page = RwSignal::new(0_usize);
     let pinned = RwSignal::new(None::<String>);
-    let page_size = move || if narrow.get() { NARROW_PAGE_SIZE } else { PAGE_SIZE };
+    // A desktop window shows the whole room, as Meet's and Jitsi's tile views do (small
+    // tiles take the low simulcast layer, which keeps it cheap); one more for a share.
+    let desktop = use_media_query("(min-width: 1280px) and (min-height: 720px)");
+    let room_size = move || conference.view.with(|v| v.settings.max_participants as usize + 1);
+    let page_size = move || match (narrow.get(), desktop.get()) {
+        (true, _) => NARROW_PAGE_SIZE,
+        (false, true) => room_size().clamp(PAGE_SIZE, DESKTOP_MAX_TILES),
+        (false, false) => PAGE_SIZE,
+    };
     let me_id = move || conference.view.with(|v| v.me.clone());
     let all = memo(move || {
         conference.view.with(|v| {
@@ -307,5 +319,7 @@ mod tests {
         assert_eq!(columns(3, true), 2);
         assert_eq!(columns(4, false), 2);
         assert_eq!(columns(9, false), 3);
+        assert_eq!(columns(16, false), 4, "a 16-person room in a 4 × 4 grid");
+        assert_eq!(columns(17, false), 5);
     }
 }

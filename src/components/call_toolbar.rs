@@ -12,6 +12,7 @@ use crate::i18n::{fill, t};
 use crate::local_media::LocalMedia;
 use crate::screen_share::ScreenShare;
 use satsuma_client::room_view::RoomView;
+use satsuma_client::Receive;
 
 /// Toolbar at the bottom of the call. Ctrl+D toggles the mic, Ctrl+E the camera.
 #[component]
@@ -42,6 +43,9 @@ pub fn CallToolbar(
     let panels = expect_context::<Panels>();
     let hand = move || conference.view.with(|v| v.myself().is_some_and(|p| p.hand));
     let sharing = move || media.screen.active();
+    // Data saver's two steps: audio only is the second, so it keeps Data saver pressed.
+    let saving = move || conference.receive.get() != Receive::Everything;
+    let audio_only = move || conference.receive.get() == Receive::NoCameras;
     let people = move || conference.view.with(|v| v.participants.len());
     let unread = unread_count(conference, panels);
     let copied = RwSignal::new(false);
@@ -84,9 +88,13 @@ pub fn CallToolbar(
                 {t().raise_hand}
             </button>
             <ReactionMenu />
-            <button type="button" class="button" aria-pressed=move || conference.data_saver.get().to_string() title=t().data_saver_hint
-                on:click=move |_| conference.set_data_saver(!conference.data_saver.get_untracked())>
+            <button type="button" class="button" aria-pressed=move || saving().to_string() title=t().data_saver_hint
+                on:click=move |_| conference.set_receive(if saving() { Receive::Everything } else { Receive::LowestLayers })>
                 {t().data_saver}
+            </button>
+            <button type="button" class="button" aria-pressed=move || audio_only().to_string() title=t().audio_only_hint
+                on:click=move |_| conference.set_receive(if audio_only() { Receive::LowestLayers } else { Receive::NoCameras })>
+                {t().audio_only}
             </button>
             {panel_button(Panel::Chat, || t().chat, chat_badge)}
             {panel_button(Panel::People, || t().participants, people_badge)}

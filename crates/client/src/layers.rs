@@ -5,6 +5,8 @@
 //! everywhere under Data saver. Size changes settle for [`LAYER_SETTLE_MS`] first, so a
 //! grid that reflows (someone joins, a panel opens) does not send a burst of switches.
 
+use satsuma_protocol::room::RoomSettings;
+
 use crate::call::Receive;
 
 /// How long a tile's new size must hold before its layer follows it.
@@ -36,13 +38,25 @@ pub struct Encoding {
     pub scale_down: u32,
     /// `maxBitrate` in bits per second, before the server's cap.
     pub max_bitrate: u32,
+    /// `maxFramerate`; 0 until [`camera_encodings`] applies the server's cap.
+    pub max_framerate: u32,
+}
+
+/// The camera's encodings under the room's caps: no layer above the top bitrate or the
+/// frame rate the server allows.
+pub fn camera_encodings(settings: &RoomSettings) -> [Encoding; 3] {
+    CAMERA_ENCODINGS.map(|e| Encoding {
+        max_bitrate: e.max_bitrate.min(settings.max_webcam_bitrate),
+        max_framerate: settings.max_webcam_framerate,
+        ..e
+    })
 }
 
 /// The camera's encodings, in the order the sender lists them.
 pub const CAMERA_ENCODINGS: [Encoding; 3] = [
-    Encoding { layer: Layer::Full, scale_down: 1, max_bitrate: 1_300_000 },
-    Encoding { layer: Layer::Half, scale_down: 2, max_bitrate: 500_000 },
-    Encoding { layer: Layer::Quarter, scale_down: 4, max_bitrate: 150_000 },
+    Encoding { layer: Layer::Full, scale_down: 1, max_bitrate: 1_300_000, max_framerate: 0 },
+    Encoding { layer: Layer::Half, scale_down: 2, max_bitrate: 500_000, max_framerate: 0 },
+    Encoding { layer: Layer::Quarter, scale_down: 4, max_bitrate: 150_000, max_framerate: 0 },
 ];
 
 impl Layer {

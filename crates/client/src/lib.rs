@@ -32,5 +32,5 @@ pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 pub use call::{Call, CallConfig, Receive, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS};
 pub use ids::{Mid, TrackRef};
 pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
-pub use layers::{layer_for, Layer, View, CAMERA_ENCODINGS};
+pub use layers::{camera_encodings, layer_for, Encoding, Layer, View};
 pub use refusal::{refusal, Failure, Notice, UNREACHABLE_WORDS};

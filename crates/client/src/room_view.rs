@@ -1,8 +1,8 @@
 //! The room as this client sees it: a reducer over the server's room messages.
 
 use satsuma_protocol::room::{
-    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomState,
-    ServerMessage, StateFrame, Welcome,
+    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomSettings,
+    RoomState, ServerMessage, StateFrame, Welcome,
 };
 
 /// How many chat messages the client keeps.
@@ -31,14 +31,17 @@ pub struct RoomView {
     pub chat_first: u64,
     /// Snapshots applied so far: keys start again from 0 with each.
     pub chat_epoch: u32,
+    /// The room's limits and media caps, from `welcome`.
+    pub settings: RoomSettings,
 }
 
 impl RoomView {
     /// Applies one server message.
     pub fn apply(&mut self, message: &ServerMessage) {
         match message {
-            ServerMessage::Welcome(Welcome { participant_id, state, .. }) => {
+            ServerMessage::Welcome(Welcome { participant_id, state, settings, .. }) => {
                 self.me = Some(participant_id.clone());
+                self.settings = *settings;
                 self.replace(state);
             }
             ServerMessage::State(StateFrame { state }) => self.replace(state),

@@ -4,8 +4,9 @@
 mod support;
 
 use satsuma_client::layers::LAYER_SETTLE_MS;
-use satsuma_client::{layer_for, ApiCall, ApiRequest, ApiResponse, Input, Intent, Layer, MediaKind, Receive, View};
+use satsuma_client::{camera_encodings, layer_for, ApiCall, ApiRequest, ApiResponse, Input, Intent, Layer, MediaKind, Receive, View};
 use satsuma_protocol::calls::{TrackObject, TracksResponse};
+use satsuma_protocol::room::RoomSettings;
 use support::{api_error, person, Host};
 
 const AV: [MediaKind; 2] = [MediaKind::Audio, MediaKind::Video];
@@ -68,6 +69,16 @@ fn a_tile_takes_the_smallest_layer_that_fills_it() {
     assert_eq!(layer_for(Some(View { height: 1080, visible: false }), everything), Layer::Quarter, "off screen: the lowest");
     assert_eq!(layer_for(Some(shown(1080)), Receive::LowestLayers), Layer::Quarter, "Data saver: the lowest everywhere");
     assert_eq!(Layer::ALL.map(Layer::rid), ["a", "b", "c"], "asciibetical is best first");
+}
+
+#[test]
+fn the_servers_caps_bound_every_layer() {
+    let settings = RoomSettings { max_webcam_bitrate: 400_000, max_webcam_framerate: 15, ..RoomSettings::default() };
+    let encodings = camera_encodings(&settings);
+    assert_eq!(encodings.map(|e| e.max_bitrate), [400_000, 400_000, 150_000]);
+    assert!(encodings.iter().all(|e| e.max_framerate == 15));
+    assert_eq!(encodings.map(|e| e.layer.rid()), ["a", "b", "c"]);
+    assert_eq!(encodings.map(|e| e.layer.height()), [720, 360, 180]);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use satsuma_client::recovery::{backoff_ms, classify, Recovery};
 use satsuma_client::room_view::{RoomView, CHAT_HISTORY};
 use satsuma_client::{Mid, TrackRef};
 use satsuma_protocol::room::{
-    ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomState, ServerMessage,
-    StateFrame, TrackKind, Welcome,
+    ChatFrame, ChatMessage, LeaveReason, Participant, ParticipantFrame, ParticipantLeft, PublishedTrack, RoomSettings, RoomState,
+    ServerMessage, StateFrame, TrackKind, Welcome,
 };
 fn refs(names: &[&str]) -> Vec<TrackRef> {
     names.iter().filter_map(|s| TrackRef::parse(s)).collect()
@@ -78,6 +78,7 @@ fn reducer_follows_joins_updates_and_leaves() {
         participant_id: "p1".into(),
         resume_token: "r".into(),
         token: "t".into(),
+        settings: RoomSettings { max_webcam_bitrate: 900_000, ..RoomSettings::default() },
         state: RoomState {
             room: "demo".into(),
             participants: vec![participant("p0", "Ada", &["s0/cam"]), participant("p1", "Me", &["s1/cam"])],
@@ -85,6 +86,7 @@ fn reducer_follows_joins_updates_and_leaves() {
         },
     }));
     assert_eq!(view.myself().map(|p| p.name.as_str()), Some("Me"));
+    assert_eq!(view.settings.max_webcam_bitrate, 900_000, "the caps come with welcome");
     assert_eq!(view.remote_tracks().iter().map(|t| t.track.as_str()).collect::<Vec<_>>(), ["s0/cam"]);
 
     view.apply(&ServerMessage::ParticipantJoined(ParticipantFrame { participant: participant("p2", "Bob", &[]) }));

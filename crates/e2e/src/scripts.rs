@@ -75,3 +75,27 @@ return Promise.all(pcs.map(pc => pc.getStats())).then(reports => {{
 }});"#
     )
 }
+
+/// What each person's tile receives, by name: `{ "Ada": { "h": frameHeight, "bytes":
+/// bytesReceived, "frames": framesDecoded } }` from the inbound stats of the video track
+/// the tile shows (needs [`INSTRUMENT`] before Join). Resolves a promise.
+pub const TILE_VIDEO_STATS: &str = r#"const pcs = (window.__pcs || []).filter(pc => pc.connectionState !== 'closed');
+return Promise.all(pcs.map(pc => pc.getStats())).then(reports => {
+  const byTrack = {};
+  reports.forEach(r => r.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') byTrack[s.trackIdentifier] = s; }));
+  const out = {};
+  for (const f of document.querySelectorAll('figure.participant')) {
+    const v = f.querySelector('video');
+    const t = v && v.srcObject && v.srcObject.getVideoTracks()[0];
+    const s = t && byTrack[t.id];
+    if (s) out[f.dataset.name] = { h: s.frameHeight || 0, bytes: s.bytesReceived || 0, frames: s.framesDecoded || 0 };
+  }
+  return out;
+});"#;
+
+/// Bytes of inbound video received so far, over all of the page's peer connections.
+pub const INBOUND_VIDEO_BYTES: &str = "return Promise.all((window.__pcs || []).map(pc => pc.getStats())).then(reports => {
+  let bytes = 0;
+  reports.forEach(r => r.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') bytes += s.bytesReceived || 0; }));
+  return bytes;
+});";

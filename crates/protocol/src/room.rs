@@ -234,6 +234,26 @@ pub enum ServerMessage {
     Pong,
 }
 
+/// What the server tells each participant at join about the call it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomSettings {
+    /// Most participants at once: a desktop grid shows this many without paging.
+    pub max_participants: u32,
+    /// The camera's top bitrate in bits per second (`MAX_WEBCAM_BITRATE`, as Orange names
+    /// it); lower layers keep their own, smaller, targets.
+    pub max_webcam_bitrate: u32,
+    /// The camera's top frame rate (`MAX_WEBCAM_FRAMERATE`).
+    pub max_webcam_framerate: u32,
+}
+
+impl Default for RoomSettings {
+    fn default() -> Self {
+        // Orange's simulcast top layer: 1.3 Mbit/s; its frame rate cap: 24.
+        Self { max_participants: 16, max_webcam_bitrate: 1_300_000, max_webcam_framerate: 24 }
+    }
+}
+
 /// Body of `welcome`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -246,6 +266,9 @@ pub struct Welcome {
     pub token: String,
     /// Full room snapshot, you included.
     pub state: RoomState,
+    /// The room's limits and media caps (absent from older servers: the defaults).
+    #[serde(default)]
+    pub settings: RoomSettings,
 }
 
 /// Body of `state`.

@@ -10,8 +10,8 @@ use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
     close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate, Participant,
-    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomState, ServerMessage, REACTIONS, REACTION_BURST,
-    REACTION_WINDOW_MS,
+    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState, ServerMessage, REACTIONS,
+    REACTION_BURST, REACTION_WINDOW_MS,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -42,6 +42,10 @@ pub struct RoomConfig {
     pub resume_grace_ms: u64,
     /// A socket that has not joined within this long is closed.
     pub join_timeout_ms: u64,
+    /// The camera's top bitrate, told to every publisher at join.
+    pub max_webcam_bitrate: u32,
+    /// The camera's top frame rate, told to every publisher at join.
+    pub max_webcam_framerate: u32,
 }
 
 impl Default for RoomConfig {
@@ -55,6 +59,8 @@ impl Default for RoomConfig {
             stale_after_ms: 12_000,
             resume_grace_ms: 30_000,
             join_timeout_ms: 15_000,
+            max_webcam_bitrate: RoomSettings::default().max_webcam_bitrate,
+            max_webcam_framerate: RoomSettings::default().max_webcam_framerate,
         }
     }
 }
@@ -80,6 +86,8 @@ pub enum Effect {
         resume_token: String,
         /// Room snapshot including it.
         state: RoomState,
+        /// The room's limits and caps, for the client.
+        settings: RoomSettings,
     },
     /// Close socket `conn` with a WebSocket close code after sending what precedes.
     Close {
@@ -268,6 +276,17 @@ impl Room {
         conns.chain(resumes).min()
     }
 
+    /// The limits and caps each client is told at join.
+    pub fn settings(&self) -> RoomSettings {
+        RoomSettings {
+            max_participants: u32::try_from(self.config.max_participants).unwrap_or(u32::MAX),
+            // A cap below the quarter layer's own target, or a frame rate no camera has, would
+            // only break video: keep them where an encoder can work.
+            max_webcam_bitrate: self.config.max_webcam_bitrate.clamp(150_000, 10_000_000),
+            max_webcam_framerate: self.config.max_webcam_framerate.clamp(5, 60),
+        }
+    }
+
     /// The full snapshot clients see.
     pub fn state(&self) -> RoomState {
         RoomState {
@@ -396,7 +415,13 @@ impl Room {
 
     fn welcome(&self, conn: ConnId, idx: usize) -> Effect {
         let m = &self.members[idx];
-        Effect::Welcome { conn, participant_id: m.participant.id.clone(), resume_token: m.resume_token.clone(), state: self.state() }
+        Effect::Welcome {
+            conn,
+            participant_id: m.participant.id.clone(),
+            resume_token: m.resume_token.clone(),
+            state: self.state(),
+            settings: self.settings(),
+        }
     }
 
     /// Removes a live participant, keeping it resumable (`Closed`/`Timeout`) or not (`Left`).

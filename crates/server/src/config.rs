@@ -122,6 +122,12 @@ pub struct ServeArgs {
         help_heading = "Rooms"
     )]
     pub max_name_chars: usize,
+    /// The camera's top bitrate in bit/s, told to every publisher (Orange's name).
+    #[arg(long, env = "MAX_WEBCAM_BITRATE", default_value_t = 1_300_000, help_heading = "Media")]
+    pub max_webcam_bitrate: u32,
+    /// The camera's top frame rate, told to every publisher (Orange's name).
+    #[arg(long, env = "MAX_WEBCAM_FRAMERATE", default_value_t = 24, help_heading = "Media")]
+    pub max_webcam_framerate: u32,
     /// Most published tracks per participant.
     #[arg(long, env = "SATSUMA_MAX_TRACKS", default_value_t = 8, help_heading = "Rooms")]
     pub max_tracks: usize,

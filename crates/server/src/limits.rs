@@ -68,6 +68,8 @@ impl Limits {
                 stale_after_ms: args.stale_secs.max(1) * 1000,
                 resume_grace_ms: args.resume_secs * 1000,
                 join_timeout_ms: RoomConfig::default().join_timeout_ms,
+                max_webcam_bitrate: args.max_webcam_bitrate,
+                max_webcam_framerate: args.max_webcam_framerate,
             },
             max_rooms: args.max_rooms.max(1),
             max_ws_message: args.max_ws_message.max(256),

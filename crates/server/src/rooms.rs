@@ -100,9 +100,9 @@ impl Rooms {
         for effect in effects {
             match effect {
                 Effect::Send { conn, msg } => push(entry, conn, Outgoing::Text(frame(&msg))),
-                Effect::Welcome { conn, participant_id, resume_token, state } => {
+                Effect::Welcome { conn, participant_id, resume_token, state, settings } => {
                     let token = self.tokens.sign(name, &participant_id, now_ms() / 1000);
-                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state });
+                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state, settings });
                     push(entry, conn, Outgoing::Text(frame(&msg)));
                 }
                 Effect::Close { conn, code, reason } => {

@@ -123,6 +123,8 @@ impl Limits {
                 stale_after_ms: number(env, "SATSUMA_STALE_SECS", 3 * CLIENT_HEARTBEAT_MS / 1000).max(1) * 1000,
                 resume_grace_ms: number(env, "SATSUMA_RESUME_SECS", d.resume_grace_ms / 1000) * 1000,
                 join_timeout_ms: d.join_timeout_ms,
+                max_webcam_bitrate: number(env, "MAX_WEBCAM_BITRATE", d.max_webcam_bitrate),
+                max_webcam_framerate: number(env, "MAX_WEBCAM_FRAMERATE", d.max_webcam_framerate),
             },
             max_ws_message: number(env, "SATSUMA_MAX_WS_MESSAGE", 16 * 1024).max(256),
             ws_rate: number(env, "SATSUMA_WS_RATE", 20).max(1),

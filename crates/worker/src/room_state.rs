@@ -167,9 +167,9 @@ impl RoomHost {
         for effect in effects {
             match effect {
                 Effect::Send { conn, msg } => self.send(conn, &frame(&msg)),
-                Effect::Welcome { conn, participant_id, resume_token, state } => {
+                Effect::Welcome { conn, participant_id, resume_token, state, settings } => {
                     let token = key.sign(&name, &participant_id, now / 1000);
-                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state });
+                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state, settings });
                     self.send(conn, &frame(&msg));
                 }
                 Effect::Close { conn, code, reason } => {

@@ -39,6 +39,7 @@ pub fn welcome(id: &str, others: &[Participant]) -> ServerMessage {
         resume_token: format!("resume-{id}"),
         token: format!("token-{id}"),
         state: RoomState { room: "room".into(), participants, chat: Vec::new() },
+        settings: Default::default(),
     })
 }
 

@@ -43,7 +43,13 @@ fn tag_first_decoding_matches_the_derived_format() {
     let chat = ChatMessage { from: "p1".into(), name: "Ada".into(), text: "hi".into(), at: 7 };
     let state = RoomState { room: "r".into(), participants: vec![participant.clone()], chat: vec![chat.clone()] };
     let messages = [
-        ServerMessage::Welcome(Welcome { participant_id: "p1".into(), resume_token: "r".into(), token: "t".into(), state: state.clone() }),
+        ServerMessage::Welcome(Welcome {
+            participant_id: "p1".into(),
+            resume_token: "r".into(),
+            token: "t".into(),
+            state: state.clone(),
+            settings: RoomSettings::default(),
+        }),
         ServerMessage::State(StateFrame { state }),
         ServerMessage::ParticipantJoined(ParticipantFrame { participant: participant.clone() }),
         ServerMessage::ParticipantUpdated(ParticipantFrame { participant }),
