@@ -245,6 +245,64 @@ pub struct Texts {
     pub audio_only: &'static str,
     /// What Audio only does, as the button's tooltip.
     pub audio_only_hint: &'static str,
+    /// The Settings panel and its toolbar button.
+    pub settings: &'static str,
+    /// The speaker select's label.
+    pub speaker_source: &'static str,
+    /// Toggle of the browser's noise suppression.
+    pub noise_suppression: &'static str,
+    /// Toggle of the browser's echo cancellation.
+    pub echo_cancellation: &'static str,
+    /// Toggle of the browser's automatic gain.
+    pub auto_gain: &'static str,
+    /// Said when the microphone went away.
+    pub mic_unplugged: &'static str,
+    /// Said when the camera went away.
+    pub camera_unplugged: &'static str,
+    /// The Stats panel and its toolbar button.
+    pub stats: &'static str,
+    /// A tile's connection indicator.
+    pub quality_good: &'static str,
+    /// A tile's connection indicator.
+    pub quality_fair: &'static str,
+    /// A tile's connection indicator.
+    pub quality_poor: &'static str,
+    /// Stats column.
+    pub stats_track: &'static str,
+    /// Stats column.
+    pub stats_codec: &'static str,
+    /// Stats column.
+    pub stats_resolution: &'static str,
+    /// Stats column.
+    pub stats_fps: &'static str,
+    /// Stats column.
+    pub stats_bitrate: &'static str,
+    /// Stats column.
+    pub stats_loss: &'static str,
+    /// Stats column.
+    pub stats_rtt: &'static str,
+    /// Stats column.
+    pub stats_jitter: &'static str,
+    /// Stats column.
+    pub stats_layer: &'static str,
+    /// The Stats panel before any media.
+    pub stats_empty: &'static str,
+    /// A sent track's row, for the track's kind: {}.
+    pub stats_sent: &'static str,
+    /// The prejoin button that echoes media through the server.
+    pub test_connection: &'static str,
+    /// While the test runs.
+    pub testing: &'static str,
+    /// The echoed video's accessible name.
+    pub echo_label: &'static str,
+    /// The test's verdict.
+    pub verdict_good: &'static str,
+    /// The test's verdict.
+    pub verdict_fair: &'static str,
+    /// The test's verdict.
+    pub verdict_poor: &'static str,
+    /// The test's verdict.
+    pub verdict_failed: &'static str,
     /// A chat message too long.
     pub chat_too_long: &'static str,
     /// Chat or reactions too fast.
@@ -359,6 +417,35 @@ pub static EN: Texts = Texts {
     data_saver_hint: "Receive everyone's camera at its lowest quality",
     audio_only: "Audio only",
     audio_only_hint: "Stop receiving cameras; voices and shared screens stay",
+    settings: "Settings",
+    speaker_source: "Speaker",
+    noise_suppression: "Noise suppression",
+    echo_cancellation: "Echo cancellation",
+    auto_gain: "Automatic gain",
+    mic_unplugged: "Your microphone was disconnected; using the default one.",
+    camera_unplugged: "Your camera was disconnected; using the default one.",
+    stats: "Stats",
+    quality_good: "Connection: good",
+    quality_fair: "Connection: fair",
+    quality_poor: "Connection: poor",
+    stats_track: "Track",
+    stats_codec: "Codec",
+    stats_resolution: "Resolution",
+    stats_fps: "Frame rate",
+    stats_bitrate: "Bitrate",
+    stats_loss: "Loss",
+    stats_rtt: "Round trip",
+    stats_jitter: "Jitter",
+    stats_layer: "Layer",
+    stats_empty: "No media yet.",
+    stats_sent: "Sent: {}",
+    test_connection: "Test connection",
+    testing: "Testing…",
+    echo_label: "Your video, back from the server",
+    verdict_good: "Your network will carry a call well.",
+    verdict_fair: "A call will work, with lower video quality.",
+    verdict_poor: "Your network is too weak for video: expect audio only.",
+    verdict_failed: "The media server could not be reached.",
     chat_too_long: "The message was not sent: it is longer than {} characters.",
     too_fast: "Slow down a little: that was not sent.",
     no_webrtc: "This browser cannot make video calls: it has no WebRTC. Open this page in a recent Firefox, Chrome, Edge or Safari.",
@@ -454,6 +541,35 @@ pub static JA: Texts = Texts {
     data_saver_hint: "カメラ映像を最低画質で受信します",
     audio_only: "音声のみ",
     audio_only_hint: "カメラ映像の受信を止めます（音声と画面共有は続きます）",
+    settings: "設定",
+    speaker_source: "使用するスピーカー",
+    noise_suppression: "ノイズ抑制",
+    echo_cancellation: "エコーキャンセル",
+    auto_gain: "自動ゲイン調整",
+    mic_unplugged: "マイクが切断されました。既定のマイクを使います。",
+    camera_unplugged: "カメラが切断されました。既定のカメラを使います。",
+    stats: "統計",
+    quality_good: "接続: 良好",
+    quality_fair: "接続: 普通",
+    quality_poor: "接続: 不安定",
+    stats_track: "トラック",
+    stats_codec: "コーデック",
+    stats_resolution: "解像度",
+    stats_fps: "フレームレート",
+    stats_bitrate: "ビットレート",
+    stats_loss: "損失",
+    stats_rtt: "往復遅延",
+    stats_jitter: "ジッター",
+    stats_layer: "レイヤー",
+    stats_empty: "まだメディアがありません。",
+    stats_sent: "送信: {}",
+    test_connection: "接続をテスト",
+    testing: "テスト中…",
+    echo_label: "サーバーから戻ったあなたの映像",
+    verdict_good: "通話に十分なネットワークです。",
+    verdict_fair: "通話はできますが、映像の画質が下がります。",
+    verdict_poor: "映像には弱いネットワークです。音声のみになる可能性があります。",
+    verdict_failed: "メディアサーバーに接続できませんでした。",
     chat_too_long: "送信できませんでした: {}文字を超えています。",
     too_fast: "少し間をおいてください。送信されませんでした。",
     no_webrtc: "このブラウザーではビデオ通話ができません（WebRTC がありません）。最新の Firefox、Chrome、Edge、Safari でこのページを開いてください。",

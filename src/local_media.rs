@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::{MediaStream, MediaStreamTrack};
 
-use crate::media::{self, DeviceList, MediaError, MediaRequest};
+use crate::media::{self, AudioProcessing, DeviceList, MediaError, MediaRequest};
 use crate::screen_share::ScreenShare;
 
 /// Reactive handle on the local devices. `Copy`, so components can share it freely.
@@ -34,6 +36,21 @@ pub struct LocalMedia {
     pub busy: RwSignal<bool>,
     /// The screen share, in the call.
     pub screen: ScreenShare,
+    /// The chosen speaker (`deviceId` for `setSinkId`); `None` is the system's default.
+    pub speaker: RwSignal<Option<String>>,
+    /// The browser's voice processing for the microphone.
+    pub processing: RwSignal<AudioProcessing>,
+    /// A device that went away (unplugged): set each time, for a notice.
+    pub unplugged: RwSignal<Option<Source>>,
+}
+
+/// One of the two devices we capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The microphone.
+    Mic,
+    /// The camera.
+    Camera,
 }
 
 impl Default for LocalMedia {
@@ -58,6 +75,9 @@ impl LocalMedia {
             devices: RwSignal::new(DeviceList::default()),
             busy: RwSignal::new(false),
             screen: ScreenShare::new(),
+            speaker: RwSignal::new(None),
+            processing: RwSignal::new(AudioProcessing::default()),
+            unplugged: RwSignal::new(None),
         }
     }
 
@@ -72,23 +92,30 @@ impl LocalMedia {
         if !audio && !video {
             return;
         }
-        let request =
-            MediaRequest { audio, video, audio_device: self.mic_device.get_untracked(), video_device: self.camera_device.get_untracked() };
+        let request = MediaRequest {
+            audio,
+            video,
+            audio_device: self.mic_device.get_untracked(),
+            video_device: self.camera_device.get_untracked(),
+            processing: self.processing.get_untracked(),
+        };
         self.busy.set(true);
         spawn_local(async move {
             let opened = media::open_local_media(&request).await;
-            if let Some(stream) = &opened.stream {
-                if audio {
-                    if let Some(track) = media::first_track(stream, "audio") {
-                        track.set_enabled(self.mic_on.get_untracked());
-                        self.replace_track(self.audio_track, Some(track));
-                    }
+            if audio {
+                // A failed switch leaves no stopped track behind in the slot.
+                let track = opened.stream.as_ref().and_then(|s| media::first_track(s, "audio"));
+                if let Some(track) = &track {
+                    track.set_enabled(self.mic_on.get_untracked());
                 }
+                self.replace_track(Source::Mic, track);
+            }
+            if let Some(stream) = &opened.stream {
                 if video {
                     // The camera may have been switched off while the request was pending.
                     let track = media::first_track(stream, "video");
                     if self.camera_on.get_untracked() {
-                        self.replace_track(self.video_track, track);
+                        self.replace_track(Source::Camera, track);
                     } else if let Some(track) = track {
                         track.stop();
                     }
@@ -108,11 +135,41 @@ impl LocalMedia {
         });
     }
 
-    fn replace_track(self, slot: RwSignal<Option<MediaStreamTrack>, LocalStorage>, track: Option<MediaStreamTrack>) {
+    fn slot(self, source: Source) -> RwSignal<Option<MediaStreamTrack>, LocalStorage> {
+        match source {
+            Source::Mic => self.audio_track,
+            Source::Camera => self.video_track,
+        }
+    }
+
+    fn replace_track(self, source: Source, track: Option<MediaStreamTrack>) {
+        let slot = self.slot(source);
         if let Some(old) = slot.get_untracked() {
             old.stop();
         }
+        if let Some(track) = &track {
+            self.watch_unplug(source, track);
+        }
         slot.set(track);
+    }
+
+    /// When `track` ends on its own (the device was unplugged or taken away; `stop()`
+    /// fires no `ended`), falls back to the default device and says so.
+    fn watch_unplug(self, source: Source, track: &MediaStreamTrack) {
+        let watched = track.clone();
+        let on_ended = Closure::once_into_js(move || {
+            let slot = self.slot(source);
+            if slot.try_with_untracked(|t| t.as_ref() == Some(&watched)) != Some(true) {
+                return;
+            }
+            match source {
+                Source::Mic => self.mic_device.set(None),
+                Source::Camera => self.camera_device.set(None),
+            }
+            self.unplugged.set(Some(source));
+            self.open(source == Source::Mic, source == Source::Camera);
+        });
+        track.set_onended(Some(on_ended.unchecked_ref()));
     }
 
     fn rebuild_preview(self) {
@@ -142,31 +199,46 @@ impl LocalMedia {
                 self.open(false, true);
             }
         } else {
-            self.replace_track(self.video_track, None);
+            self.replace_track(Source::Camera, None);
             self.rebuild_preview();
         }
     }
 
-    /// Switches to another microphone.
+    /// Switches to another microphone (or reopens it with new processing).
     pub fn select_mic(self, device: String) {
-        self.mic_device.set(Some(device));
-        self.replace_track(self.audio_track, None);
-        self.open(true, false);
+        self.mic_device.set(Some(device).filter(|d| !d.is_empty()));
+        self.switch(Source::Mic);
     }
 
     /// Switches to another camera.
     pub fn select_camera(self, device: String) {
         self.camera_device.set(Some(device));
         if self.camera_on.get_untracked() {
-            self.replace_track(self.video_track, None);
-            self.open(false, true);
+            self.switch(Source::Camera);
         }
+    }
+
+    /// Turns one of the browser's voice processings on or off: the microphone reopens
+    /// with it (not every browser applies these to a live track).
+    pub fn set_processing(self, processing: AudioProcessing) {
+        self.processing.set(processing);
+        self.switch(Source::Mic);
+    }
+
+    /// Reopens `source` with the current choices. The old device is released first (a
+    /// phone cannot open two cameras) but stays in its slot until the new one replaces it,
+    /// so a call sees one switch of the sent track, not the camera going off and on.
+    fn switch(self, source: Source) {
+        if let Some(old) = self.slot(source).get_untracked() {
+            old.stop();
+        }
+        self.open(source == Source::Mic, source == Source::Camera);
     }
 
     /// Releases both devices.
     pub fn stop(self) {
-        self.replace_track(self.audio_track, None);
-        self.replace_track(self.video_track, None);
+        self.replace_track(Source::Mic, None);
+        self.replace_track(Source::Camera, None);
         self.preview.set(None);
         self.screen.stop();
     }

@@ -69,6 +69,25 @@ pub struct MediaRequest {
     pub audio_device: Option<String>,
     /// A specific camera, by `deviceId`.
     pub video_device: Option<String>,
+    /// The browser's voice processing for the microphone.
+    pub processing: AudioProcessing,
+}
+
+/// The browser's processing of the microphone, each on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioProcessing {
+    /// `noiseSuppression`.
+    pub noise_suppression: bool,
+    /// `echoCancellation`.
+    pub echo_cancellation: bool,
+    /// `autoGainControl`.
+    pub auto_gain: bool,
+}
+
+impl Default for AudioProcessing {
+    fn default() -> Self {
+        Self { noise_suppression: true, echo_cancellation: true, auto_gain: true }
+    }
 }
 
 /// The outcome of opening local media: a stream (possibly without some kinds) and, per kind,
@@ -99,6 +118,8 @@ pub struct DeviceList {
     pub microphones: Vec<Device>,
     /// Cameras.
     pub cameras: Vec<Device>,
+    /// Speakers and headsets, where the browser lists them.
+    pub speakers: Vec<Device>,
 }
 
 fn media_devices() -> Result<MediaDevices, MediaError> {
@@ -111,7 +132,7 @@ fn media_devices() -> Result<MediaDevices, MediaError> {
     Ok(devices)
 }
 
-fn kind_constraint(wanted: bool, device: Option<&str>, video: bool) -> JsValue {
+fn kind_constraint(wanted: bool, device: Option<&str>, video: bool, processing: AudioProcessing) -> JsValue {
     if !wanted {
         return JsValue::FALSE;
     }
@@ -134,9 +155,9 @@ fn kind_constraint(wanted: bool, device: Option<&str>, video: bool) -> JsValue {
         set("height", ideal(720.0));
         set("frameRate", ideal(30.0));
     } else {
-        set("echoCancellation", JsValue::TRUE);
-        set("noiseSuppression", JsValue::TRUE);
-        set("autoGainControl", JsValue::TRUE);
+        set("echoCancellation", processing.echo_cancellation.into());
+        set("noiseSuppression", processing.noise_suppression.into());
+        set("autoGainControl", processing.auto_gain.into());
     }
     constraints.into()
 }
@@ -145,8 +166,8 @@ fn kind_constraint(wanted: bool, device: Option<&str>, video: bool) -> JsValue {
 pub async fn get_user_media(request: &MediaRequest) -> Result<MediaStream, MediaError> {
     let devices = media_devices()?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio(&kind_constraint(request.audio, request.audio_device.as_deref(), false));
-    constraints.set_video(&kind_constraint(request.video, request.video_device.as_deref(), true));
+    constraints.set_audio(&kind_constraint(request.audio, request.audio_device.as_deref(), false, request.processing));
+    constraints.set_video(&kind_constraint(request.video, request.video_device.as_deref(), true, request.processing));
     let promise = devices.get_user_media_with_constraints(&constraints).map_err(|e| MediaError::from_js(&e))?;
     let stream = JsFuture::from(promise).await.map_err(|e| MediaError::from_js(&e))?;
     stream.dyn_into::<MediaStream>().map_err(|v| MediaError::Other(format!("not a MediaStream: {}", crate::json::js_message(&v))))
@@ -195,6 +216,7 @@ pub async fn list_devices() -> Result<DeviceList, MediaError> {
         let bucket = match info.kind() {
             MediaDeviceKind::Audioinput => &mut list.microphones,
             MediaDeviceKind::Videoinput => &mut list.cameras,
+            MediaDeviceKind::Audiooutput => &mut list.speakers,
             _ => continue,
         };
         bucket.push(Device { id: info.device_id(), label: info.label() });

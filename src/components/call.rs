@@ -9,11 +9,12 @@ use super::call_toolbar::CallToolbar;
 use super::chat_panel::{ChatDraft, ChatPanel};
 use super::participant_tile::{ParticipantTile, TileState};
 use super::participants_panel::ParticipantsPanel;
+use super::settings_panel::SettingsPanel;
 use super::side_panel::{Panel, Panels};
 use crate::call::{CallStatus, Conference};
 use crate::erased::{derive, derive_local, effect, memo};
 use crate::i18n::{failure_words, fill, t};
-use crate::local_media::LocalMedia;
+use crate::local_media::{LocalMedia, Source};
 use crate::media::first_track;
 use crate::use_media_query::use_media_query;
 use crate::use_speaking::use_speaking;
@@ -52,6 +53,7 @@ pub fn Call(
 ) -> impl IntoView {
     let conference = Conference::start(room.clone(), name.clone(), media);
     provide_context(conference);
+    provide_context(media);
     let panels = Panels(RwSignal::new(None));
     provide_context(panels);
     provide_context(ChatDraft::new(conference));
@@ -61,6 +63,11 @@ pub fn Call(
     let speaking = use_speaking(media.audio_track.into(), media.mic_on.into());
     effect(move || conference.set_speaking(speaking.get()));
     warn_when_muted(media, conference);
+    effect(move || match media.unplugged.get() {
+        Some(Source::Mic) => conference.notify(t().mic_unplugged.to_owned()),
+        Some(Source::Camera) => conference.notify(t().camera_unplugged.to_owned()),
+        None => {}
+    });
 
     let leave = Callback::new(move |()| {
         conference.leave();
@@ -130,6 +137,7 @@ pub fn Call(
                 </section>
                 <Show when=move || panels.is_open(Panel::Chat)><ChatPanel /></Show>
                 <Show when=move || panels.is_open(Panel::People)><ParticipantsPanel /></Show>
+                <Show when=move || panels.is_open(Panel::Settings)><SettingsPanel /></Show>
             </div>
             <Show when=move || { pages() > 1 }>
                 <nav class="pager" aria-label=t().pages>

@@ -43,9 +43,8 @@ pub fn CallToolbar(
     let panels = expect_context::<Panels>();
     let hand = move || conference.view.with(|v| v.myself().is_some_and(|p| p.hand));
     let sharing = move || media.screen.active();
-    // Data saver's two steps: audio only is the second, so it keeps Data saver pressed.
+    // Audio only (in Settings) is Data saver's second step, so it keeps it pressed.
     let saving = move || conference.receive.get() != Receive::Everything;
-    let audio_only = move || conference.receive.get() == Receive::NoCameras;
     let people = move || conference.view.with(|v| v.participants.len());
     let unread = unread_count(conference, panels);
     let copied = RwSignal::new(false);
@@ -92,12 +91,9 @@ pub fn CallToolbar(
                 on:click=move |_| conference.set_receive(if saving() { Receive::Everything } else { Receive::LowestLayers })>
                 {t().data_saver}
             </button>
-            <button type="button" class="button" aria-pressed=move || audio_only().to_string() title=t().audio_only_hint
-                on:click=move |_| conference.set_receive(if audio_only() { Receive::LowestLayers } else { Receive::NoCameras })>
-                {t().audio_only}
-            </button>
             {panel_button(Panel::Chat, || t().chat, chat_badge)}
             {panel_button(Panel::People, || t().participants, people_badge)}
+            {panel_button(Panel::Settings, || t().settings, Signal::from(None))}
             <button type="button" class="button" on:click=copy_link>
                 {move || if copied.get() { t().link_copied } else { t().copy_link }}
             </button>

@@ -16,5 +16,6 @@ pub mod participants_panel;
 pub mod prejoin;
 pub mod reaction_menu;
 pub mod room_page;
+pub mod settings_panel;
 pub mod side_panel;
 pub mod video_view;

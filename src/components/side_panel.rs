@@ -14,6 +14,10 @@ pub enum Panel {
     Chat,
     /// The participant list.
     People,
+    /// Devices and voice processing.
+    Settings,
+    /// Per-track media statistics.
+    Stats,
 }
 
 impl Panel {
@@ -22,6 +26,8 @@ impl Panel {
         match self {
             Self::Chat => "open-chat",
             Self::People => "open-people",
+            Self::Settings => "open-settings",
+            Self::Stats => "open-stats",
         }
     }
 
@@ -29,6 +35,8 @@ impl Panel {
         match self {
             Self::Chat => "chat-title",
             Self::People => "people-title",
+            Self::Settings => "settings-title",
+            Self::Stats => "stats-title",
         }
     }
 }

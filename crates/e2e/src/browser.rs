@@ -43,8 +43,20 @@ impl Browser {
 
     /// Starts a Chromium whose language (`navigator.language`) is `lang`, e.g. `ja`.
     pub async fn launch_in(driver_url: &str, base_url: &str, lang: Option<&str>) -> anyhow::Result<Self> {
+        Self::launch_with(driver_url, base_url, lang, 1).await
+    }
+
+    /// Starts a Chromium in `lang` with `devices` fake cameras, microphones and speakers.
+    pub async fn launch_with(driver_url: &str, base_url: &str, lang: Option<&str>, devices: u32) -> anyhow::Result<Self> {
         let mut caps = serde_json::Map::new();
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
+        if devices > 1 {
+            for arg in &mut args {
+                if arg == "--use-fake-device-for-media-stream" {
+                    *arg = format!("{arg}=device-count={devices}");
+                }
+            }
+        }
         let mut options = json!({ "binary": "/usr/bin/chromium" });
         if let Some(lang) = lang {
             args.push(format!("--lang={lang}"));

@@ -250,6 +250,11 @@ impl Harness {
         Browser::launch(&self.driver_url, &self.base_url).await
     }
 
+    /// Opens a new headless Chromium with `devices` fake cameras, microphones and speakers.
+    pub async fn browser_with_devices(&self, devices: u32) -> anyhow::Result<Browser> {
+        Browser::launch_with(&self.driver_url, &self.base_url, None, devices).await
+    }
+
     /// Opens a new headless Chromium whose language is `lang` (e.g. `ja`) on the app.
     pub async fn browser_in(&self, lang: &str) -> anyhow::Result<Browser> {
         Browser::launch_in(&self.driver_url, &self.base_url, Some(lang)).await

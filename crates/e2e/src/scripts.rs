@@ -3,7 +3,7 @@
 //! nothing.
 
 /// Run before Join: records every `RTCPeerConnection` the app creates (`window.__pcs`, for
-/// inbound stats), every WebSocket (`window.__sockets`, to drop one), every API answer of 400 or more (`window.__apiErrors`) and every unhandled
+/// inbound stats), every API call (`window.__apiCalls`), every WebSocket (`window.__sockets`, to drop one), every API answer of 400 or more (`window.__apiErrors`) and every unhandled
 /// promise rejection (`window.__unhandled`). wasm-bindgen looks `RTCPeerConnection` and
 /// `fetch` up when it calls them, so wrapping them here is enough.
 pub const INSTRUMENT: &str = r#"
@@ -15,7 +15,9 @@ if (!window.__pcs) {
   };
   window.__apiErrors = [];
   const originalFetch = window.fetch.bind(window);
+  window.__apiCalls = [];
   window.fetch = (input, init) => originalFetch(input, init).then(res => {
+    window.__apiCalls.push(((init && init.method) || 'GET') + ' ' + (input.url || input));
     if (res.status >= 400) window.__apiErrors.push(res.status + ' ' + (input.url || input));
     return res;
   });

@@ -112,6 +112,7 @@ async fn audio_only_stops_the_cameras_keeps_the_voices_and_is_remembered() -> an
     bob.join(ROOM, "Bob").await?;
     let ada_video = videos_presenting("figure.participant[data-name=\"Ada\"] video", 1);
     bob.wait_for("Bob to see Ada's camera", WAIT, &ada_video).await?;
+    bob.button("Settings").await?.click().await?;
     bob.wait_for("Audio only to be off", Duration::from_secs(5), &pressed("Audio only", false)).await?;
 
     bob.button("Audio only").await?.click().await?;
@@ -142,6 +143,8 @@ async fn audio_only_stops_the_cameras_keeps_the_voices_and_is_remembered() -> an
     bob.wait_for("Audio only to be on", Duration::from_secs(5), &pressed("Audio only", true)).await?;
     bob.reload().await?;
     bob.join(ROOM, "Bob").await?;
+    bob.wait_for("Data saver to be remembered", WAIT, &pressed("Data saver", true)).await?;
+    bob.button("Settings").await?.click().await?;
     bob.wait_for("Audio only to be remembered", WAIT, &pressed("Audio only", true)).await?;
     bob.wait_for("Bob to hear Ada after the rejoin", WAIT, &remote_audio_flowing(1)).await?;
     anyhow::ensure!(
