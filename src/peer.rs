@@ -107,6 +107,11 @@ impl Peer {
         JsFuture::from(self.pc.set_remote_description(&init)).await.map(drop).map_err(|e| PeerError::from_js("setRemoteDescription", e))
     }
 
+    /// `getStats()`: the promise of an `RTCStatsReport`.
+    pub fn stats(&self) -> js_sys::Promise {
+        self.pc.get_stats()
+    }
+
     /// Closes the connection; callbacks stop.
     pub fn close(&self) {
         self.pc.set_ontrack(None);

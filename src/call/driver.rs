@@ -14,6 +14,7 @@ use web_sys::{MediaStream, MediaStreamTrack};
 use super::api_host;
 use super::flash::{flash, not_received_words, show_reaction, words, Flash, Reaction};
 use super::peer_host::{swap_track, PeerHost};
+use super::stats::{Collector, TrackStats, STATS_EVERY_MS};
 use super::tile_views::{measure, MEASURE_EVERY_MS};
 use crate::local_media::LocalMedia;
 use crate::placeholder::Placeholder;
@@ -33,6 +34,8 @@ pub struct Outlets {
     pub reactions: RwSignal<Vec<Reaction>>,
     /// The notice on show.
     pub notice: RwSignal<Option<Flash>>,
+    /// The media statistics of the last read.
+    pub stats: RwSignal<Vec<TrackStats>>,
 }
 
 struct State {
@@ -45,8 +48,9 @@ struct State {
     ice_servers: wasm_bindgen::JsValue,
     placeholder: Option<Placeholder>,
     timer: Option<(u64, Timeout)>,
-    /// Measures the tiles while the call lasts.
-    measuring: Option<Interval>,
+    /// Measures the tiles and reads the statistics while the call lasts.
+    measuring: Option<(Interval, Interval)>,
+    collector: Rc<RefCell<Collector>>,
     /// What the engine was last told of each pulled video's tile.
     views: VecMap<String, View>,
     /// Inputs that arrived while outputs were being carried out.
@@ -77,17 +81,21 @@ impl Driver {
             placeholder: None,
             timer: None,
             measuring: None,
+            collector: Rc::default(),
             views: VecMap::default(),
             backlog: VecDeque::new(),
             busy: false,
         };
         let driver = Self(Rc::new(RefCell::new(state)));
-        let weak = Rc::downgrade(&driver.0);
-        let measuring = Interval::new(MEASURE_EVERY_MS, move || {
-            if let Some(state) = weak.upgrade() {
-                Self(state).measure_tiles();
-            }
-        });
+        let every = |ms: u32, run: fn(&Self)| {
+            let weak = Rc::downgrade(&driver.0);
+            Interval::new(ms, move || {
+                if let Some(state) = weak.upgrade() {
+                    run(&Self(state));
+                }
+            })
+        };
+        let measuring = (every(MEASURE_EVERY_MS, Self::measure_tiles), every(STATS_EVERY_MS, Self::read_stats));
         driver.0.borrow_mut().measuring = Some(measuring);
         driver.run();
         driver
@@ -284,6 +292,22 @@ impl Driver {
             Event::Notice(notice) => flash(outlets.notice, words(notice)),
             Event::Warning(text) => leptos::logging::warn!("{text}"),
         }
+    }
+
+    /// Reads the connection's statistics, for the tiles' grades and the Stats panel.
+    fn read_stats(&self) {
+        let (promise, collector, outlets) = {
+            let state = self.0.borrow();
+            let Some(peer) = state.peer.as_ref() else { return };
+            (peer.stats(), state.collector.clone(), state.outlets)
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(report) = wasm_bindgen_futures::JsFuture::from(promise).await else { return };
+            let rows = outlets.remote.try_with_untracked(|remote| collector.borrow_mut().read(&report, now() as f64, remote));
+            if let Some(rows) = rows {
+                outlets.stats.try_set(rows);
+            }
+        });
     }
 
     /// Tells the engine of every tile whose size or visibility changed.

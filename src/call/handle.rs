@@ -9,6 +9,7 @@ use web_sys::MediaStream;
 
 use super::driver::{Driver, Outlets};
 use super::flash::{flash, Flash, Reaction};
+use super::stats::TrackStats;
 use crate::erased::{effect, on_change};
 use crate::local_media::LocalMedia;
 
@@ -27,6 +28,8 @@ pub struct Conference {
     pub reactions: ReadSignal<Vec<Reaction>>,
     /// The notice on show.
     pub notice: ReadSignal<Option<Flash>>,
+    /// The media statistics of the last read (every few seconds).
+    pub stats: ReadSignal<Vec<TrackStats>>,
     /// Data saver's step: cameras at their lowest layer, or none (remembered between visits).
     pub receive: ReadSignal<Receive>,
     set_receive: WriteSignal<Receive>,
@@ -49,13 +52,13 @@ impl Conference {
     pub fn start(room: String, name: String, media: LocalMedia) -> Self {
         let (view, remote, status) =
             (RwSignal::new(RoomView::default()), RwSignal::new_local(VecMap::default()), RwSignal::new(CallStatus::Joining));
-        let (reactions, notice) = (RwSignal::new(Vec::new()), RwSignal::new(None));
+        let (reactions, notice, stats) = (RwSignal::new(Vec::new()), RwSignal::new(None), RwSignal::new(Vec::new()));
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let (receive, set_receive) = signal(crate::prefs::saved_receive());
         let config = CallConfig { name, media: media_state(media), receive: receive.get_untracked(), seed };
-        let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice });
+        let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice, stats });
         let this = Self {
             view: view.read_only(),
             remote: remote.read_only(),
@@ -64,6 +67,7 @@ impl Conference {
             reactions: reactions.read_only(),
             notice: notice.read_only(),
             notice_out: notice,
+            stats: stats.read_only(),
             receive,
             set_receive,
             set_speaking,

@@ -6,8 +6,10 @@ mod driver;
 mod flash;
 mod handle;
 mod peer_host;
+mod stats;
 mod tile_views;
 
 pub use flash::{Flash, Reaction};
 pub use handle::Conference;
 pub use satsuma_client::CallStatus;
+pub use stats::{Direction, TrackStats};

@@ -92,6 +92,11 @@ impl PeerHost {
         });
     }
 
+    /// The connection's statistics, once read.
+    pub fn stats(&self) -> js_sys::Promise {
+        self.peer.stats()
+    }
+
     /// Closes the connection; no more events come from it.
     pub fn close(&self) {
         self.peer.close();

@@ -11,6 +11,7 @@ use super::participant_tile::{ParticipantTile, TileState};
 use super::participants_panel::ParticipantsPanel;
 use super::settings_panel::SettingsPanel;
 use super::side_panel::{Panel, Panels};
+use super::stats_panel::StatsPanel;
 use crate::call::{CallStatus, Conference};
 use crate::erased::{derive, derive_local, effect, memo};
 use crate::i18n::{failure_words, fill, t};
@@ -138,6 +139,7 @@ pub fn Call(
                 <Show when=move || panels.is_open(Panel::Chat)><ChatPanel /></Show>
                 <Show when=move || panels.is_open(Panel::People)><ParticipantsPanel /></Show>
                 <Show when=move || panels.is_open(Panel::Settings)><SettingsPanel /></Show>
+                <Show when=move || panels.is_open(Panel::Stats)><StatsPanel /></Show>
             </div>
             <Show when=move || { pages() > 1 }>
                 <nav class="pager" aria-label=t().pages>
@@ -264,7 +266,23 @@ fn tile(
         let speaking = use_speaking(voice, on);
         (track_of(TrackKind::Camera), Some(audio), flag(|p| p.mic), flag(|p| p.camera), Signal::from(speaking), flag(|p| p.hand))
     };
-    let state = TileState { mic_on, camera_on, speaking, hand, reaction, pinned: is_pinned };
+    // The grade of what we receive of them: their camera's, or their voice's without one.
+    let refs = move || {
+        person.with(|p| {
+            let track = |kind| p.as_ref()?.tracks.iter().find(|t| t.kind == kind).map(|t| t.track.clone());
+            [track(TrackKind::Camera), track(TrackKind::Mic)]
+        })
+    };
+    let quality = derive(move || {
+        if screen || is_self {
+            return None;
+        }
+        let refs = refs();
+        conference
+            .stats
+            .with(|rows| refs.iter().flatten().find_map(|r| rows.iter().find(|s| s.track_ref.as_ref() == Some(r)).map(|s| s.quality)))
+    });
+    let state = TileState { mic_on, camera_on, speaking, hand, reaction, pinned: is_pinned, quality };
     view! {
         <div class="cell" class:focus=on_stage><ParticipantTile name is_self screen video audio state on_pin /></div>
     }

@@ -22,7 +22,15 @@ pub fn CallToolbar(
     /// Leaves the call.
     on_leave: Callback<()>,
 ) -> impl IntoView {
+    let panels = expect_context::<Panels>();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        // Alt+Shift+S: the Stats panel, by the key's place (Option+Shift+S types "Í" on a
+        // Mac); no browser or screen reader binds it.
+        if ev.alt_key() && ev.shift_key() && !ev.ctrl_key() && !ev.meta_key() && ev.code() == "KeyS" {
+            ev.prevent_default();
+            panels.toggle(Panel::Stats);
+            return;
+        }
         if !(ev.ctrl_key() || ev.meta_key()) {
             return;
         }
@@ -40,7 +48,6 @@ pub fn CallToolbar(
     });
     on_cleanup(move || keys.remove());
     let conference = expect_context::<Conference>();
-    let panels = expect_context::<Panels>();
     let hand = move || conference.view.with(|v| v.myself().is_some_and(|p| p.hand));
     let sharing = move || media.screen.active();
     // Audio only (in Settings) is Data saver's second step, so it keeps it pressed.
@@ -59,6 +66,7 @@ pub fn CallToolbar(
     let panel_button = move |panel: Panel, label: fn() -> &'static str, badge: Signal<Option<String>>| {
         view! {
             <button type="button" class="button" id=panel.opener_id() aria-pressed=move || panels.is_open(panel).to_string()
+                aria-keyshortcuts=(panel == Panel::Stats).then_some("Alt+Shift+S")
                 on:click=move |_| panels.toggle(panel)>
                 {label} " "
                 {move || badge.get().map(|b| view! { <span class="badge">{b}</span> })}
@@ -94,6 +102,7 @@ pub fn CallToolbar(
             {panel_button(Panel::Chat, || t().chat, chat_badge)}
             {panel_button(Panel::People, || t().participants, people_badge)}
             {panel_button(Panel::Settings, || t().settings, Signal::from(None))}
+            {panel_button(Panel::Stats, || t().stats, Signal::from(None))}
             <button type="button" class="button" on:click=copy_link>
                 {move || if copied.get() { t().link_copied } else { t().copy_link }}
             </button>

@@ -18,4 +18,5 @@ pub mod reaction_menu;
 pub mod room_page;
 pub mod settings_panel;
 pub mod side_panel;
+pub mod stats_panel;
 pub mod video_view;

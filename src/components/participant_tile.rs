@@ -9,6 +9,7 @@ use super::audio_sink::AudioSink;
 use super::icon::{Icon, IconKind};
 use super::video_view::VideoView;
 use crate::i18n::{fill, t};
+use satsuma_client::quality::Quality;
 
 /// What a tile shows of its person, beyond the media.
 #[derive(Clone, Copy)]
@@ -25,6 +26,8 @@ pub struct TileState {
     pub reaction: Signal<Option<String>>,
     /// On the stage by the viewer's choice.
     pub pinned: Signal<bool>,
+    /// How their media reaches us, once measured (others only).
+    pub quality: Signal<Option<Quality>>,
 }
 
 /// A tile in the call grid.
@@ -47,7 +50,12 @@ pub fn ParticipantTile(
     on_pin: Callback<()>,
 ) -> impl IntoView {
     let initial = name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
-    let TileState { mic_on, camera_on, speaking, hand, reaction, pinned } = state;
+    let TileState { mic_on, camera_on, speaking, hand, reaction, pinned, quality } = state;
+    let quality_label = move || match quality.get()? {
+        Quality::Good => Some((t().quality_good, "good")),
+        Quality::Fair => Some((t().quality_fair, "fair")),
+        Quality::Poor => Some((t().quality_poor, "poor")),
+    };
     let show_video = move || camera_on.get() && video.with(Option::is_some);
     let t = t();
     let label = match (screen, is_self) {
@@ -86,6 +94,9 @@ pub fn ParticipantTile(
                     <span class="muted-icon" role="img" aria-label=t.mic_muted title=t.mic_muted><Icon kind=IconKind::MicOff /></span>
                 </Show>
                 <span class="name">{caption}</span>
+                {move || quality_label().map(|(label, grade)| view! {
+                    <span class="quality" data-quality=grade role="img" aria-label=label title=label><i></i><i></i><i></i></span>
+                })}
             </figcaption>
         </figure>
     }

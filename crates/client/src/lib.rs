@@ -22,6 +22,7 @@ mod layer_updates;
 pub mod layers;
 pub mod negotiation;
 mod pulls;
+pub mod quality;
 pub mod recovery;
 mod refusal;
 pub mod room_view;
