@@ -48,15 +48,20 @@ fn media_state(media: LocalMedia) -> MediaState {
 }
 
 impl Conference {
-    /// Joins `room` as `name`, publishing `media`.
+    /// Joins `room` as `name`, publishing `media`, receiving as last time (Data saver).
     pub fn start(room: String, name: String, media: LocalMedia) -> Self {
+        Self::start_receiving(room, name, media, crate::prefs::saved_receive())
+    }
+
+    /// Joins `room` as `name`, publishing `media` and receiving `receive` of the others.
+    pub fn start_receiving(room: String, name: String, media: LocalMedia, receive: Receive) -> Self {
         let (view, remote, status) =
             (RwSignal::new(RoomView::default()), RwSignal::new_local(VecMap::default()), RwSignal::new(CallStatus::Joining));
         let (reactions, notice, stats) = (RwSignal::new(Vec::new()), RwSignal::new(None), RwSignal::new(Vec::new()));
         let (speaking, set_speaking) = signal(false);
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let (receive, set_receive) = signal(crate::prefs::saved_receive());
+        let (receive, set_receive) = signal(receive);
         let config = CallConfig { name, media: media_state(media), receive: receive.get_untracked(), seed };
         let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice, stats });
         let this = Self {

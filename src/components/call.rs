@@ -77,9 +77,10 @@ pub fn Call(
     let narrow = use_media_query("(max-width: 600px)");
     let page = RwSignal::new(0_usize);
     let pinned = RwSignal::new(None::<String>);
-    // A desktop window shows the whole room, as Meet's and Jitsi's tile views do (small
-    // tiles take the low simulcast layer, which keeps it cheap); one more for a share.
-    let desktop = use_media_query("(min-width: 1280px) and (min-height: 720px)");
+    // A desktop window (1280×720 and up: its page is about 1280×600 under the browser's
+    // own bars) shows the whole room, as Meet's and Jitsi's tile views do; small tiles take
+    // the low simulcast layer, which keeps it cheap. One more tile for a share.
+    let desktop = use_media_query("(min-width: 1280px) and (min-height: 560px)");
     let room_size = move || conference.view.with(|v| v.settings.max_participants as usize + 1);
     let page_size = move || match (narrow.get(), desktop.get()) {
         (true, _) => NARROW_PAGE_SIZE,

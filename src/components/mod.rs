@@ -6,6 +6,7 @@ pub mod call;
 pub mod call_toolbar;
 pub mod chat_panel;
 pub mod device_select;
+pub mod echo_test;
 pub mod icon;
 pub mod landing;
 pub mod media_toggle;

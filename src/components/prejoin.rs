@@ -4,6 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::device_select::DeviceSelect;
+use super::echo_test::{EchoTest, Verdict};
 use super::media_toggle::{Device, MediaToggle};
 use super::mic_meter::MicMeter;
 use super::video_view::VideoView;
@@ -42,6 +43,11 @@ pub fn Prejoin(
         }
     };
     let has_video = move || media.video_track.with(Option::is_some);
+    let (testing, verdict) = (RwSignal::new(false), RwSignal::new(None::<Verdict>));
+    let on_tested = Callback::new(move |v| {
+        verdict.set(Some(v));
+        testing.set(false);
+    });
     let initial = move || name.with(|n| n.trim().chars().next().map(|c| c.to_uppercase().to_string())).unwrap_or_default();
 
     view! {
@@ -76,7 +82,17 @@ pub fn Prejoin(
                     {move || media.audio_error.get().map(|e| view! { <p class="error">{e.advice(t().the_mic)}</p> })}
                     {move || media.video_error.get().map(|e| view! { <p class="error">{e.advice(t().the_camera)}</p> })}
                     {move || busy.get().map(|n| view! { <p class="hint">{fill(t().busy_room_muted, n)}</p> })}
+                    {move || verdict.get().map(|v| view! { <p class="hint verdict">{v.words()}</p> })}
                 </div>
+                {can_call.then(|| view! {
+                    <button type="button" class="button" disabled=move || testing.get()
+                        on:click=move |_| { verdict.set(None); testing.set(true); }>
+                        {move || if testing.get() { t().testing } else { t().test_connection }}
+                    </button>
+                })}
+                <Show when=move || testing.get()>
+                    <EchoTest media on_done=on_tested />
+                </Show>
             </section>
             <form class="join-card" on:submit=submit>
                 <h1>{t().ready_to_join}</h1>

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use serde_json::Value;
 
 use crate::browser::Browser;
 
@@ -28,6 +29,8 @@ pub struct Harness {
     pub api_url: String,
     driver_url: String,
     scratch: Vec<TempDir>,
+    /// `http://127.0.0.1:<port>` of a standalone `satsuma sfu` behind the proxy, when there is one.
+    sfu_url: Option<String>,
 }
 
 /// A directory removed on drop.
@@ -168,6 +171,41 @@ impl Harness {
         Self::finish(vec![server], url.clone(), url, Vec::new()).await
     }
 
+    /// `satsuma serve` proxying the Realtime API to a standalone `satsuma sfu`, as it does to
+    /// Cloudflare's, so a test can read the SFU's own state ([`Harness::sfu_session`]).
+    pub async fn proxied() -> anyhow::Result<Self> {
+        let bin = env_path("SATSUMA_BIN")?;
+        let sfu_port = free_port()?;
+        let (app_id, secret) = SFU_APP;
+        let mut cmd = Command::new(&bin);
+        cmd.args(["sfu", "--listen", &format!("127.0.0.1:{sfu_port}"), "--app-id", app_id, "--app-secret", secret])
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        let mut sfu = spawn(cmd, "satsuma sfu")?;
+        let sfu_url = format!("http://127.0.0.1:{sfu_port}");
+        wait_for_port(&sfu_url, "satsuma sfu", &mut sfu, Duration::from_secs(30)).await?;
+        let api = format!("{sfu_url}/v1");
+        let served = start_serve(&["--calls-app-id", app_id, "--calls-app-secret", secret, "--calls-api-url", &api]).await;
+        let (server, url) = match served {
+            Ok(started) => started,
+            Err(err) => {
+                kill_group(&mut sfu);
+                return Err(err);
+            }
+        };
+        let mut harness = Self::finish(vec![server, sfu], url.clone(), url, Vec::new()).await?;
+        harness.sfu_url = Some(sfu_url);
+        Ok(harness)
+    }
+
+    /// The SFU's `GET sessions/{id}`: its status and body (needs [`Harness::proxied`]).
+    pub async fn sfu_session(&self, id: &str) -> anyhow::Result<(u16, Value)> {
+        let Some(sfu) = &self.sfu_url else { bail!("no standalone SFU: start the harness with Harness::proxied") };
+        let (app_id, secret) = SFU_APP;
+        let response = reqwest::Client::new().get(format!("{sfu}/v1/apps/{app_id}/sessions/{id}")).bearer_auth(secret).send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
     /// The app on a plain static site whose `config.json` points at `satsuma serve` on
     /// another origin, which allows the site's origin and no other.
     pub async fn cross_origin() -> anyhow::Result<Self> {
@@ -237,7 +275,7 @@ impl Harness {
             }
         };
         children.push(driver);
-        Ok(Self { children, server_pid, base_url, api_url, driver_url, scratch })
+        Ok(Self { children, server_pid, base_url, api_url, driver_url, scratch, sfu_url: None })
     }
 
     /// The process id of the API server, e.g. to read its CPU time.
