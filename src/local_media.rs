@@ -156,10 +156,11 @@ impl LocalMedia {
     /// When `track` ends on its own (the device was unplugged or taken away; `stop()`
     /// fires no `ended`), falls back to the default device and says so.
     fn watch_unplug(self, source: Source, track: &MediaStreamTrack) {
-        let watched = track.clone();
+        let watched = track.id();
         let on_ended = Closure::once_into_js(move || {
-            let slot = self.slot(source);
-            if slot.try_with_untracked(|t| t.as_ref() == Some(&watched)) != Some(true) {
+            // By id: the slot's track is the one that ended unless a switch replaced it.
+            let current = self.slot(source).try_with_untracked(|t| t.as_ref().map(MediaStreamTrack::id));
+            if current.flatten().as_deref() != Some(watched.as_str()) {
                 return;
             }
             match source {

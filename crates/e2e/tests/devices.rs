@@ -71,6 +71,25 @@ async fn camera_speaker_and_voice_processing_change_mid_call_without_renegotiati
     cy.wait_for("Cy to keep seeing Ada", WAIT, &ada_video).await?;
     anyhow::ensure!(ada.eval(NEGOTIATIONS).await? == negotiations, "a camera switch sends no tracks/new or renegotiation");
 
+    // The camera is unplugged (its track ends on its own): the default one takes over, and
+    // Ada is told.
+    ada.eval(
+        "const s = window.__pcs[0].getSenders().find(s => s.track && s.track.kind === 'video');
+         window.__unplugged = s.track.id;
+         s.track.dispatchEvent(new Event('ended'));
+         return true;",
+    )
+    .await?;
+    ada.wait_for(
+        "the notice and another camera",
+        Duration::from_secs(10),
+        "const s = window.__pcs[0].getSenders().find(s => s.track && s.track.kind === 'video' && s.track.readyState === 'live');
+         return document.body.innerText.includes('Your camera was disconnected; using the default one.')
+           && !!s && s.track.id !== window.__unplugged;",
+    )
+    .await?;
+    bob.wait_for("Bob to keep seeing Ada", WAIT, &ada_video).await?;
+
     // The speaker: every remote voice plays through it.
     ada.eval(
         "window.__sinks = [];
