@@ -82,7 +82,20 @@ fn asset(root: &Path, link: &Tag, stage: &Path) -> anyhow::Result<Vec<Node>> {
             let bin = link.attr("data-bin").context("the rust link needs data-bin")?;
             let opt = link.attr("data-wasm-opt").unwrap_or("z");
             let (js, wasm) = app(root, bin, opt, stage)?;
-            let script = Tag { name: "script".to_owned(), attrs: vec![("type".to_owned(), Some("module".to_owned()))] };
+            // The boot is a file of its own, not an inline script: the pages' CSP allows
+            // scripts from our origin only (`satsuma_room::page_headers`).
+            let boot = format!("import init from\"/{js}\";init({{module_or_path:\"/{wasm}\"}})");
+            let boot = copy_hashed(Path::new("boot.js"), boot.as_bytes(), stage)?;
+            let attr = |k: &str, v: Option<String>| (k.to_owned(), v);
+            let script = Tag {
+                name: "script".to_owned(),
+                attrs: vec![
+                    attr("type", Some("module".to_owned())),
+                    attr("src", Some(format!("/{boot}"))),
+                    attr("crossorigin", None),
+                    attr("integrity", Some(integrity(&std::fs::read(stage.join(&boot))?))),
+                ],
+            };
             Ok(vec![
                 integrity_link("modulepreload", &js, &[("crossorigin", None)], stage)?,
                 integrity_link(
@@ -92,7 +105,6 @@ fn asset(root: &Path, link: &Tag, stage: &Path) -> anyhow::Result<Vec<Node>> {
                     stage,
                 )?,
                 Node::Tag(script),
-                Node::Text(format!("import init from\"/{js}\";init({{module_or_path:\"/{wasm}\"}})")),
                 Node::Tag(Tag { name: "/script".to_owned(), attrs: Vec::new() }),
             ])
         }

@@ -70,6 +70,20 @@ pub fn check(state: &mut impl ProxyState, claims: &Claims, route: &CallsRoute, b
     Ok(())
 }
 
+/// Whether `claims`' participant may have TURN credentials at `now_ms`: only while in the
+/// room (a token outlives a leave by its whole lifetime), and at the pace of new sessions,
+/// since a client needs one set of credentials per session it builds.
+pub fn admit_turn(state: &mut impl ProxyState, claims: &Claims, now_ms: u64) -> Result<(), ApiError> {
+    let (room, participant) = (claims.room.as_str(), claims.participant.as_str());
+    if !state.knows(room, participant) {
+        return Err(ApiError::NotInRoom);
+    }
+    if !state.take_new_session(room, participant, now_ms) {
+        return Err(ApiError::RateLimited("too many TURN requests; slow down".into()));
+    }
+    Ok(())
+}
+
 /// The `sessionId` of a successful `sessions/new` answer, which the host then records
 /// as owned by the caller.
 pub fn created_session(body: &[u8]) -> Option<String> {

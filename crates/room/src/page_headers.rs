@@ -8,7 +8,9 @@
 
 /// Header name and value pairs, in the order they are sent.
 pub const PAGE_HEADERS: [(&str, &str); 4] = [
-    ("content-security-policy", "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    // Scripts only from our origin (the boot is a file, not inline), WebAssembly compiled
+    // from them, and nothing evaluated from strings.
+    ("content-security-policy", "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
     ("permissions-policy", "camera=(self), microphone=(self), display-capture=(self), geolocation=()"),
@@ -35,5 +37,7 @@ mod tests {
             assert!(file.contains(&format!("  {name}: {value}\n")), "{file}");
         }
         assert!(PAGE_HEADERS[0].1.contains("frame-ancestors 'none'"));
+        assert!(PAGE_HEADERS[0].1.contains("script-src 'self' 'wasm-unsafe-eval';"), "no inline script, no eval");
+        assert!(!PAGE_HEADERS[0].1.contains("unsafe-inline") && !PAGE_HEADERS[0].1.contains("'unsafe-eval'"));
     }
 }

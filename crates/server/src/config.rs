@@ -42,6 +42,12 @@ pub struct ServeArgs {
     /// comma-separated list; `*` allows any. Other origins are refused with 403.
     #[arg(long = "allowed-origin", env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = origin_entry)]
     pub allowed_origins: Vec<String>,
+    /// The origin people open the app at (`https://meet.example.com`): the API's own,
+    /// compared by scheme, host and port. Needed under a domain name; without it only pages
+    /// on an IP address or `localhost` count as the server's own (DNS rebinding cannot
+    /// pose as those).
+    #[arg(long, env = "SATSUMA_PUBLIC_ORIGIN", value_parser = public_origin)]
+    pub public_origin: Option<String>,
 
     /// UDP address of the embedded SFU's media (its ICE host candidate, bound exactly, so
     /// not 0.0.0.0). Default: the listen IP with an ephemeral port.
@@ -79,8 +85,10 @@ pub struct ServeArgs {
     /// TURN credential API base URL.
     #[arg(long, env = "TURN_API_URL", default_value = "https://rtc.live.cloudflare.com/v1", help_heading = "TURN")]
     pub turn_api_url: String,
-    /// Lifetime of generated TURN credentials, in seconds (Cloudflare allows up to 48 h).
-    #[arg(long, env = "TURN_TTL", default_value_t = 86_400, help_heading = "TURN")]
+    /// Lifetime of generated TURN credentials, in seconds (Cloudflare allows up to 48 h):
+    /// 4 h covers a long meeting, and a call that outlives them heals by building a new
+    /// session, which fetches fresh ones.
+    #[arg(long, env = "TURN_TTL", default_value_t = 14_400, help_heading = "TURN")]
     pub turn_ttl: u32,
 
     /// Most participants in one room (`room_full` beyond).
@@ -131,10 +139,22 @@ pub struct ServeArgs {
     /// Most published tracks per participant.
     #[arg(long, env = "SATSUMA_MAX_TRACKS", default_value_t = 8, help_heading = "Rooms")]
     pub max_tracks: usize,
-    /// Key signing the room tokens that authorise `/api/calls/*` (any string, 16+ bytes).
-    /// Random per process when unset, so tokens die with a restart.
+    /// Key signing the room tokens that authorise `/api/calls/*` (any string of 32 bytes
+    /// or more). Random per process when unset, so tokens die with a restart. Prefer the
+    /// environment or `--token-key-file`: a command line shows in the process list.
     #[arg(long, env = "SATSUMA_TOKEN_KEY", hide_env_values = true, help_heading = "Rooms")]
     pub token_key: Option<Secret>,
+    /// A file holding the token key (a trailing newline is ignored).
+    #[arg(long, env = "SATSUMA_TOKEN_KEY_FILE", conflicts_with = "token_key", help_heading = "Rooms")]
+    pub token_key_file: Option<PathBuf>,
+    /// A file holding the Cloudflare Realtime app secret, instead of `CALLS_APP_SECRET`.
+    #[arg(long, env = "CALLS_APP_SECRET_FILE", conflicts_with = "calls_app_secret", help_heading = "Realtime API")]
+    pub calls_app_secret_file: Option<PathBuf>,
+}
+
+/// `--public-origin`, checked by the shared rule.
+fn public_origin(origin: &str) -> Result<String, String> {
+    satsuma_room::origins::AllowedOrigins::default().with_public(origin).map(|_| origin.trim().to_owned()).map_err(|e| e.to_string())
 }
 
 /// One `--allowed-origin` entry, checked by the shared rule.

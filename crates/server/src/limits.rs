@@ -82,7 +82,13 @@ impl Limits {
             new_session_rate: args.new_session_rate.max(1),
             max_sessions_per_participant: args.max_sessions_per_participant.max(1),
             // Each entry was checked when the command line was parsed.
-            allowed_origins: AllowedOrigins::parse(&args.allowed_origins.join(",")).unwrap_or_default(),
+            allowed_origins: {
+                let list = AllowedOrigins::parse(&args.allowed_origins.join(",")).unwrap_or_default();
+                match &args.public_origin {
+                    Some(public) => list.clone().with_public(public).unwrap_or(list),
+                    None => list,
+                }
+            },
         }
     }
 

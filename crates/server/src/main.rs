@@ -20,7 +20,27 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// A secret from a file, as container secrets are mounted; one trailing newline is not part
+/// of it.
+fn secret_file(path: &std::path::Path) -> anyhow::Result<Secret> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    let secret = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+    anyhow::ensure!(!secret.is_empty(), "the secret file {} is empty", path.display());
+    Ok(Secret::new(secret.to_owned()))
+}
+
+async fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(path) = args.token_key_file.take() {
+        args.token_key = Some(secret_file(&path)?);
+    }
+    if let Some(path) = args.calls_app_secret_file.take() {
+        args.calls_app_secret = Some(secret_file(&path)?);
+    }
+    if args.public_origin.is_none() && !args.listen.ip().is_loopback() {
+        tracing::info!(
+            "no --public-origin: only pages on an IP address or localhost may use the API; set it when serving under a domain name"
+        );
+    }
     if !args.dist.join("index.html").is_file() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in dist: build the app with `cargo xtask run`");
     }

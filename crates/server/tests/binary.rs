@@ -74,3 +74,31 @@ async fn serve_embedded_sfu_and_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn the_token_key_comes_from_a_file_and_a_short_one_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |key: &str| {
+        let file = dir.path().join("token-key");
+        std::fs::write(&file, key).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_satsuma"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--token-key-file"])
+            .arg(&file)
+            .arg("--dist")
+            .arg(dir.path())
+            .env_remove("SATSUMA_TOKEN_KEY")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+    };
+    // A 31-byte key (its newline is not part of it) is refused with a clear word.
+    let short = run(&format!("{}\n", "k".repeat(31))).unwrap();
+    assert!(!short.status.success());
+    let said = String::from_utf8_lossy(&short.stderr);
+    assert!(said.contains("32"), "{said}");
+    // Both forms at once are a usage error, not a silent choice.
+    let both =
+        Command::new(env!("CARGO_BIN_EXE_satsuma")).args(["serve", "--token-key", "x", "--token-key-file", "/dev/null"]).output().unwrap();
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&both.stderr));
+}

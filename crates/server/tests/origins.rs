@@ -101,3 +101,46 @@ fn the_command_line_checks_each_origin() {
     let bad = satsuma_server::config::Cli::try_parse_from(["satsuma", "serve", "--allowed-origin", "a.example/path"]);
     assert!(bad.unwrap_err().to_string().contains("is not an origin"));
 }
+
+#[tokio::test]
+async fn a_dns_rebinding_page_is_not_the_servers_own_origin() {
+    // evil.example resolved to this loopback server: the page names its own host in both
+    // `Origin` and `Host`, as a same-origin page would.
+    let dist = temp_dist();
+    let app = start(Mode::Embedded, test_limits(), Fake::default(), dist.path()).await;
+    let port = app.addr.port();
+    let url = format!("http://{}/api/turn", app.addr);
+    let rebound = app
+        .http
+        .get(&url)
+        .header("Host", format!("evil.example:{port}"))
+        .header("Origin", format!("http://evil.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    let body: Value = rebound.json().await.unwrap();
+    assert_eq!(body["errorCode"], "origin_not_allowed", "{body}");
+    // The same request from the loopback page itself reaches the token check.
+    let own = app.http.get(&url).header("Origin", format!("http://127.0.0.1:{port}")).send().await.unwrap();
+    assert_eq!(own.status(), 401);
+}
+
+#[tokio::test]
+async fn a_public_origin_is_the_only_own_origin_scheme_included() {
+    let dist = temp_dist();
+    let public = AllowedOrigins::default().with_public("https://meet.example.com").unwrap();
+    let app =
+        start(Mode::Embedded, satsuma_server::limits::Limits { allowed_origins: public, ..test_limits() }, Fake::default(), dist.path())
+            .await;
+    let url = format!("http://{}/api/turn", app.addr);
+    let loopback = format!("http://{}", app.addr);
+    for (origin, expected, why) in [
+        ("https://meet.example.com", 401, "behind a TLS proxy: reaches the token check"),
+        ("http://meet.example.com", 403, "an http page is another origin"),
+        (loopback.as_str(), 403, "a loopback page is not the public origin"),
+    ] {
+        let res = app.http.get(&url).header("Origin", origin).header("Host", "meet.example.com").send().await.unwrap();
+        assert_eq!(res.status().as_u16(), expected, "{origin}: {why}");
+    }
+}

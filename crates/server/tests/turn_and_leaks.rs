@@ -205,3 +205,30 @@ fn a_short_token_key_is_refused_at_start_without_printing_it() {
     assert!(text.contains("at least 32"), "{text}");
     assert!(!text.contains(key), "the key itself is never printed: {text}");
 }
+
+#[tokio::test]
+async fn turn_is_only_for_people_in_the_room_and_at_a_pace() {
+    let dist = temp_dist();
+    let app = start(Mode::Remote, test_limits(), Fake::default(), dist.path()).await;
+    let (mut ada, welcome) = join(app.addr, "turn-pace", "Ada").await;
+    let token = welcome["token"].as_str().unwrap().to_owned();
+    let url = format!("http://{}/api/turn", app.addr);
+    let get = || app.http.get(&url).bearer_auth(&token).send();
+    // The new-session pace: a burst of twice the rate per second, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(get().await.unwrap().status().as_u16());
+    }
+    assert!(statuses.starts_with(&[200, 200]), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let refused: Value = get().await.unwrap().json().await.unwrap();
+    assert_eq!(refused["errorCode"], "rate_limited", "{refused}");
+
+    // After leaving, the token (still unexpired) gets no credentials.
+    ada.send(Message::text(r#"{"type":"leave"}"#)).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let res = get().await.unwrap();
+    assert_eq!(res.status(), 401, "a participant who left");
+    let calls_before = app.fake.requests().len();
+    assert!(calls_before <= 4, "no TURN API call beyond the admitted ones: {calls_before}");
+}

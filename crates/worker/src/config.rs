@@ -35,10 +35,15 @@ pub fn token_key(env: &Env) -> Result<TokenKey, Failure> {
 }
 
 /// The origins besides the API's own that may use it (`ALLOWED_ORIGINS`, separated by
-/// commas or spaces; `*` for any). A bad entry is a configuration error (503).
+/// commas or spaces; `*` for any), and the own one when set (`SATSUMA_PUBLIC_ORIGIN`). A
+/// bad entry is a configuration error (503).
 pub fn allowed_origins(env: &Env) -> Result<AllowedOrigins, Failure> {
     let list = setting(env, "ALLOWED_ORIGINS").unwrap_or_default();
-    AllowedOrigins::parse(&list).map_err(|e| ApiError::Unavailable(format!("ALLOWED_ORIGINS: {e}")).into())
+    let list = AllowedOrigins::parse(&list).map_err(|e| ApiError::Unavailable(format!("ALLOWED_ORIGINS: {e}")))?;
+    match setting(env, "SATSUMA_PUBLIC_ORIGIN") {
+        Some(public) => Ok(list.with_public(&public).map_err(|e| ApiError::Unavailable(format!("SATSUMA_PUBLIC_ORIGIN: {e}")))?),
+        None => Ok(list),
+    }
 }
 
 /// Where `/api/calls/*` goes: `CALLS_API_URL`, `CALLS_APP_ID`, `CALLS_APP_SECRET`.
@@ -82,7 +87,7 @@ impl Turn {
         let key_id = setting(env, "TURN_SERVICE_ID")?;
         let token = Secret::new(setting(env, "TURN_SERVICE_TOKEN")?);
         let base_url = setting(env, "TURN_API_URL").unwrap_or_else(|| CLOUDFLARE_API.into()).trim_end_matches('/').to_owned();
-        Some(Turn { base_url, key_id, token, ttl_secs: number(env, "TURN_TTL", 86_400) })
+        Some(Turn { base_url, key_id, token, ttl_secs: number(env, "TURN_TTL", 14_400) })
     }
 }
 

@@ -11,9 +11,17 @@ use crate::error::Failure;
 pub fn verdict(req: &Request, env: &Env) -> std::result::Result<OriginVerdict, Failure> {
     let origins = crate::config::allowed_origins(env)?;
     let origin = req.headers().get("Origin")?;
-    // The request URL names the origin the browser used; `Host` is the fallback, should a
-    // proxy in front (wrangler dev's, say) have rewritten the URL.
-    let by_url = origins.check(origin.as_deref(), req.url().ok().map(|u| authority(&u)).as_deref());
+    let url = req.url().ok();
+    // Cloudflare routes by the request URL's host, so it is the Worker's own origin unless
+    // one is configured (no DNS rebinding reaches a Worker).
+    let own = url.as_ref().map(|u| u.origin().ascii_serialization());
+    let by_url = match own.filter(|_| !origins.has_public()) {
+        Some(own) => origins.clone().with_public(&own).unwrap_or_else(|_| origins.clone()),
+        None => origins.clone(),
+    }
+    .check(origin.as_deref(), url.as_ref().map(authority).as_deref());
+    // `Host` is the fallback, should a proxy in front (wrangler dev's, say) have rewritten
+    // the URL; without a configured origin it passes only for an IP address or localhost.
     match by_url {
         Err(_) => Ok(origins.check(origin.as_deref(), req.headers().get("Host")?.as_deref())?),
         verdict => Ok(verdict?),

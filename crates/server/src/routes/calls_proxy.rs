@@ -66,7 +66,7 @@ pub async fn handler(
 }
 
 /// The server's rooms and rate limiters, as the shared guard sees them.
-struct Guard<'a>(&'a AppState);
+pub(crate) struct Guard<'a>(pub(crate) &'a AppState);
 
 impl ProxyState for Guard<'_> {
     fn knows(&self, room: &str, participant: &str) -> bool {

@@ -11,13 +11,19 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use satsuma_room::calls_guard;
+
+use super::calls_proxy::Guard;
 use crate::auth::RoomToken;
 use crate::config::TurnConfig;
 use crate::error::{ApiError, Failure};
 use crate::state::AppState;
+use crate::sync::now_ms;
 
-/// The handler for `/api/turn`; the token is checked by the extractor before anything else.
-pub async fn handler(State(state): State<AppState>, _token: RoomToken) -> Result<Response, Failure> {
+/// The handler for `/api/turn`; the token is checked by the extractor before anything else,
+/// then the shared rule: only for someone in the room now, at the pace of new sessions.
+pub async fn handler(State(state): State<AppState>, RoomToken(claims): RoomToken) -> Result<Response, Failure> {
+    calls_guard::admit_turn(&mut Guard(&state), &claims, now_ms())?;
     let Some(turn) = state.turn() else {
         return Ok(ice_servers(json!([])));
     };
