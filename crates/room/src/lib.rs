@@ -25,6 +25,7 @@ pub mod api_error;
 pub mod auth_token;
 pub mod calls_guard;
 pub mod calls_policy;
+pub mod connections;
 pub mod frames;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

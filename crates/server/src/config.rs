@@ -91,6 +91,16 @@ pub struct ServeArgs {
     #[arg(long, env = "TURN_TTL", default_value_t = 14_400, help_heading = "TURN")]
     pub turn_ttl: u32,
 
+    /// Open connections one address may hold (one /64 for IPv6); beyond, 429 and closed.
+    #[arg(long, env = "SATSUMA_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256, help_heading = "Connections")]
+    pub max_connections_per_address: usize,
+    /// Open connections in all; beyond, 503 and closed.
+    #[arg(long, env = "SATSUMA_MAX_CONNECTIONS", default_value_t = 4096, help_heading = "Connections")]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (a slow-loris client is cut).
+    #[arg(long, env = "SATSUMA_HEADER_TIMEOUT_SECS", default_value_t = 10, help_heading = "Connections")]
+    pub header_timeout_secs: u64,
+
     /// Most participants in one room (`room_full` beyond).
     #[arg(long, env = "SATSUMA_MAX_PARTICIPANTS", default_value_t = 16, help_heading = "Rooms")]
     pub max_participants: usize,

@@ -14,13 +14,15 @@
 //!    session ownership), free of socket IO.
 //! 5. Leaves: [`config`] (command line), [`limits`], [`error`] (the Calls-style
 //!    [`error::Failure`] routes return), [`upstream`] (embedded or remote SFU),
-//!    [`rate_limit`], [`random`], [`shutdown`] and `sync` (locks and the clock).
+//!    [`rate_limit`], [`random`], [`shutdown`], `sync` (locks and the clock) and
+//!    [`listener`], the accept loop with its connection caps and header deadline.
 
 pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod error;
 pub mod limits;
+pub mod listener;
 pub mod random;
 pub mod rate_limit;
 pub(crate) mod rooms;

@@ -3,9 +3,12 @@
 use anyhow::Context;
 use clap::Parser;
 use satsuma_protocol::secret::Secret;
+use satsuma_room::connections::ConnectionCaps;
 use satsuma_server::config::{Cli, Command, ServeArgs, SfuArgs};
+use satsuma_server::listener::{self, ListenLimits};
 use satsuma_server::upstream::Upstream;
 use satsuma_server::{shutdown, AppState};
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -56,13 +59,17 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);
     let sockets = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown::signal().await;
-            // Upgraded WebSockets are not part of axum's graceful shutdown: close them.
-            sockets.close_all_sockets();
-        })
-        .await?;
+    let limits = ListenLimits {
+        caps: ConnectionCaps { per_address: args.max_connections_per_address.max(1), total: args.max_connections.max(1) },
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+    };
+    listener::serve(listener, app, limits, async move {
+        shutdown::signal().await;
+        // Room sockets close with 1001 at once, so clients reconnect elsewhere without
+        // waiting out the drain.
+        sockets.close_all_sockets();
+    })
+    .await;
     // Give the socket tasks a moment to flush their close frames.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     Ok(())

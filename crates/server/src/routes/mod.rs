@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::cors;
@@ -20,6 +21,9 @@ pub mod rooms_ws;
 pub mod static_files;
 pub mod turn;
 
+/// How long a request body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The whole application of `satsuma serve`: `/healthz`, `/api/*` and the app from
 /// `dist`. Spawns the room clock, which stops when the last clone of `state` is dropped.
 pub fn app(state: AppState, dist: &Path) -> Router {
@@ -27,6 +31,8 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api", api(state))
         .merge(static_files::router(dist))
+        // A body that trickles in holds a task and a connection: it must be in within this.
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -1,0 +1,147 @@
+//! How many connections one address, and everyone together, may hold at once. The host
+//! asks before it serves a connection and says when it closes; a refusal is answered with
+//! its status and `Retry-After`, so one client holding sockets cannot starve the others.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// The caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionCaps {
+    /// Open connections per address (per /64 for IPv6, which hands a host a whole block).
+    pub per_address: usize,
+    /// Open connections in all.
+    pub total: usize,
+}
+
+impl Default for ConnectionCaps {
+    fn default() -> Self {
+        // An office behind one NAT holds a room socket and a few fetches per person.
+        Self { per_address: 256, total: 4_096 }
+    }
+}
+
+/// Why a connection was not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionRefusal {
+    /// That address holds its share already (429).
+    Address,
+    /// The server holds all it may (503).
+    Full,
+}
+
+impl ConnectionRefusal {
+    /// The HTTP status of the answer.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Address => 429,
+            Self::Full => 503,
+        }
+    }
+
+    /// Seconds to put in `Retry-After`.
+    pub fn retry_after_secs(self) -> u32 {
+        match self {
+            Self::Address => 10,
+            Self::Full => 5,
+        }
+    }
+
+    /// The words of the answer.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Address => "too many connections from your address",
+            Self::Full => "the server is full; try again shortly",
+        }
+    }
+}
+
+/// The open connections, counted per address.
+#[derive(Debug, Default)]
+pub struct Connections {
+    caps: ConnectionCaps,
+    open: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
+/// The key an address is counted under: itself, or its /64 for IPv6.
+fn bucket(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1_u128 << 64) - 1)).into()),
+        },
+    }
+}
+
+impl Connections {
+    /// No connection open yet, under `caps`.
+    pub fn new(caps: ConnectionCaps) -> Self {
+        Self { caps, ..Self::default() }
+    }
+
+    /// Counts a new connection from `ip`, or says why it may not be served.
+    pub fn admit(&mut self, ip: IpAddr) -> Result<(), ConnectionRefusal> {
+        if self.total >= self.caps.total {
+            return Err(ConnectionRefusal::Full);
+        }
+        let open = self.open.entry(bucket(ip)).or_default();
+        if *open >= self.caps.per_address {
+            return Err(ConnectionRefusal::Address);
+        }
+        *open += 1;
+        self.total += 1;
+        Ok(())
+    }
+
+    /// A connection admitted from `ip` closed.
+    pub fn release(&mut self, ip: IpAddr) {
+        let key = bucket(ip);
+        if let Some(open) = self.open.get_mut(&key) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                self.open.remove(&key);
+            }
+            self.total = self.total.saturating_sub(1);
+        }
+    }
+
+    /// Connections open now.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_address_gets_its_share_and_the_rest_keep_theirs() {
+        let mut c = Connections::new(ConnectionCaps { per_address: 2, total: 3 });
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert_eq!(c.admit(a), Ok(()));
+        assert_eq!(c.admit(a), Ok(()));
+        assert_eq!(c.admit(a), Err(ConnectionRefusal::Address));
+        assert_eq!(c.admit(b), Ok(()));
+        assert_eq!(c.admit(b), Err(ConnectionRefusal::Full), "the total is reached");
+        c.release(a);
+        assert_eq!(c.admit(b), Ok(()));
+        assert_eq!(c.total(), 3);
+        // A release of something never admitted changes nothing.
+        c.release("10.9.9.9".parse().unwrap());
+        assert_eq!(c.total(), 3);
+        assert_eq!((ConnectionRefusal::Address.status(), ConnectionRefusal::Full.status()), (429, 503));
+    }
+
+    #[test]
+    fn an_ipv6_block_counts_as_one_address() {
+        let mut c = Connections::new(ConnectionCaps { per_address: 1, total: 10 });
+        assert_eq!(c.admit("2001:db8::1".parse().unwrap()), Ok(()));
+        assert_eq!(c.admit("2001:db8::ffff:1".parse().unwrap()), Err(ConnectionRefusal::Address), "same /64");
+        assert_eq!(c.admit("2001:db8:0:1::1".parse().unwrap()), Ok(()), "another /64");
+        assert_eq!(c.admit("::ffff:10.0.0.1".parse().unwrap()), Ok(()));
+        assert_eq!(c.admit("10.0.0.1".parse().unwrap()), Err(ConnectionRefusal::Address), "a mapped IPv4 is that address");
+    }
+}
