@@ -64,8 +64,21 @@ pub struct Connections {
     total: usize,
 }
 
+/// Room joins one address may start: a burst, then a steady pace (an office behind one NAT
+/// joining at nine fits; sweeping room names does not).
+pub const JOINS_PER_ADDRESS: JoinPace = JoinPace { burst: 20, per_second: 2 };
+
+/// A pace of joins per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinPace {
+    /// Joins at once.
+    pub burst: u32,
+    /// Joins per second after that.
+    pub per_second: u32,
+}
+
 /// The key an address is counted under: itself, or its /64 for IPv6.
-fn bucket(ip: IpAddr) -> IpAddr {
+pub fn address_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -86,7 +99,7 @@ impl Connections {
         if self.total >= self.caps.total {
             return Err(ConnectionRefusal::Full);
         }
-        let open = self.open.entry(bucket(ip)).or_default();
+        let open = self.open.entry(address_key(ip)).or_default();
         if *open >= self.caps.per_address {
             return Err(ConnectionRefusal::Address);
         }
@@ -97,7 +110,7 @@ impl Connections {
 
     /// A connection admitted from `ip` closed.
     pub fn release(&mut self, ip: IpAddr) {
-        let key = bucket(ip);
+        let key = address_key(ip);
         if let Some(open) = self.open.get_mut(&key) {
             *open = open.saturating_sub(1);
             if *open == 0 {

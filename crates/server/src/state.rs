@@ -14,6 +14,7 @@ use crate::rate_limit::KeyedLimiter;
 use crate::rooms::{self, Rooms};
 use crate::sync::lock;
 use crate::upstream::Upstream;
+use satsuma_room::connections::{address_key, JOINS_PER_ADDRESS};
 
 struct Inner {
     limits: Limits,
@@ -24,6 +25,7 @@ struct Inner {
     http: reqwest::Client,
     session_limiter: Mutex<KeyedLimiter>,
     new_session_limiter: Mutex<KeyedLimiter>,
+    join_limiter: Mutex<KeyedLimiter>,
     /// Secrets that must never appear in a response body (defence in depth).
     secrets: Vec<Secret>,
 }
@@ -52,6 +54,7 @@ impl AppState {
             http,
             session_limiter: Mutex::new(KeyedLimiter::new(limits.calls_rate, limits.calls_rate)),
             new_session_limiter: Mutex::new(KeyedLimiter::new(limits.new_session_rate * 2, limits.new_session_rate)),
+            join_limiter: Mutex::new(KeyedLimiter::new(JOINS_PER_ADDRESS.burst, JOINS_PER_ADDRESS.per_second)),
             secrets,
             limits,
         }))
@@ -113,6 +116,10 @@ impl AppState {
     }
 
     /// Takes a `sessions/new` token for `participant` of `room`.
+    pub(crate) fn take_join(&self, ip: std::net::IpAddr, now: u64) -> bool {
+        lock(&self.0.join_limiter).try_take(&address_key(ip).to_string(), now)
+    }
+
     pub(crate) fn take_new_session(&self, room: &str, participant: &str, now: u64) -> bool {
         lock(&self.0.new_session_limiter).try_take(&format!("{room}/{participant}"), now)
     }

@@ -104,3 +104,22 @@ async fn a_client_trickling_its_headers_is_cut() {
     // Others are served meanwhile and after.
     assert!(healthz_from("127.0.0.2", addr).await.starts_with("HTTP/1.1 200"));
 }
+
+#[tokio::test]
+async fn joins_are_paced_per_address() {
+    let (addr, _dist) = start_with(ConnectionCaps::default(), Duration::from_secs(10)).await;
+    let burst = satsuma_room::connections::JOINS_PER_ADDRESS.burst as usize;
+    let mut open = Vec::new();
+    for _ in 0..burst {
+        open.push(ws(addr, "paced").await);
+    }
+    // One more right away is refused in-band, then closed with 1008.
+    let mut late = ws(addr, "paced").await;
+    let frame = recv(&mut late).await;
+    assert_eq!(frame["type"], "error", "{frame}");
+    assert_eq!(frame["code"], "rate_limited", "{frame}");
+    assert_eq!(recv_close(&mut late).await, Some(1008));
+    // The ones admitted are real sockets: a join on one of them is welcomed.
+    send(&mut open[0], serde_json::json!({"type": "join", "name": "Ada"})).await;
+    assert_eq!(recv(&mut open[0]).await["type"], "welcome");
+}

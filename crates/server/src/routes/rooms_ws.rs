@@ -8,8 +8,11 @@
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::Response;
+use axum::Extension;
 use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
 use satsuma_room::frames;
 use satsuma_room::limits::{valid_room_name, TokenBucket};
@@ -38,9 +41,19 @@ pub async fn handler(
     Path(room): Path<String>,
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
     let max = state.limits().max_ws_message;
-    ws.max_message_size(max * 4).max_frame_size(max * 4).on_upgrade(move |socket| run(state, room, query.v, socket))
+    // Joins are paced per address (the accept loop says who is calling; a router served
+    // another way has no peer and no pace).
+    let paced = peer.is_none_or(|Extension(ConnectInfo(addr))| state.take_join(addr.ip(), now_ms()));
+    ws.max_message_size(max * 4).max_frame_size(max * 4).on_upgrade(move |socket| async move {
+        if !paced {
+            return reject(socket, ErrorCode::RateLimited, "too many joins from your address; wait a moment", close_code::POLICY_VIOLATION)
+                .await;
+        }
+        run(state, room, query.v, socket).await
+    })
 }
 
 async fn send_timeout(socket: &mut WebSocket, msg: Message) -> bool {
