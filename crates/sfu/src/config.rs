@@ -36,6 +36,11 @@ pub struct SfuConfig {
     /// Where publishers' video bitrate starts, in kbit/s, named in our SDP answers
     /// (`x-google-start-bitrate`, see [`crate::sdp_bitrate`]); `None` leaves the browser's own.
     pub start_bitrate_kbps: Option<u32>,
+    /// Sessions at once; `sessions/new` beyond answers 503 (the proxy also caps them per
+    /// participant).
+    pub max_sessions: usize,
+    /// Open tracks per session, `autoDiscover`'s included; beyond, `invalid_params`.
+    pub max_tracks_per_session: usize,
 }
 
 impl SfuConfig {
@@ -53,6 +58,8 @@ impl SfuConfig {
             stats_log_interval: Some(Duration::from_secs(30)),
             egress_bwe_mbps: None,
             start_bitrate_kbps: Some(crate::sdp_bitrate::DEFAULT_START_KBPS),
+            max_sessions: 4_096,
+            max_tracks_per_session: 256,
         }
     }
 }

@@ -78,6 +78,9 @@ impl Sfu {
 
     /// Creates a session with a fresh ICE-lite `Rtc`; returns its key.
     pub(crate) fn create_session(&mut self, now: Instant) -> Result<SessionKey, ApiError> {
+        if self.sessions.len() >= self.config.max_sessions {
+            return Err(ApiError::full());
+        }
         // TWCC feedback to publishers is on whenever the browser negotiates it (str0m enables
         // it from the SDP); egress BWE only if configured (see `SfuConfig::egress_bwe_mbps`).
         let mut rtc = Rtc::builder()
@@ -231,6 +234,7 @@ impl Sfu {
     }
 
     fn housekeeping(&mut self, now: Instant) {
+        const MAX_CLOSED_TRACKS: usize = 32;
         let cfg = &self.config;
         let mut gone = Vec::new();
         for (key, s) in &mut self.sessions {
@@ -263,6 +267,16 @@ impl Sfu {
                         t.active = false;
                     }
                 }
+            }
+            // Closed tracks stay visible in GET, but only the latest few: every frame walks
+            // a session's list, and a client closing and pulling in a loop would grow it.
+            let mut excess = s.tracks.iter().filter(|t| !t.active).count().saturating_sub(MAX_CLOSED_TRACKS);
+            if excess > 0 {
+                s.tracks.retain(|t| {
+                    let drop = !t.active && excess > 0;
+                    excess -= usize::from(drop);
+                    !drop
+                });
             }
         }
         for key in gone {

@@ -68,6 +68,11 @@ impl ApiError {
         Self::new(500, ErrorCode::InternalError, why)
     }
 
+    /// 503: the SFU holds all the sessions it may.
+    pub fn full() -> Self {
+        Self::new(503, ErrorCode::TemporarilyUnavailableError, "The SFU holds all the sessions it may; try again shortly")
+    }
+
     /// 503: the media engine is not running.
     pub fn unavailable() -> Self {
         Self::new(503, ErrorCode::TemporarilyUnavailableError, "The SFU media engine is not running")

@@ -57,6 +57,19 @@ impl Sfu {
         if self.sessions.get(&key).is_some_and(|s| s.pending.is_some()) {
             return Err(ApiError::not_stable());
         }
+        // The cap counts what this request would add, autoDiscover's new sections included.
+        let discovered = match (&req.session_description, auto) {
+            (Some(offer), true) => {
+                let known = |mid: &str| self.sessions.get(&key).is_some_and(|s| s.tracks.iter().any(|t| *t.mid == *mid));
+                sdp_scan::sections(&offer.sdp).iter().filter(|s| s.sends && !s.stopped && !known(&s.mid)).count()
+            }
+            _ => 0,
+        };
+        let open = self.sessions.get(&key).map_or(0, |s| s.tracks.iter().filter(|t| t.active).count());
+        let max = self.config.max_tracks_per_session;
+        if open + tracks.len() + discovered > max {
+            return Err(ApiError::invalid_params(format!("A session holds at most {max} open tracks")));
+        }
         let out = match req.session_description {
             Some(offer) => {
                 if local > 0 && tracks.iter().any(|t| t.mid.as_deref().is_none_or(str::is_empty)) {

@@ -324,3 +324,57 @@ async fn simulcast_update_on_plain_track_is_an_item_error() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["tracks"][0]["errorCode"], "update_track_error");
 }
+
+#[tokio::test]
+async fn sessions_and_tracks_are_capped() {
+    let sfu = TestSfu::start_with(|c| {
+        c.max_sessions = 2;
+        c.max_tracks_per_session = 3;
+    })
+    .await;
+    let first = sfu.new_session().await;
+    sfu.new_session().await;
+    let (status, body) = sfu.call("POST", "sessions/new", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["errorCode"], "temporarily_unavailable_error");
+
+    // autoDiscover counts the sections it would publish: four are over the cap of three.
+    let (sdp, _) = offer(&[MediaKind::Audio, MediaKind::Video, MediaKind::Audio, MediaKind::Video], false);
+    let body = json!({"sessionDescription": {"type": "offer", "sdp": sdp}, "autoDiscover": true});
+    let (status, refused) = sfu.call("POST", &format!("sessions/{first}/tracks/new"), Some(body)).await;
+    assert_eq!(status.as_u16(), 406, "invalid_params is a 406 in the spec: {refused}");
+    assert_eq!(refused["errorCode"], "invalid_params");
+    assert!(refused["errorDescription"].as_str().unwrap_or_default().contains("at most 3"), "{refused}");
+    // Three are within it, and the session still works.
+    let (sdp, _) = offer(&[MediaKind::Audio, MediaKind::Video, MediaKind::Audio], false);
+    let body = json!({"sessionDescription": {"type": "offer", "sdp": sdp}, "autoDiscover": true});
+    let (status, ok) = sfu.call("POST", &format!("sessions/{first}/tracks/new"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    assert_eq!(ok["tracks"].as_array().map(Vec::len), Some(3), "{ok}");
+}
+
+#[tokio::test]
+async fn closed_tracks_do_not_pile_up() {
+    let sfu = TestSfu::start().await;
+    let sid = sfu.new_session().await;
+    let (sdp, _) = offer(&[MediaKind::Audio; 40], false);
+    let body = json!({"sessionDescription": {"type": "offer", "sdp": sdp}, "autoDiscover": true});
+    let (status, pushed) = sfu.call("POST", &format!("sessions/{sid}/tracks/new"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{pushed}");
+    let mids: Vec<Value> = pushed["tracks"].as_array().unwrap().iter().map(|t| json!({"mid": t["mid"]})).collect();
+    assert_eq!(mids.len(), 40);
+    let (status, closed) = sfu.call("PUT", &format!("sessions/{sid}/tracks/close"), Some(json!({"tracks": mids, "force": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    // Kept for GET at first; the housekeeping keeps only the latest 32.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, state) = sfu.call("GET", &format!("sessions/{sid}"), None).await;
+        let kept = state["tracks"].as_array().map_or(0, Vec::len);
+        if kept <= 32 {
+            assert!(kept > 0, "the latest closed tracks stay visible: {state}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {kept} closed tracks kept");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
