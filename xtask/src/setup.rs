@@ -37,7 +37,7 @@ pub const LIGHTNINGCSS: &str = "lightningcss-cli@1.30.2";
 const AXE_CORE: &str = "axe-core@4.14.1";
 /// Debian packages for building std for wasm32 when rustup has no wasm32 target.
 /// `rust-web-llvm` holds the `rust-lld` link, which needs `lld-22` to resolve.
-const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22"];
+const WASM_STD_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "rust-web-llvm", "lld-22", "rust-web-clippy"];
 
 /// Installs everything and returns how wasm is built here.
 pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {

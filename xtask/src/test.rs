@@ -42,6 +42,18 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         process::run(workspace("test").env("SATSUMA_REQUIRE_AIORTC", "1"))
     });
     suite("browser", &mut || {
+        // The Worker only builds for wasm32: its lint gate runs there (the app's code is
+        // linted by the host build, where it compiles too).
+        process::run(route.command("cargo").args([
+            "clippy",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "satsuma-worker",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
         // wasm-bindgen-test-runner drives headless Chromium with the flags in webdriver.json.
         // Without DWARF: it would make each test wasm tens of MB for the linker and
         // wasm-bindgen to carry, and wasm panics report through the panic hook anyway.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use satsuma_protocol::room::{ErrorCode, ErrorFrame, ServerMessage, Welcome};
+use satsuma_protocol::room::{ServerMessage, Welcome};
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::Ownership;
 use satsuma_room::limits::TokenBucket;

@@ -66,7 +66,7 @@ async fn room_socket(req: Request, env: &Env, room: &str) -> Result<Response> {
         return err.into_response();
     }
     let stub = env.durable_object(ROOM_BINDING)?.get_by_name(room)?;
-    let mut forwarded = Request::new_with_init(&req.url()?.to_string(), &worker::RequestInit::new().with_headers(req.headers().clone()))?;
+    let mut forwarded = Request::new_with_init(req.url()?.as_ref(), worker::RequestInit::new().with_headers(req.headers().clone()))?;
     forwarded.headers_mut()?.set(ROOM_HEADER, room)?;
     stub.fetch_with_request(forwarded).await
 }
