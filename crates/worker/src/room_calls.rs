@@ -75,6 +75,23 @@ async fn proxy(obj: &RoomObject, mut req: Request) -> Result<Response, Failure> 
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
 }
 
+/// `/api/turn` inside the room's object: the shared admission rule, then the credentials.
+pub async fn turn(obj: &RoomObject, req: Request) -> Result<Response> {
+    let room = req.headers().get(ROOM_HEADER)?.unwrap_or_default();
+    let participant = req.headers().get(PARTICIPANT_HEADER)?.unwrap_or_default();
+    let claims = Claims { room, participant };
+    let limits = obj.limits().clone();
+    let admitted = obj.with_host(|host| calls_guard::admit_turn(&mut Guard { host, limits: &limits }, &claims, now_ms()));
+    let answer = match admitted {
+        Ok(()) => crate::turn::issue(obj.env()).await,
+        Err(refused) => Err(refused.into()),
+    };
+    match answer {
+        Ok(response) => Ok(response),
+        Err(err) => err.into_response(),
+    }
+}
+
 /// The room's state and rate limiters, as the shared guard sees them.
 struct Guard<'a> {
     host: &'a mut RoomHost,

@@ -52,6 +52,9 @@ impl DurableObject for RoomObject {
         if req.path().starts_with(crate::calls::INTERNAL_PREFIX) {
             return crate::room_calls::handle(self, req).await;
         }
+        if req.path() == crate::turn::INTERNAL_PATH {
+            return crate::room_calls::turn(self, req).await;
+        }
         if req.path() == PEEK_PATH {
             let participants = self.with_host(|host| host.snap.room.len());
             return Response::from_json(&satsuma_protocol::room::RoomPeek { participants });

@@ -2,7 +2,9 @@
 //!
 //! With `TURN_SERVICE_ID`/`TURN_SERVICE_TOKEN` it asks Cloudflare's
 //! `generate-ice-servers` for short-lived credentials; otherwise it returns an empty list.
-//! Requires the room token like `/api/calls/*`, so TURN credentials only go to participants.
+//! Requires the room token like `/api/calls/*`; then the room's Durable Object applies the
+//! shared rule (`satsuma_room::calls_guard::admit_turn`: only someone in the room now, at
+//! the pace of new sessions) and asks for the credentials.
 
 use serde_json::{json, Value};
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response};
@@ -11,13 +13,30 @@ use satsuma_room::calls_policy::PolicyError;
 
 use crate::config::{self, Turn};
 use crate::error::{ApiError, Failure};
+use crate::room_object::{PARTICIPANT_HEADER, ROOM_BINDING, ROOM_HEADER};
 
-/// The handler for `/api/turn`; the token is checked before anything else.
+/// Path of the TURN request inside a room's Durable Object.
+pub const INTERNAL_PATH: &str = "/internal/turn";
+
+/// The handler for `/api/turn`; the token is checked before anything else, then the room's
+/// object decides.
 pub async fn handle(req: &Request, env: &Env) -> Result<Response, Failure> {
     if !matches!(req.method(), Method::Get | Method::Post) {
         return Err(PolicyError::new(405, "method_not_allowed", "use GET or POST for this endpoint").into());
     }
-    crate::auth::claims(req, &config::token_key(env)?)?;
+    let claims = crate::auth::claims(req, &config::token_key(env)?)?;
+    // The Durable Object trusts these headers: it is reachable only through this Worker.
+    let headers = Headers::new();
+    headers.set(ROOM_HEADER, &claims.room)?;
+    headers.set(PARTICIPANT_HEADER, &claims.participant)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let stub = env.durable_object(ROOM_BINDING)?.get_by_name(&claims.room)?;
+    Ok(stub.fetch_with_request(Request::new_with_init(&format!("https://room{INTERNAL_PATH}"), &init)?).await?)
+}
+
+/// The credentials for an admitted request (inside the room's object).
+pub async fn issue(env: &Env) -> Result<Response, Failure> {
     let Some(turn) = Turn::from_env(env) else {
         return ice_servers(json!([]));
     };
