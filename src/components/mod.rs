@@ -19,5 +19,6 @@ pub mod reaction_menu;
 pub mod room_page;
 pub mod settings_panel;
 pub mod side_panel;
+pub mod source_selects;
 pub mod stats_panel;
 pub mod video_view;

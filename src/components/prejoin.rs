@@ -3,12 +3,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use super::device_select::DeviceSelect;
 use super::echo_test::{EchoTest, Verdict};
 use super::media_toggle::{Device, MediaToggle};
 use super::mic_meter::MicMeter;
+use super::source_selects::SourceSelects;
 use super::video_view::VideoView;
-use crate::erased::{derive, memo};
+use crate::erased::memo;
 use crate::i18n::{fill, t};
 use crate::local_media::LocalMedia;
 use crate::prefs;
@@ -69,14 +69,7 @@ pub fn Prejoin(
                     <MicMeter track=media.audio_track on=media.mic_on />
                 </div>
                 <div class="device-selects">
-                    <DeviceSelect label=|t| t.mic_source
-                        devices=derive(move || media.devices.get().microphones)
-                        selected=media.mic_device
-                        on_select=Callback::new(move |id| media.select_mic(id)) />
-                    <DeviceSelect label=|t| t.camera_source
-                        devices=derive(move || media.devices.get().cameras)
-                        selected=media.camera_device
-                        on_select=Callback::new(move |id| media.select_camera(id)) />
+                    <SourceSelects media />
                 </div>
                 <div class="media-errors" role="status" aria-live="polite">
                     {move || media.audio_error.get().map(|e| view! { <p class="error">{e.advice(t().the_mic)}</p> })}

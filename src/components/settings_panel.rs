@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::device_select::DeviceSelect;
 use super::side_panel::{Panel, SidePanel};
+use super::source_selects::SourceSelects;
 use crate::call::Conference;
 use crate::erased::derive;
 use crate::i18n::t;
@@ -34,14 +35,7 @@ pub fn SettingsPanel() -> impl IntoView {
     view! {
         <SidePanel panel=Panel::Settings title=derive(|| t().settings.to_owned())>
             <div class="settings">
-                <DeviceSelect label=|t| t.camera_source
-                    devices=derive(move || media.devices.get().cameras)
-                    selected=media.camera_device
-                    on_select=Callback::new(move |id| media.select_camera(id)) />
-                <DeviceSelect label=|t| t.mic_source
-                    devices=derive(move || media.devices.get().microphones)
-                    selected=media.mic_device
-                    on_select=Callback::new(move |id| media.select_mic(id)) />
+                <SourceSelects media />
                 {sink_supported().then(|| view! {
                     <DeviceSelect label=|t| t.speaker_source
                         devices=derive(move || media.devices.get().speakers)

@@ -10,20 +10,25 @@ use satsuma_e2e::Harness;
 const ROOM: &str = "e2e-bots";
 const BOTS: usize = 7;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]
-async fn a_browser_sees_seven_bots_playing() -> anyhow::Result<()> {
-    let harness = Harness::start().await?;
-    // Publish-only bots: the browser is what is tested, and 2 cores are better spent on it.
+/// `count` publish-only bots in `room`: the browser is what is tested, and 2 cores are
+/// better spent on it.
+async fn publishing_bots(harness: &Harness, room: &str, count: usize) -> anyhow::Result<Bots> {
     let config = BotConfig {
         server: harness.base_url.clone(),
-        room: ROOM.into(),
-        count: BOTS,
+        room: room.into(),
+        count,
         name_prefix: "Bot".into(),
         subscribe: false,
         media: LoopConfig::default(),
     };
-    let bots = Bots::start(config).await?;
+    Ok(Bots::start(config).await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]
+async fn a_browser_sees_seven_bots_playing() -> anyhow::Result<()> {
+    let harness = Harness::start().await?;
+    let bots = publishing_bots(&harness, ROOM, BOTS).await?;
     let browser = harness.browser().await?;
     let joined = Instant::now();
     browser.join(ROOM, "Human").await?;
@@ -64,15 +69,7 @@ async fn a_desktop_window_shows_fifteen_bots_at_once_on_the_low_layer() -> anyho
     const ROOM: &str = "e2e-bots-16";
     const BOTS: usize = 15;
     let harness = Harness::start().await?;
-    let config = BotConfig {
-        server: harness.base_url.clone(),
-        room: ROOM.into(),
-        count: BOTS,
-        name_prefix: "Bot".into(),
-        subscribe: false,
-        media: LoopConfig::default(),
-    };
-    let bots = Bots::start(config).await?;
+    let bots = publishing_bots(&harness, ROOM, BOTS).await?;
     let browser = harness.browser().await?;
     browser.set_window_size(1280, 720).await?;
     browser.join(ROOM, "Human").await?;
