@@ -55,12 +55,8 @@ fn tracks_published_during_an_exchange_are_pulled_in_one_batch() {
 
 #[test]
 fn pull_results_are_matched_by_name_not_position() {
-    let mut host = Host::new();
-    host.join(&[person("ada", "s-ada")]);
-    host.publish(1);
-    host.take_peer();
-    let mids = host.offer(1, &AV);
-    let api = host.take_api();
+    let (mut host, mids, pull) = Host::ada_pull_offered();
+    let api = [pull];
     let mut results = pull_results(&api[0].call, &["s-ada/mic"]);
     results.reverse();
     host.answer(&api[0], Ok(tracks_answer(results)));

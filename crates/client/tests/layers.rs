@@ -83,13 +83,8 @@ fn the_servers_caps_bound_every_layer() {
 
 #[test]
 fn cameras_are_pulled_with_a_layer_and_audio_without() {
-    let mut host = Host::new();
-    host.join(&[person("ada", "s-ada")]);
-    host.publish(1);
-    host.take_peer();
-    host.offer(1, &AV);
-    let api = host.take_api();
-    let ApiCall::TracksNew { body, .. } = &api[0].call else { panic!("{api:?}") };
+    let (_host, _, pull) = Host::ada_pull_offered();
+    let ApiCall::TracksNew { body, .. } = &pull.call else { panic!("{pull:?}") };
     let tracks = body.tracks.clone().unwrap_or_default();
     assert_eq!(tracks[0].simulcast, None, "the mic has no layers");
     let camera = tracks[1].simulcast.clone().expect("the camera asks for a layer");
@@ -169,16 +164,11 @@ fn a_refused_layer_is_retried_then_left_alone() {
 
 #[test]
 fn a_camera_dropped_while_its_pull_is_in_flight_is_closed_when_it_arrives() {
-    let mut host = Host::new();
-    host.join(&[person("ada", "s-ada")]);
-    host.publish(1);
-    host.take_peer();
-    let mids = host.offer(1, &AV);
-    let api = host.take_api();
+    let (mut host, mids, pull) = Host::ada_pull_offered();
     // Audio only, while the pull of her camera is on its way.
     host.input(Input::Intent(Intent::Receive(Receive::NoCameras)));
-    let results = support::pull_results(&api[0].call, &[]);
-    host.answer(&api[0], Ok(support::tracks_answer(results)));
+    let results = support::pull_results(&pull.call, &[]);
+    host.answer(&pull, Ok(support::tracks_answer(results)));
     host.input(Input::Peer(1, satsuma_client::PeerEvent::AnswerApplied));
     let api = host.take_api();
     let ApiCall::CloseTracks { body, .. } = &api[0].call else { panic!("{api:?}") };

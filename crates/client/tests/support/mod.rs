@@ -259,6 +259,19 @@ impl Host {
         self.input(Input::Peer(generation, PeerEvent::AnswerApplied));
     }
 
+    /// A call with Ada (mic and camera) in the room, published, its pull offered: the
+    /// receivers' mids and the `tracks/new` waiting for an answer.
+    pub fn ada_pull_offered() -> (Self, Vec<String>, ApiRequest) {
+        let mut host = Self::new();
+        host.join(&[person("ada", "s-ada")]);
+        host.publish(1);
+        host.take_peer();
+        let mids = host.offer(1, &[MediaKind::Audio, MediaKind::Video]);
+        let mut api = host.take_api();
+        assert_eq!(api.len(), 1, "{api:?}");
+        (host, mids, api.remove(0))
+    }
+
     /// Runs one pull exchange for `receivers`, failing the refs in `fail`; returns the
     /// pulled refs' mids.
     pub fn pull(&mut self, generation: u32, receivers: &[MediaKind], fail: &[&str]) -> Vec<String> {
