@@ -8,7 +8,7 @@ use std::rc::Rc;
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use satsuma_client::vec_map::VecMap;
-use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Intent, Notice, Output, PeerOp, SocketOp, View};
+use satsuma_client::{Call, CallConfig, CallStatus, Event, Input, Intent, Notice, Output, PeerOp, SocketOp};
 use web_sys::{MediaStream, MediaStreamTrack};
 
 use super::api_host;
@@ -51,8 +51,6 @@ struct State {
     /// Measures the tiles and reads the statistics while the call lasts.
     measuring: Option<(Interval, Interval)>,
     collector: Rc<RefCell<Collector>>,
-    /// What the engine was last told of each pulled video's tile.
-    views: VecMap<String, View>,
     /// Inputs that arrived while outputs were being carried out.
     backlog: VecDeque<Input>,
     busy: bool,
@@ -82,7 +80,6 @@ impl Driver {
             timer: None,
             measuring: None,
             collector: Rc::default(),
-            views: VecMap::default(),
             backlog: VecDeque::new(),
             busy: false,
         };
@@ -310,16 +307,11 @@ impl Driver {
         });
     }
 
-    /// Tells the engine of every tile whose size or visibility changed.
+    /// Tells the engine where every pulled video is shown; it acts on changes only.
     fn measure_tiles(&self) {
-        let changed: Vec<(String, View)> = {
-            let mut state = self.0.borrow_mut();
-            let measured = state.outlets.remote.with_untracked(measure);
-            let changed = measured.iter().filter(|(r, v)| state.views.get(r) != Some(v)).cloned().collect();
-            state.views = measured.into_iter().collect();
-            changed
-        };
-        for (track_ref, view) in changed {
+        let outlets = self.0.borrow().outlets;
+        let Some(views) = outlets.remote.try_with_untracked(measure) else { return };
+        for (track_ref, view) in views {
             self.input(Input::Intent(Intent::View { track_ref, view }));
         }
     }

@@ -12,4 +12,4 @@ mod tile_views;
 pub use flash::{Flash, Reaction};
 pub use handle::Conference;
 pub use satsuma_client::CallStatus;
-pub use stats::{Direction, TrackStats};
+pub use stats::{whole, Direction, TrackStats};

@@ -62,6 +62,12 @@ fn text(stat: &JsValue, key: &str) -> Option<String> {
     Reflect::get(stat, &key.into()).ok().and_then(|v| v.as_string())
 }
 
+/// `x` as a whole number, through integer formatting: float formatting would cost the
+/// bundle more than the Stats panel itself.
+pub fn whole(x: f64) -> String {
+    (x.max(0.0).round() as u64).to_string()
+}
+
 /// The layer a received frame height is closest to.
 fn layer_of_height(height: u32) -> Option<Layer> {
     (height > 0).then(|| Layer::ALL.into_iter().min_by_key(|l| l.height().abs_diff(height)).unwrap_or(Layer::Full))

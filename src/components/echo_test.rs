@@ -9,7 +9,7 @@ use satsuma_client::quality::{grade, Quality};
 use satsuma_client::Receive;
 
 use super::video_view::VideoView;
-use crate::call::{CallStatus, Conference, Direction};
+use crate::call::{whole, CallStatus, Conference, Direction};
 use crate::erased::{derive_local, effect};
 use crate::i18n::t;
 use crate::local_media::LocalMedia;
@@ -86,7 +86,6 @@ pub fn EchoTest(
     });
     let figures = move || {
         video().map(|r| {
-            let whole = |x: f64| (x.max(0.0).round() as u64).to_string();
             let t = t();
             format!(
                 "{} {} ms · {} {} kbit/s · {} {} %",

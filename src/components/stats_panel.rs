@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::side_panel::{Panel, SidePanel};
-use crate::call::{Conference, Direction, TrackStats};
+use crate::call::{whole, Conference, Direction, TrackStats};
 use crate::erased::derive;
 use crate::i18n::{fill, t};
 
@@ -46,9 +46,6 @@ fn row(conference: Conference, s: TrackStats) -> impl IntoView {
         _ => fill(t().stats_sent, &s.kind),
     };
     let size = if s.width > 0 { format!("{}×{}", s.width, s.height) } else { "—".to_owned() };
-    // Whole numbers through integer formatting: float formatting would cost the bundle
-    // more than this whole panel.
-    let whole = |x: f64| (x.max(0.0).round() as u64).to_string();
     let fps = if s.kind == "video" { whole(s.fps) } else { "—".to_owned() };
     let tenths = (s.sample.loss_percent.max(0.0) * 10.0).round() as u64;
     let cells = [

@@ -32,8 +32,12 @@ impl Call {
         self.sync_pulls();
     }
 
-    /// The host measured where a pulled video is shown.
+    /// The host measured where a pulled video is shown (it may report every view on every
+    /// measure: only a change does anything).
     pub(crate) fn set_view(&mut self, track_ref: TrackRef, view: View) {
+        if self.views.get(&track_ref) == Some(&view) {
+            return;
+        }
         let layer = layer_for(Some(view), self.config.receive);
         self.views.insert(track_ref.clone(), view);
         let now = self.now;
