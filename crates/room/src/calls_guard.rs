@@ -37,15 +37,8 @@ pub fn bearer_claims(header: Option<&str>, key: &TokenKey, now_secs: u64) -> Res
 pub fn check(state: &mut impl ProxyState, claims: &Claims, route: &CallsRoute, body: &[u8], now_ms: u64) -> Result<(), ApiError> {
     let (room, participant) = (claims.room.as_str(), claims.participant.as_str());
     match route {
-        CallsRoute::NewSession => {
-            // Only someone actually in the room (or about to resume) may create sessions.
-            if !state.knows(room, participant) {
-                return Err(ApiError::NotInRoom);
-            }
-            if !state.take_new_session(room, participant, now_ms) {
-                return Err(ApiError::RateLimited("too many new sessions; slow down".into()));
-            }
-        }
+        // Only someone actually in the room (or about to resume) may create sessions.
+        CallsRoute::NewSession => admit_new(state, claims, now_ms, "new sessions")?,
         CallsRoute::Session { session_id, action } => {
             if !state.owns_session(room, participant, session_id) {
                 return Err(ApiError::Forbidden(format!("session {session_id} does not belong to you")));
@@ -74,12 +67,17 @@ pub fn check(state: &mut impl ProxyState, claims: &Claims, route: &CallsRoute, b
 /// room (a token outlives a leave by its whole lifetime), and at the pace of new sessions,
 /// since a client needs one set of credentials per session it builds.
 pub fn admit_turn(state: &mut impl ProxyState, claims: &Claims, now_ms: u64) -> Result<(), ApiError> {
+    admit_new(state, claims, now_ms, "TURN requests")
+}
+
+/// Someone in the room, within the new-session pace; `what` names the request when refused.
+fn admit_new(state: &mut impl ProxyState, claims: &Claims, now_ms: u64, what: &str) -> Result<(), ApiError> {
     let (room, participant) = (claims.room.as_str(), claims.participant.as_str());
     if !state.knows(room, participant) {
         return Err(ApiError::NotInRoom);
     }
     if !state.take_new_session(room, participant, now_ms) {
-        return Err(ApiError::RateLimited("too many TURN requests; slow down".into()));
+        return Err(ApiError::RateLimited(format!("too many {what}; slow down")));
     }
     Ok(())
 }
