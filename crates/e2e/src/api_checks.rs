@@ -154,3 +154,47 @@ pub async fn run(base: &str, prefix: &str, refused_origin: &str) -> anyhow::Resu
     drop((ada, bo, eve));
     Ok(())
 }
+
+/// Liveness on a host without WebSocket pings (the Worker): a socket that keeps sending
+/// `ping` gets `pong` and stays past `stale_after`, while a silent one is dropped after it
+/// and the others are told. On the Worker the runtime answers the pings itself, so this
+/// proves that the room reads those answers before it judges anyone silent.
+pub async fn heartbeats(base: &str, room: &str, stale_after: Duration) -> anyhow::Result<()> {
+    let mut ada = join(base, room, "Ada").await?;
+    let mut quiet = join(base, room, "Quiet").await?;
+    let start = std::time::Instant::now();
+    let ping = Message::text(satsuma_protocol::room::PING_FRAME);
+    // Ada beats every 5 s, as browsers do every 10 s, until well past the stale limit.
+    let mut heard = Vec::new();
+    while start.elapsed() < stale_after + Duration::from_secs(8) {
+        ada.ws.send(ping.clone()).await?;
+        loop {
+            let frame = tokio::time::timeout(T, ada.ws.next()).await.context("no pong")?;
+            let Some(Ok(Message::Text(text))) = frame else { bail!("Ada's socket ended after {:?}: {frame:?}", start.elapsed()) };
+            let value: Value = serde_json::from_str(&text)?;
+            if value == json!({"type": "pong"}) {
+                break;
+            }
+            heard.push(value);
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    // Quiet never beat: it is gone, Ada was told so while she waited, and she is still in.
+    let left = heard.iter().find(|v| v["type"] == "participantLeft");
+    ensure!(left.is_some_and(|l| l["reason"] == "timeout"), "Quiet did not time out; Ada heard {heard:?}");
+    ada.ws.send(Message::text(json!({"type": "chat", "text": "still here"}).to_string())).await?;
+    let chat = recv_type(&mut ada.ws, "chat").await?;
+    ensure!(chat["message"]["text"] == "still here", "Ada's chat after {:?}: {chat}", start.elapsed());
+    let closed = tokio::time::timeout(T, async {
+        loop {
+            match quiet.ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await?;
+    ensure!(closed == Some(satsuma_protocol::room::close_code::STALE), "Quiet's socket ended with {closed:?}");
+    Ok(())
+}

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::ensure;
+use anyhow::{ensure, Context};
 use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting};
 use satsuma_e2e::{api_checks, Harness};
 
@@ -16,7 +16,16 @@ const WAIT: Duration = Duration::from_secs(30);
 async fn two_browsers_call_through_the_worker_and_its_proxy_checks_hold() -> anyhow::Result<()> {
     let harness = Harness::on_worker().await?;
     api_checks::run(&harness.api_url, "worker-checks", "https://evil.example").await?;
+    // Liveness takes longer than a call (the Worker's stale limit is three missed 10 s
+    // beats): it runs beside the call, in a room of its own.
+    let stale_after = Duration::from_millis(3 * satsuma_protocol::room::CLIENT_HEARTBEAT_MS);
+    let (beats, call) = tokio::join!(api_checks::heartbeats(&harness.api_url, "worker-beats", stale_after), call(&harness));
+    beats.context("heartbeats on the Worker")?;
+    call
+}
 
+/// Alice and Bob join, see and hear each other, and Alice leaves.
+async fn call(harness: &Harness) -> anyhow::Result<()> {
     let alice = harness.browser().await?;
     alice.join(ROOM, "Alice").await?;
     // The prejoin's peek goes through the Worker to the room's object.

@@ -31,6 +31,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// WebSocket level, but a Worker cannot, so there this is how silence is noticed.
 pub const CLIENT_HEARTBEAT_MS: u64 = 10_000;
 
+/// The client's `ping` exactly as it is sent, and the `pong` that answers it: a host may
+/// answer it by string match without decoding (a Durable Object's auto-response).
+pub const PING_FRAME: &str = r#"{"type":"ping"}"#;
+/// The answer to [`PING_FRAME`].
+pub const PONG_FRAME: &str = r#"{"type":"pong"}"#;
+
 /// A participant id assigned by the server, unique within a room.
 pub type ParticipantId = String;
 

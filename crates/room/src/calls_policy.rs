@@ -259,6 +259,32 @@ impl Ownership {
     }
 }
 
+/// Ownership as records, one per SFU session (`session/<id>`).
+#[cfg(feature = "serde")]
+impl Ownership {
+    const PREFIX: &'static str = "session/";
+
+    /// The registry as records, added to `out`.
+    pub fn records(&self, out: &mut crate::records::Records) {
+        for (id, entry) in &self.sessions {
+            out.insert(format!("{}{id}", Self::PREFIX), crate::records::encode(entry));
+        }
+    }
+
+    /// The registry from its records (other keys ignored).
+    pub fn from_records(max_per_owner: usize, records: &crate::records::Records) -> Result<Self, crate::records::RecordError> {
+        let mut own = Ownership::new(max_per_owner);
+        for (key, json) in records {
+            if let Some(id) = key.strip_prefix(Self::PREFIX) {
+                let entry: (Owner, u64) = crate::records::decode(key, json)?;
+                own.seq = own.seq.max(entry.1);
+                own.sessions.insert(id.to_owned(), entry);
+            }
+        }
+        Ok(own)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

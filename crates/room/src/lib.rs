@@ -10,6 +10,9 @@
 //! - [`calls_guard`]: the proxy's checks against room state (membership, ownership,
 //!   rate limits, pulls), through the host's [`calls_guard::ProxyState`].
 //! - [`frames`]: the room WebSocket's frames at the edge: decoding, limits, error frames.
+//! - `hibernating` (feature `serde`): a room hosted where memory vanishes between events
+//!   (a Durable Object), stored as separate records.
+//! - [`frame_gate`]: what a socket's next frame becomes (size, rate and flood limits).
 //! - [`api_error`]: the Calls-style error every `/api` route of every host answers with.
 //! - [`origins`]: which web origins may use the API (CORS and its refusals).
 //! - [`page_headers`]: the security headers of the app's pages and files, for every host.
@@ -26,11 +29,16 @@ pub mod auth_token;
 pub mod calls_guard;
 pub mod calls_policy;
 pub mod connections;
+pub mod frame_gate;
 pub mod frames;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+#[cfg(feature = "serde")]
+pub mod hibernating;
 pub mod limits;
 pub mod origins;
 pub mod page_headers;
+#[cfg(feature = "serde")]
+pub mod records;
 pub mod room;
 pub mod turn;

@@ -123,6 +123,9 @@ struct Member {
     /// When this member's last few reactions went out, for the burst limit.
     #[cfg_attr(feature = "serde", serde(default))]
     reacted_ms: VecDeque<u64>,
+    /// The room's join count when this member came in: restores join order from records.
+    #[cfg_attr(feature = "serde", serde(default))]
+    joined: u64,
 }
 
 #[derive(Debug)]
@@ -159,6 +162,9 @@ pub struct Room {
     /// Hands raised so far: the next raise gets this as its order.
     #[cfg_attr(feature = "serde", serde(default))]
     hand_raises: u64,
+    /// Joins so far: the next member gets this as its `joined`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    joins: u64,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
@@ -176,6 +182,7 @@ impl Room {
             departed: Vec::new(),
             chat: VecDeque::new(),
             hand_raises: 0,
+            joins: 0,
         }
     }
 
@@ -407,7 +414,9 @@ impl Room {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.participant = Some(participant.id.clone());
         }
-        self.members.push(Member { participant: participant.clone(), conn, resume_token, reacted_ms: VecDeque::new() });
+        self.joins += 1;
+        let joined = self.joins;
+        self.members.push(Member { participant: participant.clone(), conn, resume_token, reacted_ms: VecDeque::new(), joined });
         effects.push(self.welcome(conn, self.members.len() - 1));
         self.broadcast(&ServerMessage::ParticipantJoined(ParticipantFrame { participant }), Some(conn), &mut effects);
         effects
@@ -569,5 +578,7 @@ impl Room {
     }
 }
 
+#[cfg(feature = "serde")]
+mod records;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,8 @@
 use satsuma_protocol::room::CLIENT_HEARTBEAT_MS;
 use satsuma_protocol::secret::Secret;
 use satsuma_room::auth_token::TokenKey;
+use satsuma_room::frame_gate::FrameLimits;
+use satsuma_room::hibernating::HostLimits;
 use satsuma_room::origins::AllowedOrigins;
 use satsuma_room::room::RoomConfig;
 use worker::Env;
@@ -138,6 +140,15 @@ impl Limits {
             calls_rate: number(env, "SATSUMA_CALLS_RATE", 50).max(1),
             new_session_rate: number(env, "SATSUMA_NEW_SESSION_RATE", 2).max(1),
             max_sessions_per_participant: number(env, "SATSUMA_MAX_SESSIONS_PER_PARTICIPANT", 8).max(1),
+        }
+    }
+
+    /// What the room host enforces.
+    pub fn host(&self) -> HostLimits {
+        HostLimits {
+            room: self.room.clone(),
+            frames: FrameLimits { max_message: self.max_ws_message, rate: self.ws_rate, flood: self.ws_flood },
+            max_sessions_per_participant: self.max_sessions_per_participant,
         }
     }
 

@@ -6,18 +6,21 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use satsuma_protocol::room::{close_code, ErrorCode};
+use satsuma_protocol::room::{close_code, ErrorCode, PING_FRAME, PONG_FRAME};
 use satsuma_room::auth_token::TokenKey;
-use satsuma_room::frames;
-use satsuma_room::limits::TokenBucket;
+use satsuma_room::frame_gate::Frame;
+use satsuma_room::hibernating::StorageWrite;
+use satsuma_room::records::Records;
 use satsuma_room::room::ConnId;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use crate::auth::now_ms;
 use crate::config::{self, Limits};
-use crate::room_state::{error_frame, RoomHost, Snapshot, SocketLimits, SNAPSHOT_KEY};
+use crate::room_state::{self, RoomHost, WorkerSocket};
 
 /// The Durable Object namespace binding in wrangler.toml.
 pub const ROOM_BINDING: &str = "ROOMS";
@@ -27,8 +30,6 @@ pub const PEEK_PATH: &str = "/internal/peek";
 pub const ROOM_HEADER: &str = "X-Satsuma-Room";
 /// Header carrying the verified participant id of a proxy request.
 pub const PARTICIPANT_HEADER: &str = "X-Satsuma-Participant";
-/// Alarms further out than this are not set: nothing in a room waits that long.
-const MAX_ALARM_MS: u64 = 24 * 3600 * 1000;
 
 /// The room's Durable Object.
 #[durable_object]
@@ -43,6 +44,11 @@ pub struct RoomObject {
 impl DurableObject for RoomObject {
     fn new(state: State, env: Env) -> Self {
         let limits = Limits::from_env(&env);
+        // The runtime answers heartbeats itself, without waking the object; the alarm
+        // reads when it last did (`heard`), so liveness costs no wake and no write.
+        if let Ok(pair) = WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
+            state.set_websocket_auto_response(&pair);
+        }
         RoomObject { state, env, limits, host: RefCell::new(None) }
     }
 
@@ -66,7 +72,13 @@ impl DurableObject for RoomObject {
         self.load("").await?;
         let Some(conn) = self.conn_of(&ws) else { return Ok(()) };
         let key = self.key()?;
-        self.with_host(|host| on_message(host, &self.limits, conn, message, &key, now_ms()));
+        self.with_host(|host| {
+            let frame = match &message {
+                WebSocketIncomingMessage::String(text) => Frame::Text(text),
+                WebSocketIncomingMessage::Binary(bytes) => Frame::Binary(bytes.len()),
+            };
+            host.frame(conn, frame, &key, now_ms());
+        });
         self.commit().await
     }
 
@@ -81,9 +93,11 @@ impl DurableObject for RoomObject {
     async fn alarm(&self) -> Result<Response> {
         self.load("").await?;
         let key = self.key()?;
+        let heard = self.heartbeats();
         self.with_host(|host| {
-            // The alarm that woke us is spent.
-            host.alarm_at = None;
+            for (conn, at) in heard {
+                host.heard(conn, at);
+            }
             host.tick(&key, now_ms());
         });
         self.commit().await?;
@@ -111,30 +125,33 @@ impl RoomObject {
     pub(crate) fn with_host<T>(&self, f: impl FnOnce(&mut RoomHost) -> T) -> T {
         let mut slot = self.host.borrow_mut();
         // `load` ran first in every handler; an empty slot only follows a failed load.
-        let host = slot.get_or_insert_with(|| RoomHost::new(Snapshot::new("", &self.limits), String::new(), HashMap::new()));
+        let host = slot.get_or_insert_with(|| self.empty_host(""));
         f(host)
     }
 
-    /// Restores the state after construction or a wake: the snapshot from storage, the
-    /// sockets from the runtime (their tag is their id).
+    fn empty_host(&self, name: &str) -> RoomHost {
+        RoomHost::load(name, Records::new(), HashMap::new(), self.limits.host(), crate::random::hex_id)
+    }
+
+    /// Restores the state after construction or a wake: the records from storage, the
+    /// sockets from the runtime (their tag is their id), and when each last answered a ping.
     async fn load(&self, name: &str) -> Result<()> {
         if self.host.borrow().is_some() {
             return Ok(());
         }
-        let stored: Option<String> = self.state.storage().get(SNAPSHOT_KEY).await?;
+        let stored = room_state::read_all(&self.state.storage()).await?;
         let name = if name.is_empty() { self.state.id().name().unwrap_or_default() } else { name.to_owned() };
-        let (snap, saved) = match stored.as_deref().map(serde_json::from_str::<Snapshot>) {
-            Some(Ok(snap)) => (snap, stored.unwrap_or_default()),
-            Some(Err(err)) => {
-                // An older layout after a deploy: start the room afresh rather than fail.
-                worker::console_warn!("room {name}: discarding an unreadable snapshot: {err}");
-                (Snapshot::new(&name, &self.limits), String::new())
-            }
-            None => (Snapshot::new(&name, &self.limits), String::new()),
-        };
-        let sockets: HashMap<ConnId, WebSocket> =
-            self.state.get_websockets().into_iter().filter_map(|ws| Some((tag_conn(&self.state.get_tags(&ws))?, ws))).collect();
-        let mut host = RoomHost::new(snap, saved, sockets);
+        let sockets: HashMap<ConnId, WorkerSocket> = self
+            .state
+            .get_websockets()
+            .into_iter()
+            .filter_map(|ws| Some((tag_conn(&self.state.get_tags(&ws))?, WorkerSocket(ws))))
+            .collect();
+        let heard = self.heartbeats();
+        let mut host = RoomHost::load(&name, stored, sockets, self.limits.host(), crate::random::hex_id);
+        for (conn, at) in heard {
+            host.heard(conn, at);
+        }
         host.reconcile(&self.key()?, now_ms());
         let mut slot = self.host.borrow_mut();
         // Another event may have loaded while we awaited storage; theirs is newer.
@@ -142,6 +159,24 @@ impl RoomObject {
             *slot = Some(host);
         }
         Ok(())
+    }
+
+    /// When the runtime last answered each socket's `ping` for us.
+    fn heartbeats(&self) -> Vec<(ConnId, u64)> {
+        // `getWebSocketAutoResponseTimestamp` has no binding in workers-rs yet.
+        let raw = self.state.as_raw();
+        let Ok(method) = js_sys::Reflect::get(raw, &JsValue::from_str("getWebSocketAutoResponseTimestamp")) else { return Vec::new() };
+        let Some(method) = method.dyn_ref::<js_sys::Function>() else { return Vec::new() };
+        self.state
+            .get_websockets()
+            .into_iter()
+            .filter_map(|ws| {
+                let conn = tag_conn(&self.state.get_tags(&ws))?;
+                let socket: &web_sys::WebSocket = ws.as_ref();
+                let at = method.call1(raw, socket).ok()?.dyn_into::<js_sys::Date>().ok()?;
+                Some((conn, at.get_time() as u64))
+            })
+            .collect()
     }
 
     /// The socket id of a hibernatable socket.
@@ -156,13 +191,11 @@ impl RoomObject {
             // Sockets that never join still cost memory until the join timeout: cap them.
             return crate::routes::reject(ErrorCode::RoomFull, "too many connections to this room", close_code::ROOM_FULL);
         }
-        if self.with_host(|host| host.name().is_empty()) && !name.is_empty() {
-            self.with_host(|host| host.snap = Snapshot::new(name, &self.limits));
-        }
+        self.with_host(|host| host.adopt_name(name));
         let pair = WebSocketPair::new()?;
-        let conn = self.with_host(|host| host.snap.next_conn);
+        let conn = self.with_host(|host| host.next_conn());
         self.state.accept_websocket_with_tags(&pair.server, &[&conn.to_string()]);
-        self.with_host(|host| host.open(pair.server, now_ms()));
+        self.with_host(|host| host.open(WorkerSocket(pair.server), now_ms()));
         self.commit().await?;
         Response::from_websocket(pair.client)
     }
@@ -177,42 +210,17 @@ impl RoomObject {
         self.commit().await
     }
 
-    /// Writes the snapshot if it changed and sets the alarm for the machine's next deadline.
-    /// A room with nothing left (no socket, no resumable participant) is deleted, chat
-    /// history included, as `satsuma serve` drops idle rooms.
+    /// Carries out what the host's commit asks: the records that changed (nothing on a
+    /// heartbeat), everything deleted when the room is over, and the next alarm.
     pub(crate) async fn commit(&self) -> Result<()> {
-        let (write, alarm) = self.with_host(|host| {
-            let write = if host.snap.room.is_idle() && host.sockets.is_empty() {
-                let stored = !host.saved.is_empty();
-                host.saved.clear();
-                // Socket ids keep counting: a late close event must not hit a new socket.
-                let next_conn = host.snap.next_conn;
-                host.snap = Snapshot { next_conn, ..Snapshot::new(&host.name(), &self.limits) };
-                stored.then_some(Write::Delete)
-            } else {
-                let json = host.unsaved();
-                if let Some(json) = &json {
-                    host.saved = json.clone();
-                }
-                json.map(Write::Put)
-            };
-            let now = now_ms();
-            let deadline = host.snap.room.next_deadline_ms().filter(|d| d.saturating_sub(now) <= MAX_ALARM_MS);
-            let alarm = deadline.filter(|d| host.alarm_at.is_none_or(|at| at > *d));
-            if alarm.is_some() {
-                host.alarm_at = alarm;
-            }
-            (write, alarm)
-        });
+        let commit = self.with_host(|host| host.commit(now_ms()));
         let storage = self.state.storage();
-        match write {
-            Some(Write::Put(json)) => storage.put(SNAPSHOT_KEY, json).await?,
-            Some(Write::Delete) => {
-                storage.delete(SNAPSHOT_KEY).await?;
-            }
-            None => {}
+        match commit.storage {
+            StorageWrite::Nothing => {}
+            StorageWrite::Changes(changes) => room_state::write(&storage, changes).await?,
+            StorageWrite::Clear => storage.delete_all().await?,
         }
-        if let Some(at) = alarm {
+        if let Some(at) = commit.alarm_at {
             let date = js_sys::Date::new(&(at as f64).into());
             storage.set_alarm(ScheduledTime::new(date)).await?;
         }
@@ -220,64 +228,7 @@ impl RoomObject {
     }
 }
 
-/// What `commit` does to storage.
-enum Write {
-    /// Store this snapshot.
-    Put(String),
-    /// The room is idle: forget it.
-    Delete,
-}
-
 /// The socket id among a socket's tags.
 fn tag_conn(tags: &[String]) -> Option<ConnId> {
     tags.iter().find_map(|t| t.parse().ok())
-}
-
-/// One frame from `conn`: rate and size limits, then the room machine, as in `satsuma serve`.
-fn on_message(host: &mut RoomHost, limits: &Limits, conn: ConnId, message: WebSocketIncomingMessage, key: &TokenKey, now: u64) {
-    if !host.sockets.contains_key(&conn) {
-        // We closed it already; the machine must not see it again.
-        return;
-    }
-    let max = limits.max_ws_message;
-    let text = match message {
-        WebSocketIncomingMessage::String(t) => Ok(t),
-        WebSocketIncomingMessage::Binary(b) => Err(b.len()),
-    };
-    let len = match &text {
-        Ok(t) => t.len(),
-        Err(n) => *n,
-    };
-    if len > max * 4 {
-        // The server's transport refuses such frames outright.
-        host.close(conn, close_code::MESSAGE_TOO_BIG, "read error or frame too big", key, now);
-        return;
-    }
-    let guard = host.socket_limits.entry(conn).or_insert_with(|| SocketLimits {
-        rate: TokenBucket::new(limits.ws_rate * 2, limits.ws_rate, now),
-        flood: TokenBucket::new(limits.ws_flood, 1, now),
-        last_notice_ms: 0,
-    });
-    if !guard.rate.try_take(now) {
-        if !guard.flood.try_take(now) {
-            host.close(conn, close_code::POLICY_VIOLATION, "flood", key, now);
-            return;
-        }
-        // One notice per second is enough; more would feed the flood.
-        if now.saturating_sub(guard.last_notice_ms) >= 1000 {
-            guard.last_notice_ms = now;
-            host.send(conn, &error_frame(ErrorCode::RateLimited, "too many messages; slow down"));
-        }
-        host.snap.room.activity(conn, now);
-        return;
-    }
-    let reply = match text {
-        Err(_) => frames::refuse_binary(len, max),
-        Ok(t) => match frames::decode_text(&t, max) {
-            Ok(msg) => return host.message(conn, msg, key, now),
-            Err(reply) => reply,
-        },
-    };
-    host.snap.room.activity(conn, now);
-    host.send(conn, &reply);
 }

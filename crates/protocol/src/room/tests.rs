@@ -77,3 +77,9 @@ fn track_refs_split() {
     assert_eq!(split_track_ref("s/t/u"), None);
     assert_eq!(split_track_ref("st"), None);
 }
+
+#[test]
+fn heartbeat_frames_are_byte_exact() {
+    assert_eq!(serde_json::to_string(&ClientMessage::Ping).ok().as_deref(), Some(PING_FRAME));
+    assert_eq!(serde_json::to_string(&ServerMessage::Pong).ok().as_deref(), Some(PONG_FRAME));
+}

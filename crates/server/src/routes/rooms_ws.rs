@@ -14,8 +14,8 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::Response;
 use axum::Extension;
 use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
-use satsuma_room::frames;
-use satsuma_room::limits::{valid_room_name, TokenBucket};
+use satsuma_room::frame_gate::{Frame, FrameGate, FrameLimits, Verdict};
+use satsuma_room::limits::valid_room_name;
 use satsuma_room::room::ConnId;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -91,10 +91,8 @@ async fn run(state: AppState, room: String, version: Option<String>, socket: Web
 async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: WebSocket, mut rx: mpsc::Receiver<Outgoing>) {
     let limits = state.limits();
     let rooms = state.rooms();
-    let start = now_ms();
-    let mut rate = TokenBucket::new(limits.ws_rate * 2, limits.ws_rate, start);
-    let mut flood = TokenBucket::new(limits.ws_flood, 1, start);
-    let mut last_rate_notice = 0u64;
+    let frame_limits = FrameLimits { max_message: limits.max_ws_message, rate: limits.ws_rate, flood: limits.ws_flood };
+    let mut gate = FrameGate::new(frame_limits, now_ms());
     let mut ping = tokio::time::interval(limits.ping_interval);
     ping.tick().await;
     loop {
@@ -118,10 +116,10 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
             }
             incoming = socket.recv() => {
                 let now = now_ms();
-                let text = match incoming {
+                let frame = match &incoming {
                     None => return,
                     Some(Err(err)) => {
-                        // Includes frames over the hard size limit.
+                        // Includes frames over the transport's hard size limit.
                         tracing::debug!(conn, %err, "socket error");
                         let _ = send_timeout(&mut socket, close_msg(close_code::MESSAGE_TOO_BIG, "read error or frame too big")).await;
                         return;
@@ -131,34 +129,21 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
                         rooms.activity(room, conn, now);
                         continue;
                     }
-                    Some(Ok(Message::Text(t))) => Ok(t),
-                    Some(Ok(Message::Binary(b))) => Err(b.len()),
+                    Some(Ok(Message::Text(t))) => Frame::Text(t.as_str()),
+                    Some(Ok(Message::Binary(b))) => Frame::Binary(b.len()),
                 };
-                if !rate.try_take(now) {
-                    if !flood.try_take(now) {
-                        tracing::info!(conn, room, "closing a flooding socket");
-                        let _ = send_timeout(&mut socket, close_msg(close_code::POLICY_VIOLATION, "flood")).await;
+                match gate.admit(frame, now) {
+                    Verdict::Message(msg) => rooms.message(room, conn, msg, now),
+                    Verdict::Reply(reply) => {
+                        rooms.activity(room, conn, now);
+                        if !send_timeout(&mut socket, Message::Text(reply.into())).await { return; }
+                    }
+                    Verdict::Quiet => rooms.activity(room, conn, now),
+                    Verdict::Close(code, reason) => {
+                        tracing::info!(conn, room, reason, "closing a socket at the frame gate");
+                        let _ = send_timeout(&mut socket, close_msg(code, reason)).await;
                         return;
                     }
-                    // One notice per second is enough; more would feed the flood.
-                    if now.saturating_sub(last_rate_notice) >= 1000 {
-                        last_rate_notice = now;
-                        let msg = error_frame(ErrorCode::RateLimited, "too many messages; slow down");
-                        if !send_timeout(&mut socket, Message::Text(msg.into())).await { return; }
-                    }
-                    rooms.activity(room, conn, now);
-                    continue;
-                }
-                let reply = match text {
-                    Err(len) => Some(frames::refuse_binary(len, limits.max_ws_message)),
-                    Ok(t) => match frames::decode_text(t.as_str(), limits.max_ws_message) {
-                        Ok(msg) => { rooms.message(room, conn, msg, now); None }
-                        Err(reply) => Some(reply),
-                    },
-                };
-                if let Some(reply) = reply {
-                    rooms.activity(room, conn, now);
-                    if !send_timeout(&mut socket, Message::Text(reply.into())).await { return; }
                 }
             }
         }
