@@ -198,3 +198,51 @@ pub async fn heartbeats(base: &str, room: &str, stale_after: Duration) -> anyhow
     ensure!(closed == Some(satsuma_protocol::room::close_code::STALE), "Quiet's socket ended with {closed:?}");
     Ok(())
 }
+
+/// One address over its paces: joins beyond the burst are refused in-band (`rate_limited`,
+/// 1008), other `/api` requests get 429 with `Retry-After`, and `/healthz` still answers.
+/// Run it last against a host: the address is then out of joins for a while.
+pub async fn address_pace(base: &str, room: &str) -> anyhow::Result<()> {
+    use satsuma_room::connections::{API_REQUESTS_PER_ADDRESS, JOINS_PER_ADDRESS};
+    let mut held = Vec::new();
+    let mut refusal = None;
+    for i in 0..JOINS_PER_ADDRESS.burst * 2 {
+        // A room each, so no room fills first.
+        let url = format!("{}/api/rooms/{room}-{i}/ws?v=1", base.replacen("http", "ws", 1));
+        let (mut ws, _) = tokio::time::timeout(T, tokio_tungstenite::connect_async(&url)).await??;
+        ws.send(Message::text(json!({"type": "join", "name": "Flood"}).to_string())).await?;
+        let frame = tokio::time::timeout(T, ws.next()).await?;
+        let Some(Ok(Message::Text(text))) = frame else { bail!("a join got {frame:?}") };
+        let value: Value = serde_json::from_str(&text)?;
+        if value["type"] == "error" {
+            let close = tokio::time::timeout(T, ws.next()).await?;
+            refusal = Some((value, close));
+            break;
+        }
+        held.push(ws);
+    }
+    let (error, close) = refusal.context("joins from one address were never paced")?;
+    ensure!(error["code"] == "rate_limited", "the refusal: {error}");
+    let Some(Ok(Message::Close(Some(frame)))) = close else { bail!("the refused socket ended with {close:?}") };
+    ensure!(u16::from(frame.code) == 1008, "the refused socket closed with {frame:?}");
+    println!("joins from one address: {} admitted, then refused", held.len());
+
+    let http = reqwest::Client::builder().timeout(T).build()?;
+    let mut limited = None;
+    for i in 0..API_REQUESTS_PER_ADDRESS.burst * 2 {
+        let res = http.get(format!("{base}/api/rooms/{room}")).send().await?;
+        if res.status() == 429 {
+            limited = Some((i, res));
+            break;
+        }
+    }
+    let (admitted, res) = limited.context("API requests from one address were never paced")?;
+    ensure!(res.headers().contains_key("retry-after"), "a 429 without Retry-After");
+    let body: Value = res.json().await?;
+    ensure!(body["errorCode"] == "rate_limited", "the 429's body: {body}");
+    println!("API requests from one address: {admitted} admitted, then 429");
+    let health = http.get(format!("{base}/healthz")).send().await?.status();
+    ensure!(health == 200, "/healthz during the flood: {health}");
+    drop(held);
+    Ok(())
+}

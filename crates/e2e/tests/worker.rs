@@ -21,7 +21,9 @@ async fn two_browsers_call_through_the_worker_and_its_proxy_checks_hold() -> any
     let stale_after = Duration::from_millis(3 * satsuma_protocol::room::CLIENT_HEARTBEAT_MS);
     let (beats, call) = tokio::join!(api_checks::heartbeats(&harness.api_url, "worker-beats", stale_after), call(&harness));
     beats.context("heartbeats on the Worker")?;
-    call
+    call?;
+    // Last: it leaves this address out of joins for a while.
+    api_checks::address_pace(&harness.api_url, "worker-pace").await
 }
 
 /// Alice and Bob join, see and hear each other, and Alice leaves.

@@ -68,13 +68,26 @@ pub struct Connections {
 /// joining at nine fits; sweeping room names does not).
 pub const JOINS_PER_ADDRESS: JoinPace = JoinPace { burst: 20, per_second: 2 };
 
-/// A pace of joins per address.
+/// Other API requests (Realtime API proxy, TURN, room peeks) one address may make: a
+/// call of 16 behind one NAT stays far below it, a script hammering the proxy does not.
+pub const API_REQUESTS_PER_ADDRESS: JoinPace = JoinPace { burst: 200, per_second: 20 };
+
+/// A pace of requests per address. The burst is ten seconds' worth, so a host that counts
+/// in fixed ten-second windows (Cloudflare's rate limiting binding) allows the same:
+/// [`JoinPace::per_ten_seconds`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JoinPace {
     /// Joins at once.
     pub burst: u32,
     /// Joins per second after that.
     pub per_second: u32,
+}
+
+impl JoinPace {
+    /// Requests per fixed ten-second window.
+    pub const fn per_ten_seconds(self) -> u32 {
+        self.per_second * 10
+    }
 }
 
 /// The key an address is counted under: itself, or its /64 for IPv6.
@@ -128,6 +141,19 @@ impl Connections {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_workers_windows_carry_the_same_paces() {
+        for pace in [JOINS_PER_ADDRESS, API_REQUESTS_PER_ADDRESS] {
+            assert_eq!(pace.burst, pace.per_ten_seconds(), "a ten-second window must allow the burst");
+        }
+        let wrangler = include_str!("../../worker/wrangler.toml");
+        for (binding, pace) in [("JOIN_LIMIT", JOINS_PER_ADDRESS), ("API_LIMIT", API_REQUESTS_PER_ADDRESS)] {
+            let at = wrangler.find(&format!("name = \"{binding}\"")).unwrap_or_else(|| panic!("{binding} in wrangler.toml"));
+            let simple = format!("simple = {{ limit = {}, period = 10 }}", pace.per_ten_seconds());
+            assert!(wrangler.get(at..).is_some_and(|rest| rest.lines().take(4).any(|l| l.trim() == simple)), "{binding}: {simple}");
+        }
+    }
+
     use super::*;
 
     #[test]

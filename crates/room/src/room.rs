@@ -125,6 +125,8 @@ struct Member {
     reacted_ms: VecDeque<u64>,
     /// The room's join count when this member came in: restores join order from records.
     #[cfg_attr(feature = "serde", serde(default))]
+    // Only records read it, and they exist with `serde`.
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     joined: u64,
 }
 

@@ -8,7 +8,8 @@
 //! 1. [`routes`]: one module per endpoint ([`routes::calls_proxy`], [`routes::rooms_ws`],
 //!    [`routes::turn`], [`routes::static_files`]) and [`app`], the whole router.
 //! 2. [`auth`]: the [`auth::RoomToken`] extractor (`Authorization: Bearer <room token>`),
-//!    and [`cors`], the origin check around every `/api` route.
+//!    [`cors`], the origin check around every `/api` route, and [`api_pace`], the pace
+//!    of `/api` requests per address.
 //! 3. [`state`]: [`AppState`], shared by every route; it knows no route.
 //! 4. [`rooms`]: the room registry (the `satsuma-room` machines, socket queues, SFU
 //!    session ownership), free of socket IO.
@@ -17,6 +18,7 @@
 //!    [`rate_limit`], [`random`], [`shutdown`], `sync` (locks and the clock) and
 //!    [`listener`], the accept loop with its connection caps and header deadline.
 
+pub mod api_pace;
 pub mod auth;
 pub mod config;
 pub mod cors;

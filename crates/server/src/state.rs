@@ -14,7 +14,7 @@ use crate::rate_limit::KeyedLimiter;
 use crate::rooms::{self, Rooms};
 use crate::sync::lock;
 use crate::upstream::Upstream;
-use satsuma_room::connections::{address_key, JOINS_PER_ADDRESS};
+use satsuma_room::connections::{address_key, API_REQUESTS_PER_ADDRESS, JOINS_PER_ADDRESS};
 
 struct Inner {
     limits: Limits,
@@ -26,6 +26,7 @@ struct Inner {
     session_limiter: Mutex<KeyedLimiter>,
     new_session_limiter: Mutex<KeyedLimiter>,
     join_limiter: Mutex<KeyedLimiter>,
+    api_limiter: Mutex<KeyedLimiter>,
     /// Secrets that must never appear in a response body (defence in depth).
     secrets: Vec<Secret>,
 }
@@ -55,6 +56,7 @@ impl AppState {
             session_limiter: Mutex::new(KeyedLimiter::new(limits.calls_rate, limits.calls_rate)),
             new_session_limiter: Mutex::new(KeyedLimiter::new(limits.new_session_rate * 2, limits.new_session_rate)),
             join_limiter: Mutex::new(KeyedLimiter::new(JOINS_PER_ADDRESS.burst, JOINS_PER_ADDRESS.per_second)),
+            api_limiter: Mutex::new(KeyedLimiter::new(API_REQUESTS_PER_ADDRESS.burst, API_REQUESTS_PER_ADDRESS.per_second)),
             secrets,
             limits,
         }))
@@ -115,11 +117,17 @@ impl AppState {
         lock(&self.0.session_limiter).try_take(session_id, now)
     }
 
-    /// Takes a `sessions/new` token for `participant` of `room`.
+    /// Takes a room join token for the address `ip`.
     pub(crate) fn take_join(&self, ip: std::net::IpAddr, now: u64) -> bool {
         lock(&self.0.join_limiter).try_take(&address_key(ip).to_string(), now)
     }
 
+    /// Takes a token for another `/api` request from the address `ip`.
+    pub(crate) fn take_api_request(&self, ip: std::net::IpAddr, now: u64) -> bool {
+        lock(&self.0.api_limiter).try_take(&address_key(ip).to_string(), now)
+    }
+
+    /// Takes a `sessions/new` token for `participant` of `room`.
     pub(crate) fn take_new_session(&self, room: &str, participant: &str, now: u64) -> bool {
         lock(&self.0.new_session_limiter).try_take(&format!("{room}/{participant}"), now)
     }

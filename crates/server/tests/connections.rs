@@ -123,3 +123,34 @@ async fn joins_are_paced_per_address() {
     send(&mut open[0], serde_json::json!({"type": "join", "name": "Ada"})).await;
     assert_eq!(recv(&mut open[0]).await["type"], "welcome");
 }
+
+/// `GET /api/rooms/{room}` from `from` on a fresh connection: the status line and headers.
+async fn peek_from(from: &str, to: SocketAddr) -> String {
+    let mut stream = connect_from(from, to).await;
+    stream.write_all(b"GET /api/rooms/paced HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.unwrap().unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn api_requests_are_paced_per_address() {
+    let (addr, _dist) = start_with(ConnectionCaps::default(), Duration::from_secs(10)).await;
+    let burst = satsuma_room::connections::API_REQUESTS_PER_ADDRESS.burst as usize;
+    let mut refused = None;
+    // The burst and then some, faster than the pace refills.
+    for _ in 0..burst + 20 {
+        let answer = peek_from("127.0.0.3", addr).await;
+        if !answer.starts_with("HTTP/1.1 200") {
+            refused = Some(answer);
+            break;
+        }
+    }
+    let refused = refused.expect("a flood of API requests was never refused");
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(refused.to_ascii_lowercase().contains("retry-after: 1"), "{refused}");
+    assert!(refused.contains(r#""errorCode":"rate_limited""#), "{refused}");
+    // Another address, and health, are untouched.
+    assert!(peek_from("127.0.0.4", addr).await.starts_with("HTTP/1.1 200"));
+    assert!(healthz_from("127.0.0.3", addr).await.starts_with("HTTP/1.1 200"));
+}

@@ -10,7 +10,8 @@
 //! - `/api/turn`: ICE servers from Cloudflare TURN.
 //!
 //! Every `/api` request first passes the origin rule ([`cors`]): the Worker's own origin
-//! and those in `ALLOWED_ORIGINS` may call; others get 403.
+//! and those in `ALLOWED_ORIGINS` may call; others get 403. Then its address's pace
+//! ([`per_address`]): joins and other requests as `satsuma serve` paces them.
 //!
 //! Where it differs from `satsuma serve`, by the nature of the platform:
 //! - no limit on the number of rooms: each room is its own object;
@@ -31,6 +32,8 @@ mod config;
 mod cors;
 #[cfg(target_arch = "wasm32")]
 mod error;
+#[cfg(target_arch = "wasm32")]
+mod per_address;
 #[cfg(target_arch = "wasm32")]
 mod random;
 #[cfg(target_arch = "wasm32")]

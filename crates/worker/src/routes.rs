@@ -7,6 +7,7 @@ use worker::{event, Context, Env, Request, Response, Result, WebSocketPair};
 
 use crate::cors;
 use crate::error::{ApiError, Failure};
+use crate::per_address::{self, Pace};
 use crate::room_object::{PEEK_PATH, ROOM_BINDING, ROOM_HEADER};
 use crate::room_state::error_frame;
 
@@ -32,13 +33,27 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 /// The `/api/{api}` handlers, errors already turned into responses.
 async fn api_route(req: Request, env: &Env, api: &str) -> Result<Response> {
+    let socket = api.strip_prefix("rooms/").and_then(|r| r.strip_suffix("/ws"));
+    let pace = if socket.is_some() { Pace::Join } else { Pace::Api };
+    if !per_address::admit(&req, env, pace).await {
+        return match pace {
+            Pace::Join => reject(ErrorCode::RateLimited, "too many joins from your address; wait a moment", close_code::POLICY_VIOLATION),
+            Pace::Api => {
+                let refused =
+                    Failure(ApiError::RateLimited("too many requests from your address; wait a moment".into())).into_response()?;
+                let headers = refused.headers().clone();
+                headers.set("Retry-After", "10")?;
+                Ok(refused.with_headers(headers))
+            }
+        };
+    }
     if let Some(rest) = api.strip_prefix("calls/") {
         return crate::calls::handle(req, env, rest).await.or_else(Failure::into_response);
     }
     if api == "turn" {
         return crate::turn::handle(&req, env).await.or_else(Failure::into_response);
     }
-    if let Some(room) = api.strip_prefix("rooms/").and_then(|r| r.strip_suffix("/ws")) {
+    if let Some(room) = socket {
         return room_socket(req, env, room).await;
     }
     if let Some(room) = api.strip_prefix("rooms/").filter(|r| valid_room_name(r)) {

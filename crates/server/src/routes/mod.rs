@@ -11,9 +11,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::cors;
 use crate::error::{ApiError, Failure};
 use crate::state::AppState;
+use crate::{api_pace, cors};
 
 pub mod calls_proxy;
 pub mod room_peek;
@@ -47,6 +47,7 @@ fn api(state: AppState) -> Router {
         .route("/calls/{*rest}", any(calls_proxy::handler))
         .route("/turn", get(turn::handler).post(turn::handler))
         .fallback(|| async { Failure(ApiError::NotFound) })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), api_pace::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::guard))
         .with_state(state)
 }
