@@ -59,8 +59,7 @@ impl Sfu {
                 (SessionDescription::offer(sdp_candidates::spread_candidates(&offer.to_sdp_string())), true)
             }
         };
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(EstablishDataChannelResponse {
             requires_immediate_renegotiation: Some(renegotiate),
             session_description: Some(sd),
@@ -156,8 +155,7 @@ impl Sfu {
             session.channels.push(DataChannel { name, stream_id, channel, source, remote: is_remote, open: false, active: true });
             results.push(DataChannelObject { id: Some(stream_id), status: None, ..d });
         }
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(DataChannelsResponse { data_channels: Some(results) })
     }
 
@@ -233,8 +231,7 @@ impl Sfu {
                 None => results.push(dc_error(d, ErrorCode::CloseTrackError, "DataChannel doesn't exist or was already closed")),
             }
         }
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(DataChannelsResponse { data_channels: Some(results) })
     }
 }

@@ -14,8 +14,10 @@ use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
 use crate::config::SfuConfig;
 use crate::error::ApiError;
+use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
 use crate::stats::Stats;
+use crate::timers::Timers;
 
 /// How often housekeeping (expiry, idle collection) runs.
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
@@ -32,12 +34,15 @@ pub struct Sfu {
     pub(crate) sessions: HashMap<SessionKey, Session>,
     by_id: HashMap<String, SessionKey>,
     next_key: SessionKey,
-    by_source: HashMap<SocketAddr, SessionKey>,
+    routes: Routes,
+    timers: Timers,
     transmits: VecDeque<Transmit>,
     dirty: Vec<SessionKey>,
     dirty_set: HashSet<SessionKey>,
     next_housekeeping: Instant,
     pub(crate) stats: Stats,
+    /// Fault injection: the media path panics once when this is set.
+    panic_armed: bool,
 }
 
 impl Sfu {
@@ -48,12 +53,14 @@ impl Sfu {
             sessions: HashMap::new(),
             by_id: HashMap::new(),
             next_key: 1,
-            by_source: HashMap::new(),
+            routes: Routes::default(),
+            timers: Timers::default(),
             transmits: VecDeque::new(),
             dirty: Vec::new(),
             dirty_set: HashSet::new(),
             next_housekeeping: now,
             stats: Stats::default(),
+            panic_armed: false,
         }
     }
 
@@ -99,7 +106,18 @@ impl Sfu {
         tracing::info!(parent: &session.span, "session created");
         self.sessions.insert(key, session);
         self.by_id.insert(id, key);
+        self.index_ufrag(key);
+        self.timers.schedule(key, now);
         Ok(key)
+    }
+
+    /// Routes STUN requests for session `key` by its current local ICE username fragment;
+    /// call it after anything that may restart ICE (accepting an offer).
+    pub(crate) fn index_ufrag(&mut self, key: SessionKey) {
+        if let Some(s) = self.sessions.get_mut(&key) {
+            let ufrag = s.rtc.direct_api().local_ice_credentials().ufrag;
+            self.routes.set_ufrag(key, ufrag);
+        }
     }
 
     /// The key of the live session `id`, or 410.
@@ -112,6 +130,14 @@ impl Sfu {
         self.by_id.get(id).and_then(|k| self.sessions.get(k)).is_some_and(|s| s.connected)
     }
 
+    /// After an API operation on session `key`: an accepted offer may have restarted ICE,
+    /// so its routing follows, then the session is polled.
+    pub(crate) fn api_changed(&mut self, key: SessionKey, now: Instant) {
+        self.index_ufrag(key);
+        self.touch(key);
+        self.drive(now);
+    }
+
     /// Marks a session for polling after its `Rtc` changed.
     pub(crate) fn touch(&mut self, key: SessionKey) {
         if self.dirty_set.insert(key) {
@@ -122,15 +148,26 @@ impl Sfu {
     /// Feeds one received datagram. `destination` is the advertised media address.
     pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
         self.stats.datagrams_in += 1;
-        let Ok(contents) = data.try_into() else { return };
+        let Ok(contents) = data.try_into() else {
+            // Neither STUN, DTLS, RTP nor RTCP.
+            self.stats.datagrams_unrouted += 1;
+            return;
+        };
         let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination, contents });
-        let cached = self.by_source.get(&source).copied().filter(|k| self.sessions.get(k).is_some_and(|s| s.rtc.accepts(&input)));
-        let key = cached.or_else(|| self.sessions.iter().find(|(_, s)| s.rtc.accepts(&input)).map(|(k, _)| *k));
+        let accepts = |sfu: &Self, key: SessionKey| sfu.sessions.get(&key).is_some_and(|s| s.rtc.accepts(&input));
+        // The known source first; a source that moved to another session (a reused port)
+        // or a new one is routed by its STUN request's username, or not at all.
+        let key = self
+            .routes
+            .lookup(source, data)
+            .filter(|k| accepts(self, *k))
+            .or_else(|| self.routes.by_stun_username(data).filter(|k| accepts(self, *k)));
         let Some(key) = key else {
+            self.stats.datagrams_unrouted += 1;
             tracing::trace!(%source, "datagram for no session");
             return;
         };
-        self.by_source.insert(source, key);
+        self.routes.learn_source(source, key);
         if let Some(s) = self.sessions.get_mut(&key) {
             feed(s, input);
         }
@@ -140,7 +177,11 @@ impl Sfu {
 
     /// Advances time: str0m timers, housekeeping.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<SessionKey> = self.sessions.iter().filter(|(_, s)| s.next_timeout <= now).map(|(k, _)| *k).collect();
+        if std::mem::take(&mut self.panic_armed) {
+            panic!("injected fault in the media path");
+        }
+        let sessions = &self.sessions;
+        let due = self.timers.due(now, |key| sessions.get(&key).map(|s| s.next_timeout));
         for key in due {
             if let Some(s) = self.sessions.get_mut(&key) {
                 feed(s, Input::Timeout(now));
@@ -156,7 +197,29 @@ impl Sfu {
 
     /// When [`Sfu::handle_timeout`] should be called next.
     pub fn poll_timeout(&self) -> Instant {
-        self.sessions.values().map(|s| s.next_timeout).fold(self.next_housekeeping, Instant::min)
+        self.timers.next().map_or(self.next_housekeeping, |t| t.min(self.next_housekeeping))
+    }
+
+    /// Carries on after a panic in the media path: a session popped from the work list but
+    /// not driven would never be polled again, so every session is driven afresh and the
+    /// timers are rebuilt from what the sessions want.
+    pub fn recover(&mut self, now: Instant) {
+        self.stats.panics += 1;
+        self.dirty.clear();
+        self.dirty_set.clear();
+        self.timers.rebuild(self.sessions.iter().map(|(k, s)| (*k, s.next_timeout)));
+        let keys: Vec<SessionKey> = self.sessions.keys().copied().collect();
+        for key in keys {
+            self.touch(key);
+        }
+        self.drive(now);
+    }
+
+    /// Fault injection for tests and the chaos harness: the next timer run panics, as a
+    /// bug in forwarding would. Not reachable through the API.
+    #[doc(hidden)]
+    pub fn inject_panic(&mut self) {
+        self.panic_armed = true;
     }
 
     /// The next datagram to send.
@@ -177,11 +240,15 @@ impl Sfu {
             loop {
                 if !session.rtc.is_alive() {
                     session.next_timeout = now + HOUSEKEEPING;
+                    self.timers.schedule(key, session.next_timeout);
                     break;
                 }
                 match catch_unwind(AssertUnwindSafe(|| session.rtc.poll_output())) {
                     Ok(Ok(Output::Timeout(t))) => {
-                        session.next_timeout = t;
+                        if t != session.next_timeout {
+                            session.next_timeout = t;
+                            self.timers.schedule(key, t);
+                        }
                         break;
                     }
                     Ok(Ok(Output::Transmit(t))) => self.transmits.push_back(t),
@@ -199,6 +266,10 @@ impl Sfu {
             for event in events {
                 self.on_event(now, key, event);
             }
+        }
+        // Stale entries pile up as sessions move their timers: start over from the live ones.
+        if self.timers.len() > 4 * self.sessions.len() + 1024 {
+            self.timers.rebuild(self.sessions.iter().map(|(k, s)| (*k, s.next_timeout)));
         }
     }
 
@@ -289,7 +360,7 @@ impl Sfu {
             tracing::info!(parent: &s.span, "session closed");
             s.rtc.disconnect();
             self.by_id.remove(&s.id);
-            self.by_source.retain(|_, k| *k != key);
+            self.routes.forget(key);
         }
     }
 }

@@ -41,6 +41,7 @@ pub mod forwarding;
 pub mod http;
 pub mod layers;
 pub mod negotiation;
+mod routing;
 pub mod runtime;
 pub mod sdp_bitrate;
 pub mod sdp_candidates;
@@ -48,6 +49,7 @@ pub mod sdp_scan;
 pub mod session;
 pub mod state;
 pub mod stats;
+mod timers;
 pub mod track_updates;
 pub mod tracks;
 

@@ -39,8 +39,7 @@ impl Sfu {
             None => None,
         };
         let id = session.id.clone();
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(NewSessionResponse { session_id: Some(id), session_description: answer })
     }
 
@@ -86,8 +85,7 @@ impl Sfu {
             tracing::debug!(parent: &s.span, new_tracks = new_mids.len(), "answer accepted");
         }
         self.restart_video_for_subscriber(key, Some(&new_mids));
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(RenegotiateResponse::default())
     }
 }

@@ -97,15 +97,18 @@ async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<
                 None => break,
             },
             received = socket.recv_from(&mut buf) => match received {
-                Ok((n, source)) => sfu.handle_receive(Instant::now(), source, local, &buf[..n]),
+                Ok((n, source)) => {
+                    let data = buf.get(..n).unwrap_or_default();
+                    guarded(&mut sfu, "receive", |sfu| sfu.handle_receive(Instant::now(), source, local, data));
+                }
                 // ICMP errors from peers that went away surface here; they are not fatal.
                 Err(e) => tracing::trace!(error = %e, "udp receive error"),
             },
-            _ = tokio::time::sleep_until(deadline.into()) => sfu.handle_timeout(Instant::now()),
+            _ = tokio::time::sleep_until(deadline.into()) => guarded(&mut sfu, "timeout", |sfu| sfu.handle_timeout(Instant::now())),
         }
         let now = Instant::now();
         if sfu.poll_timeout() <= now {
-            sfu.handle_timeout(now);
+            guarded(&mut sfu, "timeout", |sfu| sfu.handle_timeout(now));
         }
         while let Some(t) = sfu.poll_transmit() {
             if let Err(e) = socket.send_to(&t.contents, t.destination).await {
@@ -133,4 +136,17 @@ async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<
         }
     }
     tracing::info!("SFU media task stopped");
+}
+
+/// Runs one step of the media path; a panic in it (a bug in forwarding, in a keyframe
+/// request, in a DataChannel write) costs that step, not the SFU: the loop carries on with
+/// every session polled afresh, and the panic is counted in the stats.
+fn guarded(sfu: &mut Sfu, step: &'static str, f: impl FnOnce(&mut Sfu)) {
+    if catch_unwind(AssertUnwindSafe(|| f(sfu))).is_ok() {
+        return;
+    }
+    tracing::error!(step, "the media path panicked; carrying on with every session polled afresh");
+    if catch_unwind(AssertUnwindSafe(|| sfu.recover(Instant::now()))).is_err() {
+        tracing::error!("recovering from a panic panicked too; the next step tries again");
+    }
 }

@@ -26,4 +26,8 @@ pub struct Stats {
     pub datagrams_in: u64,
     /// UDP datagrams sent.
     pub datagrams_out: u64,
+    /// UDP datagrams that were not media or belonged to no session (dropped).
+    pub datagrams_unrouted: u64,
+    /// Panics caught in the media path, after which the loop carried on.
+    pub panics: u64,
 }

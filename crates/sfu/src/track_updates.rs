@@ -53,8 +53,7 @@ impl Sfu {
                 });
             }
         }
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(CloseTracksResponse { requires_immediate_renegotiation: Some(false), session_description: answer, tracks: Some(results) })
     }
 

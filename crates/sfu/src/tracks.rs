@@ -81,8 +81,7 @@ impl Sfu {
             None if local > 0 => self.push_with_sfu_offer(now, key, tracks)?,
             None => self.pull_with_sfu_offer(now, key, tracks)?,
         };
-        self.touch(key);
-        self.drive(now);
+        self.api_changed(key, now);
         Ok(out)
     }
 

@@ -310,3 +310,53 @@ async fn a_connected_publishers_silent_track_waits_for_its_media() {
     let screen_mid = mid_of(&tracks[0]);
     wait_for(&bob, Duration::from_secs(10), "the share's frames", |rx| rx.frames.get(&screen_mid).copied().unwrap_or(0) >= 10).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_the_media_path_costs_one_step_not_the_call() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let video_mid = mid_of(&tracks[0]);
+    let frames = |peer: &SharedPeer| peer.lock().unwrap().rx.frames.get(&video_mid).copied().unwrap_or(0);
+    wait_for(&bob, Duration::from_secs(10), "30 video frames", |rx| rx.frames.get(&video_mid).copied().unwrap_or(0) >= 30).await;
+
+    sfu.handle.call(|sfu, _| sfu.inject_panic()).await.unwrap();
+    let before = frames(&bob);
+    wait_for(&bob, Duration::from_secs(5), "30 more video frames after the panic", |rx| {
+        rx.frames.get(&video_mid).copied().unwrap_or(0) >= before + 30
+    })
+    .await;
+    let stats = sfu.handle.stats().await.unwrap();
+    assert_eq!(stats.panics, 1, "{stats:?}");
+    // The API still answers, and new sessions still connect.
+    let (s, v) = sfu.call("GET", &format!("sessions/{sub_sid}"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let carol = Peer::spawn();
+    let late_sid = sfu.new_session().await;
+    let late = pull(&sfu, &carol, &late_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let late_mid = mid_of(&late[0]);
+    wait_for(&carol, Duration::from_secs(10), "a newcomer's frames", |rx| rx.frames.get(&late_mid).copied().unwrap_or(0) >= 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datagrams_from_strangers_are_dropped_without_touching_a_session() {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    publish(&sfu, &alice, ["mic", "cam"]).await;
+    let before = sfu.handle.stats().await.unwrap();
+    // Junk, and a STUN binding request naming no session, from a stranger's socket.
+    let stranger = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut stun = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+    stun.extend_from_slice(&[7; 12]);
+    for _ in 0..100 {
+        stranger.send_to(b"\x80\x60junk-rtp-looking-bytes", sfu.handle.media_addr()).await.unwrap();
+        stranger.send_to(&stun, sfu.handle.media_addr()).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = sfu.handle.stats().await.unwrap();
+    assert!(after.datagrams_unrouted >= before.datagrams_unrouted + 200, "{after:?}");
+    assert_eq!(after.panics, 0);
+}
