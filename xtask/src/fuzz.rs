@@ -1,8 +1,11 @@
-//! `cargo xtask fuzz [--secs N] [target…]`: runs every cargo-fuzz target in `fuzz/` for a
-//! bounded time (30 s each by default) on the nightly toolchain, installing cargo-fuzz
-//! (and nightly) when missing. Any crash, panic, leak or timeout fails the run and names
-//! the artifact libFuzzer saved under `fuzz/artifacts/<target>/`.
+//! `cargo xtask fuzz [--minutes N | --secs N] [target…]`: runs every cargo-fuzz target in
+//! `fuzz/` for a bounded time (30 s each by default) on the nightly toolchain, installing
+//! cargo-fuzz (and nightly) when missing, then prints each target's executions. Any crash,
+//! panic, leak or timeout fails the run and names the artifact libFuzzer saved under
+//! `fuzz/artifacts/<target>/`; the crashing input then belongs in `fuzz/seeds/<target>/`
+//! and a host test.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -28,6 +31,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
         wanted
     };
+    let mut summary = Vec::new();
     for target in &targets {
         let corpus = root.join("fuzz/corpus").join(target);
         std::fs::create_dir_all(&corpus).with_context(|| format!("cannot create {}", corpus.display()))?;
@@ -39,11 +43,37 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
         cmd.args(["--", &format!("-max_total_time={secs}"), "-max_len=4096", "-rss_limit_mb=2048", "-timeout=10", "-print_final_stats=1"]);
         println!("==> fuzz {target} for {secs} s");
-        echo_and_run(&mut cmd)
+        let runs = run_counting(&mut cmd)
             .with_context(|| format!("fuzz target `{target}` failed (a crashing input is saved under fuzz/artifacts/{target}/)"))?;
-        println!("    fuzz {target}: ok, no crash in {secs} s");
+        println!("    fuzz {target}: ok, no crash in {secs} s, {runs} executions");
+        summary.push(format!("{target}: {secs} s, {runs} executions ({} per second), no crash", runs / secs));
+    }
+    println!("\nfuzzing summary:");
+    for line in summary {
+        println!("  {line}");
     }
     Ok(())
+}
+
+/// Runs a libFuzzer command, passing its output through; the executions it reports.
+fn run_counting(cmd: &mut Command) -> anyhow::Result<u64> {
+    let line = describe(cmd);
+    println!("  $ {line}");
+    let mut child = cmd.stderr(Stdio::piped()).spawn().with_context(|| format!("cannot start `{line}`"))?;
+    let mut runs = 0;
+    if let Some(stderr) = child.stderr.take() {
+        for text in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{text}");
+            if let Some(n) = text.strip_prefix("stat::number_of_executed_units:") {
+                runs = n.trim().parse().unwrap_or(runs);
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("`{line}` failed ({status})");
+    }
+    Ok(runs)
 }
 
 fn parse_args(args: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
@@ -59,8 +89,16 @@ fn parse_args(args: &[String]) -> anyhow::Result<(u64, Vec<String>)> {
             s if s.starts_with("--secs=") => {
                 secs = s["--secs=".len()..].parse().with_context(|| format!("{s}: not a number"))?;
             }
+            "--minutes" => {
+                let v = it.next().context("--minutes needs a number")?;
+                secs = v.parse::<u64>().with_context(|| format!("--minutes {v}: not a number"))?.saturating_mul(60);
+            }
+            s if s.starts_with("--minutes=") => {
+                let minutes: u64 = s["--minutes=".len()..].parse().with_context(|| format!("{s}: not a number"))?;
+                secs = minutes.saturating_mul(60);
+            }
             s if s.starts_with('-') => {
-                bail!("unknown option `{s}`; usage: cargo xtask fuzz [--secs N] [target…]")
+                bail!("unknown option `{s}`; usage: cargo xtask fuzz [--minutes N | --secs N] [target…]")
             }
             t => wanted.push(t.to_owned()),
         }
@@ -113,9 +151,13 @@ fn ensure_cargo_fuzz() -> anyhow::Result<()> {
     echo_and_run(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))
 }
 
-fn echo_and_run(cmd: &mut Command) -> anyhow::Result<()> {
+fn describe(cmd: &Command) -> String {
     let line: Vec<String> = std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(|s| s.to_string_lossy().into_owned()).collect();
-    let line = line.join(" ");
+    line.join(" ")
+}
+
+fn echo_and_run(cmd: &mut Command) -> anyhow::Result<()> {
+    let line = describe(cmd);
     println!("  $ {line}");
     let status = cmd.status().with_context(|| format!("cannot start `{line}`"))?;
     if !status.success() {
@@ -135,11 +177,15 @@ mod tests {
         assert_eq!(parse_args(&a).unwrap(), (5, vec!["ws_message".to_owned()]));
         assert!(parse_args(&["--secs=0".to_owned()]).is_err());
         assert!(parse_args(&["--bogus".to_owned()]).is_err());
+        assert_eq!(parse_args(&["--minutes".to_owned(), "10".to_owned()]).unwrap(), (600, vec![]));
+        assert_eq!(parse_args(&["--minutes=2".to_owned()]).unwrap(), (120, vec![]));
     }
 
     #[test]
     fn finds_the_targets() {
         let t = targets(&root().join("fuzz")).unwrap();
-        assert!(t.contains(&"ws_message".to_owned()) && t.contains(&"calls_request".to_owned()), "{t:?}");
+        for name in ["ws_message", "calls_request", "room_host", "edge", "sfu_api"] {
+            assert!(t.contains(&name.to_owned()), "{t:?}");
+        }
     }
 }

@@ -132,7 +132,8 @@ pub fn workspace(sub: &str) -> Command {
     let mut cmd = Command::new("cargo");
     // The fuzz harness bodies run on their seeds in the host tests, and get linted; the
     // room's serde form (the Worker's storage) is tested on the host too.
-    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing,satsuma-room/serde"]).env("RUSTC_WORKSPACE_WRAPPER", "clippy-driver");
+    cmd.args([sub, "--workspace", "--features", "satsuma-room/fuzzing,satsuma-room/serde,satsuma-sfu/fuzzing"])
+        .env("RUSTC_WORKSPACE_WRAPPER", "clippy-driver");
     cmd
 }
 

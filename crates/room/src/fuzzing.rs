@@ -165,6 +165,192 @@ fn check_ownership(session_id: &str, body: &[u8]) {
     }
 }
 
+/// A room hosted as the Worker hosts it ([`crate::hibernating`]): frames through the shared
+/// gate, closes, alarms, heartbeats answered by the runtime, and naps (the host rebuilt from
+/// what storage holds). The first byte of each newline-separated operation picks the
+/// operation and the socket; for frames the rest is the frame. What storage holds always
+/// reads back as the room it came from.
+#[cfg(feature = "serde")]
+pub fn room_host(data: &[u8]) {
+    use std::collections::HashMap;
+
+    use crate::frame_gate::{Frame, FrameLimits};
+    use crate::hibernating::{HostLimits, RoomHost, Snapshot, StorageWrite};
+    use crate::records::Records;
+
+    #[derive(Clone, Default)]
+    struct Socket(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+    impl crate::hibernating::Socket for Socket {
+        fn send(&self, text: &str) {
+            self.0.borrow_mut().push(text.to_owned());
+        }
+        fn close(&self, _code: u16, _reason: &str) {}
+    }
+    fn random() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        format!("{:032x}", NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    let limits = HostLimits {
+        room: RoomConfig { max_participants: 3, max_tracks: 2, chat_history: 4, ..RoomConfig::default() },
+        frames: FrameLimits { max_message: 1024, rate: 20, flood: 10 },
+        max_sessions_per_participant: 2,
+    };
+    let key = TokenKey::from_bytes(b"fuzz key");
+    let mut storage = Records::new();
+    let mut sockets: HashMap<u64, Socket> = HashMap::new();
+    let mut host = RoomHost::load("fuzz", Records::new(), HashMap::new(), limits.clone(), random);
+    let mut now = 1_000u64;
+    for op in data.split(|b| *b == b'\n') {
+        let Some((&head, rest)) = op.split_first() else {
+            continue;
+        };
+        let pick = u64::from(head >> 4);
+        now += 97;
+        let conns: Vec<u64> = sockets.keys().copied().collect();
+        let conn = conns.get(usize::try_from(pick).unwrap_or(0) % conns.len().max(1)).copied();
+        match head % 8 {
+            0..=3 => {
+                let Some(conn) = conn else { continue };
+                let socket = sockets.get(&conn).cloned().unwrap_or_default();
+                let sent = socket.0.borrow().len();
+                let frame = match std::str::from_utf8(rest) {
+                    Ok(text) => Frame::Text(text),
+                    Err(_) => Frame::Binary(rest.len()),
+                };
+                host.frame(conn, frame, &key, now);
+                for reply in socket.0.borrow().iter().skip(sent) {
+                    let parsed: Result<satsuma_protocol::room::ServerMessage, _> = serde_json::from_str(reply);
+                    assert!(parsed.is_ok(), "an unreadable frame went out: {reply}");
+                }
+            }
+            4 => {
+                let socket = Socket::default();
+                let conn = host.open(socket.clone(), now);
+                sockets.insert(conn, socket);
+            }
+            5 => {
+                if let Some(conn) = conn {
+                    sockets.remove(&conn);
+                    host.closed(conn, &key, now);
+                }
+            }
+            6 => {
+                now += u64::from(rest.first().copied().unwrap_or(0)) * 500;
+                if let Some(conn) = conn {
+                    host.heard(conn, now.saturating_sub(u64::from(head & 0x0f) * 1000));
+                }
+                host.tick(&key, now);
+            }
+            _ => {
+                // A nap: memory gone, storage and open sockets kept.
+                let state = host.snap.room.state();
+                let open = sockets.iter().map(|(c, s)| (*c, s.clone())).collect();
+                host = RoomHost::load("", storage.clone(), open, limits.clone(), random);
+                host.reconcile(&key, now);
+                if storage.is_empty() {
+                    continue;
+                }
+                let after = host.snap.room.state();
+                assert_eq!(after.chat, state.chat, "chat lost in a nap");
+                assert!(after.participants.iter().all(|p| state.participants.iter().any(|q| q.id == p.id)), "someone appeared in a nap");
+            }
+        }
+        match host.commit(now).storage {
+            StorageWrite::Nothing => {}
+            StorageWrite::Clear => storage.clear(),
+            StorageWrite::Changes(changes) => {
+                for key in &changes.delete {
+                    storage.remove(key);
+                }
+                storage.extend(changes.put);
+            }
+        }
+        if !storage.is_empty() {
+            let back = Snapshot::from_records(&storage, &limits).map(|s| s.records());
+            assert_eq!(back.ok().as_ref(), Some(&storage), "storage does not read back as written");
+        }
+        assert!(host.snap.room.len() <= 3, "cap broken");
+    }
+}
+
+/// The edge of every `/api` request: the origin rule (Origin and Host headers against a
+/// configured public origin and list), then the proxy guard on a classified request from
+/// a member of a fixed room. Fields are newline-separated: origin, host, public origin,
+/// allowed list, method byte + path, body.
+pub fn edge(data: &[u8]) {
+    use crate::calls_guard::{check, ProxyState};
+    use crate::origins::{AllowedOrigins, OriginVerdict};
+
+    struct Rooms(u32);
+    impl ProxyState for Rooms {
+        fn knows(&self, room: &str, participant: &str) -> bool {
+            room == "r" && (participant == "p1" || participant == "p2")
+        }
+        fn owns_session(&self, room: &str, participant: &str, session_id: &str) -> bool {
+            room == "r" && participant == "p1" && session_id == "s1"
+        }
+        fn has_track(&self, room: &str, track_ref: &str) -> bool {
+            room == "r" && (track_ref == "s1/cam" || track_ref == "s2/mic")
+        }
+        fn session_in_room(&self, session_id: &str, room: &str) -> bool {
+            room == "r" && (session_id == "s1" || session_id == "s2")
+        }
+        fn take_new_session(&mut self, _room: &str, _participant: &str, _now_ms: u64) -> bool {
+            self.0 += 1;
+            !self.0.is_multiple_of(5)
+        }
+        fn take_session_request(&mut self, _session_id: &str, _now_ms: u64) -> bool {
+            self.0 += 1;
+            !self.0.is_multiple_of(7)
+        }
+        fn session_rate(&self) -> u32 {
+            50
+        }
+    }
+
+    let mut fields = data.splitn(6, |b| *b == b'\n').map(String::from_utf8_lossy);
+    let mut next = || fields.next().unwrap_or_default();
+    let (origin, host, public, list, request) = (next(), next(), next(), next(), next());
+    let body = data.splitn(6, |b| *b == b'\n').nth(5).unwrap_or_default();
+    let origins = AllowedOrigins::parse(&list).ok().map(|o| if public.is_empty() { Ok(o) } else { o.with_public(&public) });
+    if let Some(Ok(origins)) = origins {
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        match origins.check(opt(&origin).as_deref(), opt(&host).as_deref()) {
+            Ok(OriginVerdict::Own) => {
+                // Without a configured public origin, only a literal host (an IP address or
+                // localhost) can make an origin "own": no DNS name, so no rebinding.
+                let h = host.trim().to_ascii_lowercase();
+                let literal = h.starts_with('[')
+                    || h.rsplit_once(':').map_or(h.as_str(), |(name, _)| name).parse::<std::net::Ipv4Addr>().is_ok()
+                    || h.rsplit_once(':').map_or(h.as_str(), |(name, _)| name) == "localhost";
+                assert!(origin.trim().is_empty() || origins.has_public() || literal, "{origin} passed as own on host {host}");
+            }
+            Ok(OriginVerdict::Allowed(o)) => assert_eq!(o, origin.as_ref()),
+            Err(e) => assert_eq!(e.status(), 403),
+        }
+    }
+    let Some((&m, path)) = request.as_bytes().split_first() else { return };
+    let method = ["GET", "POST", "PUT", "DELETE"][usize::from(m) % 4];
+    let Ok(route) = classify(method, &String::from_utf8_lossy(path)) else { return };
+    let who = if m & 0x10 == 0 { "p1" } else { "p3" };
+    let claims = crate::auth_token::Claims { room: "r".into(), participant: who.into() };
+    let mut rooms = Rooms(0);
+    if check(&mut rooms, &claims, &route, body, 0).is_ok() {
+        assert_eq!(who, "p1", "a stranger got through");
+        if let CallsRoute::Session { session_id, action } = &route {
+            assert_eq!(session_id, "s1", "someone else's session got through");
+            for r in remote_refs(*action, body).unwrap_or_default() {
+                match r {
+                    RemoteRef::Track(t) => assert!(rooms.has_track("r", &t), "{t} pulled from outside the room"),
+                    RemoteRef::DataChannelSession(s) => assert!(rooms.session_in_room(&s, "r"), "{s} is not in the room"),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +366,24 @@ mod tests {
         ws_messages(&[0, b'{', 0xff, b'\n', 6, 200, b'\n', 0x14, b'[']);
         // The frame whose error text once panicked the hosts (a cut inside the `é`).
         ws_messages(format!("\x00{{\"type\":\"{}é\"}}", "a".repeat(182)).as_bytes());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn room_host_seeds() {
+        room_host(b"");
+        room_host(b"\x04\n\x04\n\x00{\"type\":\"join\",\"name\":\"a\"}\n\x10{\"type\":\"join\",\"name\":\"b\"}\n\x01{\"type\":\"chat\",\"text\":\"hi\"}\n\x07\n\x06\x40\n\x07\n\x05");
+        let mut long = format!("\x04\n\x00{{\"type\":\"{}é\"}}\n\x02", "a".repeat(182)).into_bytes();
+        long.extend_from_slice(&[0xff, 0xfe]);
+        room_host(&long);
+    }
+
+    #[test]
+    fn edge_seeds() {
+        edge(b"");
+        edge(b"http://127.0.0.1:8080\n127.0.0.1:8080\n\n\n\x01sessions/new\n");
+        edge(b"https://evil.example\nevil.example\nhttps://meet.example\nhttps://a.example\n\x02sessions/s1/tracks/new\n{\"tracks\":[{\"location\":\"remote\",\"sessionId\":\"s9\",\"trackName\":\"x\"}]}");
+        edge(b"\n\n\n*\n\x02sessions/s1/tracks/update\n{\"tracks\":[{\"mid\":\"1\",\"trackName\":\"never\"}]}");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub mod datachannels;
 pub mod engine;
 pub mod error;
 pub mod forwarding;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod http;
 pub mod layers;
 pub mod negotiation;
