@@ -160,6 +160,11 @@ pub struct ServeArgs {
     /// A file holding the Cloudflare Realtime app secret, instead of `CALLS_APP_SECRET`.
     #[arg(long, env = "CALLS_APP_SECRET_FILE", conflicts_with = "calls_app_secret", help_heading = "Realtime API")]
     pub calls_app_secret_file: Option<PathBuf>,
+    /// Keep rooms (participants who may resume, their names and hands, chat history,
+    /// session ownership) in this directory, so a restart loses none of it. Without it,
+    /// rooms live in memory only. Pair it with a fixed token key.
+    #[arg(long, env = "SATSUMA_DATA_DIR", help_heading = "Rooms")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `--public-origin`, checked by the shared rule.

@@ -15,7 +15,8 @@
 //!    session ownership), free of socket IO.
 //! 5. Leaves: [`config`] (command line), [`limits`], [`error`] (the Calls-style
 //!    [`error::Failure`] routes return), [`upstream`] (embedded or remote SFU),
-//!    [`rate_limit`], [`random`], [`shutdown`], `sync` (locks and the clock) and
+//!    [`rate_limit`], [`random`], [`shutdown`], [`store`] (rooms on disk with
+//!    `--data-dir`), `sync` (locks and the clock) and
 //!    [`listener`], the accept loop with its connection caps and header deadline.
 
 pub mod api_pace;
@@ -31,6 +32,7 @@ pub(crate) mod rooms;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
+pub mod store;
 mod sync;
 pub mod upstream;
 

@@ -11,10 +11,12 @@ use std::time::Duration;
 use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ServerMessage, Welcome};
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::{Owner, Ownership};
+use satsuma_room::records::{Changes, Records};
 use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
 use tokio::sync::mpsc;
 
 use crate::limits::Limits;
+use crate::store::{Store, Stored};
 use crate::sync::{lock, now_ms};
 
 /// Frames queued per socket before it counts as a slow consumer.
@@ -44,6 +46,14 @@ pub(crate) struct Refusal {
 struct RoomEntry {
     room: Room,
     outboxes: HashMap<ConnId, mpsc::Sender<Outgoing>>,
+    /// The records the store holds for it (with `--data-dir`).
+    saved: Records,
+}
+
+impl RoomEntry {
+    fn new(room: Room) -> Self {
+        RoomEntry { room, outboxes: HashMap::new(), saved: Records::new() }
+    }
 }
 
 /// Every open room, and the SFU sessions their participants created.
@@ -53,6 +63,8 @@ pub(crate) struct Rooms {
     map: Mutex<HashMap<String, RoomEntry>>,
     ownership: Mutex<Ownership>,
     next_conn: AtomicU64,
+    /// With `--data-dir`: where rooms are kept, and the ownership records it holds.
+    store: Option<(Store, Mutex<Records>)>,
 }
 
 /// What the room machine may ask of the server.
@@ -92,11 +104,78 @@ impl Rooms {
             tokens,
             map: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            store: None,
         }
+    }
+
+    /// The rooms `store` kept, back as they were. Their sockets died with the last
+    /// process: everyone in them may resume (their tokens, names, hands and the chat are
+    /// kept) for the resume window, counted from now.
+    pub(crate) fn restored(limits: Limits, tokens: TokenKey, store: Store, stored: Stored) -> Self {
+        let now = now_ms();
+        let mut map = HashMap::new();
+        for (name, records) in stored.rooms {
+            match Room::from_records(&records) {
+                Ok(mut room) => {
+                    let conns: Vec<ConnId> = room.conn_ids().collect();
+                    for conn in conns {
+                        room.disconnected(conn, now);
+                    }
+                    map.insert(name, RoomEntry { room, outboxes: HashMap::new(), saved: records });
+                }
+                Err(e) => {
+                    tracing::warn!(room = %name, error = %e, "dropping a room the data directory cannot read");
+                    store.write_room(&name, Changes::between(&records, &Records::new()));
+                }
+            }
+        }
+        let ownership = Ownership::from_records(limits.max_sessions_per_participant, &stored.sessions).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "dropping unreadable session ownership");
+            Ownership::new(limits.max_sessions_per_participant)
+        });
+        tracing::info!(rooms = map.len(), sessions = ownership.len(), "rooms restored from the data directory");
+        let rooms = Rooms {
+            ownership: Mutex::new(ownership),
+            limits,
+            tokens,
+            map: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            store: Some((store, Mutex::new(stored.sessions))),
+        };
+        {
+            let mut guard = lock(&rooms.map);
+            *guard = map;
+            for (name, entry) in guard.iter_mut() {
+                rooms.persist(name, entry);
+            }
+        }
+        rooms
+    }
+
+    /// Writes what changed in `entry` to the store, if there is one.
+    fn persist(&self, name: &str, entry: &mut RoomEntry) {
+        let Some((store, _)) = &self.store else { return };
+        let mut records = Records::new();
+        entry.room.records(&mut records);
+        store.write_room(name, Changes::between(&entry.saved, &records));
+        entry.saved = records;
+    }
+
+    /// Writes what changed in the ownership registry to the store, if there is one.
+    fn persist_sessions(&self) {
+        let Some((store, saved)) = &self.store else { return };
+        let mut records = Records::new();
+        lock(&self.ownership).records(&mut records);
+        let mut saved = lock(saved);
+        store.write_sessions(Changes::between(&saved, &records));
+        *saved = records;
     }
 
     /// Carries out effects of the room `name` (its lock held by the caller).
     fn dispatch(&self, name: &str, entry: &mut RoomEntry, effects: Vec<Effect>) {
+        // Every change of state has an effect (a frame, a close, a goodbye), so a step
+        // without effects has nothing to store: ticks of quiet rooms cost no records.
+        let changed = !effects.is_empty();
         for effect in effects {
             match effect {
                 Effect::Send { conn, msg } => push(entry, conn, Outgoing::Text(frame(&msg))),
@@ -110,8 +189,14 @@ impl Rooms {
                     // No frame may follow a close.
                     entry.outboxes.remove(&conn);
                 }
-                Effect::Gone { participant_id } => lock(&self.ownership).forget(name, &participant_id),
+                Effect::Gone { participant_id } => {
+                    lock(&self.ownership).forget(name, &participant_id);
+                    self.persist_sessions();
+                }
             }
+        }
+        if changed {
+            self.persist(name, entry);
         }
     }
 
@@ -132,11 +217,10 @@ impl Rooms {
         }
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(OUTBOX);
-        let entry = rooms
-            .entry(room.to_owned())
-            .or_insert_with(|| RoomEntry { room: Room::new(room, self.limits.room.clone()), outboxes: HashMap::new() });
+        let entry = rooms.entry(room.to_owned()).or_insert_with(|| RoomEntry::new(Room::new(room, self.limits.room.clone())));
         entry.room.connect(conn, now_ms());
         entry.outboxes.insert(conn, tx);
+        self.persist(room, entry);
         Ok((conn, rx))
     }
 
@@ -147,6 +231,8 @@ impl Rooms {
             entry.outboxes.remove(&conn);
             let effects = entry.room.disconnected(conn, now_ms());
             self.dispatch(room, entry, effects);
+            // A socket that never joined leaves without an effect.
+            self.persist(room, entry);
         }
     }
 
@@ -175,7 +261,15 @@ impl Rooms {
             let effects = entry.room.tick(now);
             self.dispatch(name, entry, effects);
         }
-        rooms.retain(|_, e| !(e.room.is_idle() && e.outboxes.is_empty()));
+        rooms.retain(|name, e| {
+            let over = e.room.is_idle() && e.outboxes.is_empty();
+            if over {
+                if let Some((store, _)) = &self.store {
+                    store.write_room(name, Changes::between(&e.saved, &Records::new()));
+                }
+            }
+            !over
+        });
     }
 
     /// Sends a 1001 close to every socket of every room.
@@ -216,6 +310,7 @@ impl Rooms {
     /// Records that `owner` created the SFU session `session_id`.
     pub(crate) fn record_session(&self, session_id: String, owner: Owner) {
         lock(&self.ownership).insert(session_id, owner);
+        self.persist_sessions();
     }
 }
 

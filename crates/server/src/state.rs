@@ -12,6 +12,7 @@ use crate::config::{ServeArgs, TurnConfig};
 use crate::limits::Limits;
 use crate::rate_limit::KeyedLimiter;
 use crate::rooms::{self, Rooms};
+use crate::store::{Store, StoreError};
 use crate::sync::lock;
 use crate::upstream::Upstream;
 use satsuma_room::connections::{address_key, API_REQUESTS_PER_ADDRESS, JOINS_PER_ADDRESS};
@@ -31,6 +32,17 @@ struct Inner {
     secrets: Vec<Secret>,
 }
 
+/// Why the server's state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The token key is too short.
+    #[error(transparent)]
+    ShortKey(#[from] satsuma_room::auth_token::ShortKey),
+    /// The data directory could not be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Shared state of the API; cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -38,6 +50,24 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     /// State with explicit parts (tests use this with a fake upstream).
     pub fn new(limits: Limits, tokens: TokenKey, upstream: Upstream, turn: Option<TurnConfig>) -> Self {
+        let rooms = Rooms::new(limits.clone(), tokens.clone());
+        Self::with_rooms(limits, tokens, upstream, turn, rooms)
+    }
+
+    /// State whose rooms are kept in `dir` (`--data-dir`), restored from what it holds.
+    pub fn with_data_dir(
+        limits: Limits,
+        tokens: TokenKey,
+        upstream: Upstream,
+        turn: Option<TurnConfig>,
+        dir: &std::path::Path,
+    ) -> Result<Self, StoreError> {
+        let (store, stored) = Store::open(dir)?;
+        let rooms = Rooms::restored(limits.clone(), tokens.clone(), store, stored);
+        Ok(Self::with_rooms(limits, tokens, upstream, turn, rooms))
+    }
+
+    fn with_rooms(limits: Limits, tokens: TokenKey, upstream: Upstream, turn: Option<TurnConfig>, rooms: Rooms) -> Self {
         let mut secrets = upstream.secrets();
         if let Some(t) = &turn {
             secrets.push(t.token.clone());
@@ -49,7 +79,7 @@ impl AppState {
             .unwrap_or_else(|_| reqwest::Client::new());
         AppState(Arc::new(Inner {
             tokens: tokens.clone(),
-            rooms: Arc::new(Rooms::new(limits.clone(), tokens)),
+            rooms: Arc::new(rooms),
             upstream,
             turn,
             http,
@@ -63,12 +93,16 @@ impl AppState {
     }
 
     /// State from the command line, given the upstream SFU the caller chose.
-    pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Result<Self, satsuma_room::auth_token::ShortKey> {
+    pub fn from_args(args: &ServeArgs, upstream: Upstream) -> Result<Self, StartError> {
         let tokens = match &args.token_key {
             Some(k) => TokenKey::configured(k.expose().as_bytes())?,
             None => crate::random::token_key(),
         };
-        Ok(AppState::new(Limits::from_args(args), tokens, upstream, TurnConfig::from_args(args)))
+        let (limits, turn) = (Limits::from_args(args), TurnConfig::from_args(args));
+        match &args.data_dir {
+            Some(dir) => Ok(AppState::with_data_dir(limits, tokens, upstream, turn, dir)?),
+            None => Ok(AppState::new(limits, tokens, upstream, turn)),
+        }
     }
 
     /// The limits in force.

@@ -102,3 +102,58 @@ async fn the_token_key_comes_from_a_file_and_a_short_one_stops_the_start() {
     assert!(!both.status.success());
     assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&both.stderr));
 }
+
+/// `satsuma serve --data-dir DIR` on `port`, answering `/healthz`.
+async fn serve_with_data(dir: &std::path::Path, dist: &std::path::Path, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_satsuma"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--dist")
+        .arg(dist)
+        .arg("--data-dir")
+        .arg(dir)
+        .env("SATSUMA_TOKEN_KEY", "a-fixed-token-key-of-at-least-32-bytes")
+        .env_remove("CALLS_APP_ID")
+        .env_remove("CALLS_APP_SECRET")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let http = reqwest::Client::builder().timeout(T).build().unwrap();
+    let started = Instant::now();
+    while http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "satsuma serve did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+#[tokio::test]
+async fn with_a_data_dir_a_kill_9_loses_no_one_and_no_chat() {
+    let (data, dist) = (tempfile::tempdir().unwrap(), temp_dist());
+    let port = free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut server = serve_with_data(data.path(), dist.path(), port).await;
+    let (mut ada, welcome) = join(addr, "kept", "Ada").await;
+    let (id, resume) = (welcome["participantId"].clone(), welcome["resumeToken"].as_str().unwrap().to_owned());
+    send(&mut ada, serde_json::json!({"type": "update", "hand": true})).await;
+    recv_type(&mut ada, "participantUpdated").await;
+    send(&mut ada, serde_json::json!({"type": "chat", "text": "before the crash"})).await;
+    recv_type(&mut ada, "chat").await;
+    // The store commits off the rooms' lock, within milliseconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    drop(ada);
+
+    let _server = serve_with_data(data.path(), dist.path(), port).await;
+    let mut back = ws(addr, "kept").await;
+    send(&mut back, serde_json::json!({"type": "join", "name": "Ada", "resumeToken": resume})).await;
+    let welcome = recv_type(&mut back, "welcome").await;
+    assert_eq!(welcome["participantId"], id, "Ada came back as someone else: {welcome}");
+    let state = &welcome["state"];
+    assert_eq!(state["chat"][0]["text"], "before the crash", "{state}");
+    assert_eq!(state["participants"][0]["hand"], true, "{state}");
+}
