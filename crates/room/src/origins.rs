@@ -12,7 +12,7 @@
 use crate::api_error::ApiError;
 
 /// Methods a listed origin may use (answered to preflight requests).
-pub const ALLOW_METHODS: &str = "GET, POST, PUT, OPTIONS";
+pub const ALLOW_METHODS: &str = "GET, POST, PUT, DELETE, PATCH, OPTIONS";
 /// Request headers a listed origin may send.
 pub const ALLOW_HEADERS: &str = "Authorization, Content-Type";
 /// Seconds a browser may cache a preflight answer.

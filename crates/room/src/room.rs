@@ -19,6 +19,9 @@ use crate::limits::{validate_chat, validate_name};
 /// Identifies one socket; assigned by the edge, unique per process (or Durable Object).
 pub type ConnId = u64;
 
+/// The socket of a participant that has none (a broadcast stream); no real socket has it.
+pub const NO_SOCKET: ConnId = 0;
+
 /// Longest `"<sessionId>/<trackName>"` ref accepted.
 pub const MAX_TRACK_REF: usize = 256;
 
@@ -345,7 +348,7 @@ impl Room {
 
     fn broadcast(&self, msg: &ServerMessage, except: Option<ConnId>, effects: &mut Vec<Effect>) {
         for m in &self.members {
-            if Some(m.conn) != except {
+            if Some(m.conn) != except && m.conn != NO_SOCKET {
                 effects.push(Effect::Send { conn: m.conn, msg: msg.clone() });
             }
         }
@@ -582,5 +585,8 @@ impl Room {
 
 #[cfg(feature = "serde")]
 mod records;
+mod streams;
+
+pub use streams::StreamRefused;
 #[cfg(test)]
 mod tests;

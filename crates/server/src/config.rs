@@ -165,6 +165,10 @@ pub struct ServeArgs {
     /// rooms live in memory only. Pair it with a fixed token key.
     #[arg(long, env = "SATSUMA_DATA_DIR", help_heading = "Rooms")]
     pub data_dir: Option<PathBuf>,
+    /// The bearer key WHIP publishers (OBS) send to `POST /api/whip/{room}`. Without it,
+    /// WHIP ingest is off.
+    #[arg(long, env = "SATSUMA_INGEST_KEY", hide_env_values = true, help_heading = "Broadcast")]
+    pub ingest_key: Option<Secret>,
 }
 
 /// `--public-origin`, checked by the shared rule.

@@ -6,7 +6,8 @@
 //! are no module cycles:
 //!
 //! 1. [`routes`]: one module per endpoint ([`routes::calls_proxy`], [`routes::rooms_ws`],
-//!    [`routes::turn`], [`routes::static_files`]) and [`app`], the whole router.
+//!    [`routes::turn`], [`routes::whip`], [`routes::static_files`]) and [`app`], the whole
+//!    router.
 //! 2. [`auth`]: the [`auth::RoomToken`] extractor (`Authorization: Bearer <room token>`),
 //!    [`cors`], the origin check around every `/api` route, and [`api_pace`], the pace
 //!    of `/api` requests per address.
@@ -16,7 +17,7 @@
 //! 5. Leaves: [`config`] (command line), [`limits`], [`error`] (the Calls-style
 //!    [`error::Failure`] routes return), [`upstream`] (embedded or remote SFU),
 //!    [`rate_limit`], [`random`], [`shutdown`], [`store`] (rooms on disk with
-//!    `--data-dir`), `sync` (locks and the clock) and
+//!    `--data-dir`), [`streams`] (live WHIP streams), `sync` (locks and the clock) and
 //!    [`listener`], the accept loop with its connection caps and header deadline.
 
 pub mod api_pace;
@@ -33,6 +34,7 @@ pub mod routes;
 pub mod shutdown;
 pub mod state;
 pub mod store;
+pub mod streams;
 mod sync;
 pub mod upstream;
 

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use satsuma_protocol::secret::Secret;
 use satsuma_room::origins::AllowedOrigins;
 use satsuma_room::room::RoomConfig;
 
@@ -34,6 +35,8 @@ pub struct Limits {
     pub max_sessions_per_participant: usize,
     /// Origins besides the server's own whose pages may use the API.
     pub allowed_origins: AllowedOrigins,
+    /// The WHIP ingest key; `None`: WHIP is off.
+    pub ingest_key: Option<Secret>,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             new_session_rate: 2,
             max_sessions_per_participant: 8,
             allowed_origins: AllowedOrigins::default(),
+            ingest_key: None,
         }
     }
 }
@@ -89,6 +93,7 @@ impl Limits {
                     None => list,
                 }
             },
+            ingest_key: args.ingest_key.clone(),
         }
     }
 

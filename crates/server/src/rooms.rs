@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, ServerMessage, Welcome};
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PublishedTrack, ServerMessage, Welcome};
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::{Owner, Ownership};
 use satsuma_room::records::{Changes, Records};
-use satsuma_room::room::{ConnId, Effect, Room, RoomContext};
+use satsuma_room::room::{ConnId, Effect, Room, RoomContext, StreamRefused};
 use tokio::sync::mpsc;
 
 use crate::limits::Limits;
@@ -40,6 +40,15 @@ pub(crate) struct Refusal {
     pub(crate) message: &'static str,
     /// WebSocket close code.
     pub(crate) close: u16,
+}
+
+/// Why a stream cannot come into a room.
+#[derive(Debug)]
+pub(crate) enum StreamDoor {
+    /// Nobody is in that room.
+    NoRoom,
+    /// The room refused it.
+    Refused(StreamRefused),
 }
 
 /// A room plus the queues of its sockets.
@@ -120,6 +129,10 @@ impl Rooms {
                     let conns: Vec<ConnId> = room.conn_ids().collect();
                     for conn in conns {
                         room.disconnected(conn, now);
+                    }
+                    // A stream's watcher died with the last process: nothing would end it.
+                    for stream in room.streams() {
+                        room.end_stream(&stream);
                     }
                     map.insert(name, RoomEntry { room, outboxes: HashMap::new(), saved: records });
                 }
@@ -305,6 +318,34 @@ impl Rooms {
     /// Whether the SFU session `session_id` was created by someone in `room`.
     pub(crate) fn session_in_room(&self, session_id: &str, room: &str) -> bool {
         lock(&self.ownership).owner(session_id).is_some_and(|o| o.room == room)
+    }
+
+    /// Whether a stream could join `room` now: it must be open (someone there) and not full.
+    pub(crate) fn stream_welcome(&self, room: &str) -> Result<(), StreamDoor> {
+        let rooms = lock(&self.map);
+        let Some(entry) = rooms.get(room).filter(|e| !e.room.is_empty()) else { return Err(StreamDoor::NoRoom) };
+        if entry.room.len() >= self.limits.room.max_participants {
+            return Err(StreamDoor::Refused(StreamRefused::RoomFull(self.limits.room.max_participants)));
+        }
+        Ok(())
+    }
+
+    /// The stream `id` joins `room` as `name`, publishing `tracks`.
+    pub(crate) fn add_stream(&self, room: &str, id: String, name: &str, tracks: Vec<PublishedTrack>) -> Result<(), StreamDoor> {
+        let mut rooms = lock(&self.map);
+        let Some(entry) = rooms.get_mut(room) else { return Err(StreamDoor::NoRoom) };
+        let effects = entry.room.add_stream(id, name, tracks).map_err(StreamDoor::Refused)?;
+        self.dispatch(room, entry, effects);
+        Ok(())
+    }
+
+    /// The stream `id` of `room` ended.
+    pub(crate) fn end_stream(&self, room: &str, id: &str) {
+        let mut rooms = lock(&self.map);
+        if let Some(entry) = rooms.get_mut(room) {
+            let effects = entry.room.end_stream(id);
+            self.dispatch(room, entry, effects);
+        }
     }
 
     /// Records that `owner` created the SFU session `session_id`.

@@ -13,6 +13,7 @@ use crate::limits::Limits;
 use crate::rate_limit::KeyedLimiter;
 use crate::rooms::{self, Rooms};
 use crate::store::{Store, StoreError};
+use crate::streams::Streams;
 use crate::sync::lock;
 use crate::upstream::Upstream;
 use satsuma_room::connections::{address_key, API_REQUESTS_PER_ADDRESS, JOINS_PER_ADDRESS};
@@ -28,6 +29,7 @@ struct Inner {
     new_session_limiter: Mutex<KeyedLimiter>,
     join_limiter: Mutex<KeyedLimiter>,
     api_limiter: Mutex<KeyedLimiter>,
+    streams: Streams,
     /// Secrets that must never appear in a response body (defence in depth).
     secrets: Vec<Secret>,
 }
@@ -87,6 +89,7 @@ impl AppState {
             new_session_limiter: Mutex::new(KeyedLimiter::new(limits.new_session_rate * 2, limits.new_session_rate)),
             join_limiter: Mutex::new(KeyedLimiter::new(JOINS_PER_ADDRESS.burst, JOINS_PER_ADDRESS.per_second)),
             api_limiter: Mutex::new(KeyedLimiter::new(API_REQUESTS_PER_ADDRESS.burst, API_REQUESTS_PER_ADDRESS.per_second)),
+            streams: Streams::default(),
             secrets,
             limits,
         }))
@@ -129,6 +132,11 @@ impl AppState {
     /// The room registry.
     pub(crate) fn rooms(&self) -> &Rooms {
         &self.0.rooms
+    }
+
+    /// The live WHIP streams.
+    pub(crate) fn streams(&self) -> &Streams {
+        &self.0.streams
     }
 
     /// Where `/api/calls/*` goes.

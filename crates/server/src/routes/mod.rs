@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -20,6 +20,7 @@ pub mod room_peek;
 pub mod rooms_ws;
 pub mod static_files;
 pub mod turn;
+pub mod whip;
 
 /// How long a request body may take to arrive.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -37,7 +38,8 @@ pub fn app(state: AppState, dist: &Path) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// The `/api` router: `/api/rooms/{room}` and its `/ws`, `/api/calls/*`, `/api/turn`; anything else
+/// The `/api` router: `/api/rooms/{room}` and its `/ws`, `/api/calls/*`, `/api/turn`,
+/// `/api/whip/{room}` and its streams; anything else
 /// is a Calls-style 404.
 fn api(state: AppState) -> Router {
     state.spawn_clock();
@@ -46,6 +48,8 @@ fn api(state: AppState) -> Router {
         .route("/rooms/{room}/ws", get(rooms_ws::handler))
         .route("/calls/{*rest}", any(calls_proxy::handler))
         .route("/turn", get(turn::handler).post(turn::handler))
+        .route("/whip/{room}", post(whip::publish))
+        .route("/whip/{room}/{id}", any(whip::resource))
         .fallback(|| async { Failure(ApiError::NotFound) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), api_pace::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::guard))
