@@ -170,6 +170,9 @@ pub struct Room {
     /// Joins so far: the next member gets this as its `joined`.
     #[cfg_attr(feature = "serde", serde(default))]
     joins: u64,
+    /// Who started speaking last (for the stage viewers watch).
+    #[cfg_attr(feature = "serde", serde(default))]
+    last_speaker: Option<ParticipantId>,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
@@ -188,6 +191,7 @@ impl Room {
             chat: VecDeque::new(),
             hand_raises: 0,
             joins: 0,
+            last_speaker: None,
         }
     }
 
@@ -515,6 +519,7 @@ impl Room {
         p.camera = u.camera.unwrap_or(p.camera);
         p.screen = u.screen.unwrap_or(p.screen);
         p.hand = u.hand.unwrap_or(p.hand);
+        let started_speaking = u.speaking == Some(true) && !p.speaking;
         p.speaking = u.speaking.unwrap_or(p.speaking);
         // A hand keeps its place while it stays up, and queues again at the back when it
         // goes up anew.
@@ -529,6 +534,9 @@ impl Room {
         }
         if raised {
             self.hand_raises += 1;
+        }
+        if started_speaking {
+            self.last_speaker = Some(pid.to_owned());
         }
         self.updated(pid)
     }
@@ -585,8 +593,10 @@ impl Room {
 
 #[cfg(feature = "serde")]
 mod records;
+mod stage;
 mod streams;
 
+pub use stage::Stage;
 pub use streams::StreamRefused;
 #[cfg(test)]
 mod tests;

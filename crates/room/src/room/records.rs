@@ -1,7 +1,7 @@
 //! A [`Room`] as separate records: the room itself, one per member, socket, departed
 //! participant and chat message. What changes all the time and means nothing after a
-//! restart stays out: a socket's last activity (the host learns it again from the socket)
-//! and the reaction burst window.
+//! restart stays out: a socket's last activity (the host learns it again from the socket),
+//! who is speaking, and the reaction burst window.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -42,8 +42,9 @@ impl Room {
     pub fn records(&self, out: &mut Records) {
         out.insert(ROOM.into(), encode(&RoomRecord { name: self.name.clone(), config: self.config.clone() }));
         for m in &self.members {
-            let record =
-                MemberRecord { participant: m.participant.clone(), conn: m.conn, resume_token: m.resume_token.clone(), joined: m.joined };
+            // Speaking comes and goes by the second and means nothing after a restart.
+            let participant = Participant { speaking: false, ..m.participant.clone() };
+            let record = MemberRecord { participant, conn: m.conn, resume_token: m.resume_token.clone(), joined: m.joined };
             out.insert(format!("{MEMBER}{}", m.participant.id), encode(&record));
         }
         for (id, c) in &self.conns {
@@ -99,7 +100,7 @@ impl Room {
         let joins = members.iter().map(|m| m.joined).max().unwrap_or(0);
         let orders = members.iter().map(|m| &m.participant).chain(departed.iter().map(|d| &d.participant));
         let hand_raises = orders.filter_map(|p| p.hand_order).max().map_or(0, |o| o + 1);
-        Ok(Room { name, config, members, conns, departed, chat, hand_raises, joins })
+        Ok(Room { name, config, members, conns, departed, chat, hand_raises, joins, last_speaker: None })
     }
 }
 
@@ -152,7 +153,7 @@ mod tests {
     }
 
     #[test]
-    fn activity_and_pings_change_no_record() {
+    fn activity_pings_reactions_and_speaking_change_no_record() {
         let mut ctx = Ctx(0);
         let mut room = Room::new("r", RoomConfig::default());
         join(&mut room, &mut ctx, 1, "Ada", 1000);
@@ -160,6 +161,7 @@ mod tests {
         room.activity(1, 5000);
         room.message(1, ClientMessage::Ping, 6000, &mut ctx);
         room.message(1, ClientMessage::React { emoji: "👍".into() }, 7000, &mut ctx);
+        room.message(1, ClientMessage::Update(MediaUpdate { speaking: Some(true), ..MediaUpdate::default() }), 8000, &mut ctx);
         assert_eq!(records(&room), before);
     }
 
