@@ -18,6 +18,7 @@
 //! - [`page_headers`]: the security headers of the app's pages and files, for every host.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
+//! - [`whep`]: WHEP viewing: pulling a room's stage and following it.
 //! - [`whip`]: WHIP ingest: the key, the offer, the Realtime API calls, the stream's tracks.
 //! - [`turn`]: the ICE servers `/api/turn` passes on from Cloudflare's TURN API.
 //! - `fuzzing` (feature `fuzzing`): the bodies of the cargo-fuzz targets in `fuzz/`.
@@ -43,4 +44,5 @@ pub mod page_headers;
 pub mod records;
 pub mod room;
 pub mod turn;
+pub mod whep;
 pub mod whip;

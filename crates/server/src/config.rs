@@ -169,6 +169,10 @@ pub struct ServeArgs {
     /// WHIP ingest is off.
     #[arg(long, env = "SATSUMA_INGEST_KEY", hide_env_values = true, help_heading = "Broadcast")]
     pub ingest_key: Option<Secret>,
+    /// The bearer key WHEP viewers (the watch page, `#key=` in its link) send to
+    /// `POST /api/whep/{room}`. Without it, watching is off.
+    #[arg(long, env = "SATSUMA_VIEW_KEY", hide_env_values = true, help_heading = "Broadcast")]
+    pub view_key: Option<Secret>,
 }
 
 /// `--public-origin`, checked by the shared rule.

@@ -37,6 +37,8 @@ pub struct Limits {
     pub allowed_origins: AllowedOrigins,
     /// The WHIP ingest key; `None`: WHIP is off.
     pub ingest_key: Option<Secret>,
+    /// The WHEP view key; `None`: watching is off.
+    pub view_key: Option<Secret>,
 }
 
 impl Default for Limits {
@@ -55,6 +57,7 @@ impl Default for Limits {
             max_sessions_per_participant: 8,
             allowed_origins: AllowedOrigins::default(),
             ingest_key: None,
+            view_key: None,
         }
     }
 }
@@ -94,6 +97,7 @@ impl Limits {
                 }
             },
             ingest_key: args.ingest_key.clone(),
+            view_key: args.view_key.clone(),
         }
     }
 

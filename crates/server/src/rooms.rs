@@ -12,7 +12,7 @@ use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PublishedTrac
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::{Owner, Ownership};
 use satsuma_room::records::{Changes, Records};
-use satsuma_room::room::{ConnId, Effect, Room, RoomContext, StreamRefused};
+use satsuma_room::room::{ConnId, Effect, Room, RoomContext, Stage, StreamRefused};
 use tokio::sync::mpsc;
 
 use crate::limits::Limits;
@@ -346,6 +346,11 @@ impl Rooms {
             let effects = entry.room.end_stream(id);
             self.dispatch(room, entry, effects);
         }
+    }
+
+    /// What viewers of `room` see now; `None` for an unknown room too.
+    pub(crate) fn stage(&self, room: &str) -> Option<Option<Stage>> {
+        lock(&self.map).get(room).map(|e| e.room.stage())
     }
 
     /// Records that `owner` created the SFU session `session_id`.

@@ -13,7 +13,7 @@ use crate::limits::Limits;
 use crate::rate_limit::KeyedLimiter;
 use crate::rooms::{self, Rooms};
 use crate::store::{Store, StoreError};
-use crate::streams::Streams;
+use crate::streams::{Streams, Viewers};
 use crate::sync::lock;
 use crate::upstream::Upstream;
 use satsuma_room::connections::{address_key, API_REQUESTS_PER_ADDRESS, JOINS_PER_ADDRESS};
@@ -30,6 +30,7 @@ struct Inner {
     join_limiter: Mutex<KeyedLimiter>,
     api_limiter: Mutex<KeyedLimiter>,
     streams: Streams,
+    viewers: Viewers,
     /// Secrets that must never appear in a response body (defence in depth).
     secrets: Vec<Secret>,
 }
@@ -90,6 +91,7 @@ impl AppState {
             join_limiter: Mutex::new(KeyedLimiter::new(JOINS_PER_ADDRESS.burst, JOINS_PER_ADDRESS.per_second)),
             api_limiter: Mutex::new(KeyedLimiter::new(API_REQUESTS_PER_ADDRESS.burst, API_REQUESTS_PER_ADDRESS.per_second)),
             streams: Streams::default(),
+            viewers: Viewers::default(),
             secrets,
             limits,
         }))
@@ -137,6 +139,11 @@ impl AppState {
     /// The live WHIP streams.
     pub(crate) fn streams(&self) -> &Streams {
         &self.0.streams
+    }
+
+    /// The WHEP viewers.
+    pub(crate) fn viewers(&self) -> &Viewers {
+        &self.0.viewers
     }
 
     /// Where `/api/calls/*` goes.

@@ -1,7 +1,11 @@
-//! The live WHIP streams (`routes::whip`): where each is, and what to close when it ends.
+//! The live WHIP streams (`routes::whip`) and WHEP viewers (`routes::whep`): where each is,
+//! and what to close when it ends.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+use satsuma_room::room::Stage;
+use satsuma_room::whep::Receivers;
 
 use crate::sync::lock;
 
@@ -39,5 +43,55 @@ impl Streams {
             Some(s) if room.is_none_or(|r| r == s.room) => streams.remove(id),
             _ => None,
         }
+    }
+}
+
+/// A WHEP viewer.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewer {
+    /// The room it watches.
+    pub(crate) room: String,
+    /// Its Realtime API session.
+    pub(crate) session_id: String,
+    /// Its receivers there.
+    pub(crate) receivers: Receivers,
+    /// What they carry now.
+    pub(crate) stage: Stage,
+}
+
+/// The viewers by resource id.
+#[derive(Debug, Default)]
+pub struct Viewers(Mutex<HashMap<String, Viewer>>);
+
+impl Viewers {
+    /// Registers viewer `id`.
+    pub(crate) fn insert(&self, id: String, viewer: Viewer) {
+        lock(&self.0).insert(id, viewer);
+    }
+
+    /// Viewer `id`, while it watches.
+    pub(crate) fn get(&self, id: &str) -> Option<Viewer> {
+        lock(&self.0).get(id).cloned()
+    }
+
+    /// Notes that viewer `id` now shows `stage`.
+    pub(crate) fn moved(&self, id: &str, stage: Stage) {
+        if let Some(v) = lock(&self.0).get_mut(id) {
+            v.stage = stage;
+        }
+    }
+
+    /// Removes viewer `id` if it watches `room` (any room when `None`).
+    pub(crate) fn take(&self, id: &str, room: Option<&str>) -> Option<Viewer> {
+        let mut viewers = lock(&self.0);
+        match viewers.get(id) {
+            Some(v) if room.is_none_or(|r| r == v.room) => viewers.remove(id),
+            _ => None,
+        }
+    }
+
+    /// How many watch `room`.
+    pub(crate) fn count(&self, room: &str) -> usize {
+        lock(&self.0).values().filter(|v| v.room == room).count()
     }
 }

@@ -1,6 +1,7 @@
-//! WHIP ingest through `satsuma serve` with its real embedded SFU: a stream comes into an
-//! open room as a participant with a microphone and a camera, leaves on `DELETE`, and each
-//! bad request gets its own clear refusal while the room stays as it was.
+//! WHIP ingest and WHEP viewing through `satsuma serve` with its real embedded SFU: a stream
+//! comes into an open room as a participant with a microphone and a camera, leaves on
+//! `DELETE`; a viewer watches the stage without joining; each bad request gets its own clear
+//! refusal while the room stays as it was.
 
 mod common;
 
@@ -15,7 +16,21 @@ use serde_json::{json, Value};
 const KEY: &str = "an-ingest-key-for-tests";
 const OFFER: &str = include_str!("../../sfu/tests/sdp/firefox-153-offer.sdp");
 
-/// `satsuma serve` with the embedded SFU, WHIP on with [`KEY`] unless `key` is `None`.
+const VIEW_KEY: &str = "a-view-key-for-tests";
+
+/// A receive-only offer for audio and video, as a WHEP player sends.
+fn viewer_offer() -> String {
+    use str0m::media::{Direction, MediaKind};
+    let mut rtc = str0m::Rtc::new(std::time::Instant::now());
+    let mut api = rtc.sdp_api();
+    api.add_media(MediaKind::Audio, Direction::RecvOnly, None, None, None);
+    api.add_media(MediaKind::Video, Direction::RecvOnly, None, None, None);
+    let (offer, _) = api.apply().expect("an offer");
+    offer.to_sdp_string()
+}
+
+/// `satsuma serve` with the embedded SFU, WHIP on with [`KEY`] unless `key` is `None`, WHEP
+/// on with [`VIEW_KEY`] likewise.
 async fn start(key: Option<&str>, max_participants: usize) -> (SocketAddr, tempfile::TempDir) {
     let dist = temp_dist();
     let mut config = satsuma_sfu::SfuConfig::new(APP_ID, SECRET, "127.0.0.1:0".parse().unwrap());
@@ -24,6 +39,7 @@ async fn start(key: Option<&str>, max_participants: usize) -> (SocketAddr, tempf
     let upstream = Upstream::embedded(satsuma_sfu::http::router(sfu), "/v1", APP_ID.into(), Secret::new(SECRET));
     let mut limits = test_limits();
     limits.ingest_key = key.map(Secret::new);
+    limits.view_key = key.map(|_| Secret::new(VIEW_KEY));
     limits.room.max_participants = max_participants;
     let state = AppState::new(limits, satsuma_server::random::token_key(), upstream, None);
     (serve(satsuma_server::app(state, dist.path())).await, dist)
@@ -124,4 +140,21 @@ async fn bad_whip_requests_are_refused_and_the_room_stays() {
     assert_eq!(peek["participants"], 2);
     send(&mut ada, json!({"type": "chat", "text": "still here"})).await;
     assert_eq!(recv_type(&mut ada, "chat").await["message"]["text"], "still here");
+}
+
+#[tokio::test]
+async fn a_viewer_is_refused_clearly_until_there_is_something_to_watch() {
+    let (addr, _dist) = start(Some(KEY), 16).await;
+    let (_ada, _) = join(addr, "theatre", "Ada").await;
+    let watch = |key: Option<&'static str>, room: &'static str| whip(addr, room, key, "application/sdp", viewer_offer());
+    assert_eq!(refused(watch(Some("nope"), "/api/whep/theatre").await).await, (401, "unauthorized".into()));
+    assert_eq!(refused(watch(None, "/api/whep/theatre").await).await, (401, "unauthorized".into()));
+    assert_eq!(refused(watch(Some(VIEW_KEY), "/api/whep/nobody-here").await).await, (404, "unknown_room".into()));
+    assert_eq!(refused(watch(Some(VIEW_KEY), "/api/whep/theatre").await).await, (409, "nothing_to_watch".into()));
+    let not_sdp = whip(addr, "/api/whep/theatre", Some(VIEW_KEY), "text/plain", viewer_offer()).await;
+    assert_eq!(refused(not_sdp).await, (415, "unsupported_media_type".into()));
+    let client = reqwest::Client::new();
+    let unknown = client.delete(format!("http://{addr}/api/whep/theatre/0123")).bearer_auth(VIEW_KEY).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    // (A viewer that gets the stage is the e2e test's: the SFU needs live media to pull.)
 }

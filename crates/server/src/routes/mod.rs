@@ -20,6 +20,7 @@ pub mod room_peek;
 pub mod rooms_ws;
 pub mod static_files;
 pub mod turn;
+pub mod whep;
 pub mod whip;
 
 /// How long a request body may take to arrive.
@@ -39,7 +40,7 @@ pub fn app(state: AppState, dist: &Path) -> Router {
 }
 
 /// The `/api` router: `/api/rooms/{room}` and its `/ws`, `/api/calls/*`, `/api/turn`,
-/// `/api/whip/{room}` and its streams; anything else
+/// `/api/whip/{room}` and its streams, `/api/whep/{room}` and its viewers; anything else
 /// is a Calls-style 404.
 fn api(state: AppState) -> Router {
     state.spawn_clock();
@@ -50,6 +51,8 @@ fn api(state: AppState) -> Router {
         .route("/turn", get(turn::handler).post(turn::handler))
         .route("/whip/{room}", post(whip::publish))
         .route("/whip/{room}/{id}", any(whip::resource))
+        .route("/whep/{room}", post(whep::watch))
+        .route("/whep/{room}/{id}", any(whep::resource))
         .fallback(|| async { Failure(ApiError::NotFound) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), api_pace::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::guard))

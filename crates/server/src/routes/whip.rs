@@ -26,7 +26,7 @@ pub struct WhipQuery {
     name: Option<String>,
 }
 
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+pub(crate) fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -131,8 +131,13 @@ async fn watch(state: AppState, id: String) {
     }
 }
 
-/// A Realtime API call through the upstream, its JSON answer decoded.
-async fn call<T: serde::de::DeserializeOwned>(state: &AppState, method: Method, path: String, body: Bytes) -> Result<T, ApiError> {
+/// A Realtime API call through the upstream, its JSON answer decoded (WHIP and WHEP).
+pub(crate) async fn call<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    method: Method,
+    path: String,
+    body: Bytes,
+) -> Result<T, ApiError> {
     let request = UpstreamRequest { method, path, query: None, content_type: None, body };
     let response = state.upstream().call(request).await?;
     if !response.status.is_success() {
