@@ -116,6 +116,19 @@ pub struct Texts {
     pub room_rule: &'static str,
     /// Link back to the landing page.
     pub start_meeting: &'static str,
+    // Watch page
+    /// Heading of the watch page, `{}` the room.
+    pub watching: &'static str,
+    /// Accessible name of the watched video.
+    pub stage: &'static str,
+    /// While the player connects.
+    pub watch_connecting: &'static str,
+    /// Nobody shows anything yet (retrying).
+    pub watch_nothing_yet: &'static str,
+    /// The link's key is wrong, or watching is off.
+    pub watch_bad_link: &'static str,
+    /// The button that starts playback when the browser wants a gesture.
+    pub play: &'static str,
     // Prejoin
     /// Prejoin heading.
     pub ready_to_join: &'static str,
@@ -354,6 +367,12 @@ pub static EN: Texts = Texts {
     nothing_here: "Nothing here",
     room_rule: "Room names use lowercase letters, digits and dashes.",
     start_meeting: "Start a meeting",
+    watching: "Watching {}",
+    stage: "The meeting's stage",
+    watch_connecting: "Connecting…",
+    watch_nothing_yet: "Nothing to watch yet: waiting for someone to share a camera or a screen.",
+    watch_bad_link: "This watch link does not work. Ask for a new one.",
+    play: "Play",
     ready_to_join: "Ready to join?",
     room: "Room",
     your_name: "Your name",
@@ -478,6 +497,12 @@ pub static JA: Texts = Texts {
     nothing_here: "ページが見つかりません",
     room_rule: "ルーム名には英小文字、数字、ハイフンが使えます。",
     start_meeting: "会議を始める",
+    watching: "{} を視聴中",
+    stage: "会議のステージ",
+    watch_connecting: "接続しています…",
+    watch_nothing_yet: "まだ映像がありません。カメラか画面の共有を待っています。",
+    watch_bad_link: "この視聴リンクは使えません。新しいリンクをもらってください。",
+    play: "再生",
     ready_to_join: "参加の準備はできましたか?",
     room: "ルーム",
     your_name: "あなたの名前",

@@ -28,5 +28,6 @@ pub mod use_location;
 pub mod use_media_query;
 pub mod use_speaking;
 pub mod webrtc_support;
+pub mod whep_client;
 
 pub use components::app::App;

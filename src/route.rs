@@ -1,4 +1,4 @@
-//! The app's two pages and how a path maps to them.
+//! The app's pages and how a path maps to them.
 
 use crate::room_name;
 
@@ -9,6 +9,8 @@ pub enum Route {
     Landing,
     /// `/{room}`: the prejoin page, then the call.
     Room(String),
+    /// `/{room}/watch`: the room's stage, watched without joining (WHEP).
+    Watch(String),
     /// Anything else.
     NotFound,
 }
@@ -20,6 +22,8 @@ impl Route {
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
         if trimmed.is_empty() {
             Self::Landing
+        } else if let Some(room) = trimmed.strip_suffix("/watch").filter(|r| room_name::is_valid(r)) {
+            Self::Watch(room.to_owned())
         } else if room_name::is_valid(trimmed) {
             Self::Room(trimmed.to_owned())
         } else {
@@ -32,6 +36,7 @@ impl Route {
         match self {
             Self::Landing | Self::NotFound => "/".to_owned(),
             Self::Room(room) => format!("/{room}"),
+            Self::Watch(room) => format!("/{room}/watch"),
         }
     }
 }
@@ -50,5 +55,8 @@ mod tests {
         assert_eq!(Route::parse("/a/b"), Route::NotFound);
         assert_eq!(Route::parse(&format!("/{}", "a".repeat(65))), Route::NotFound);
         assert_eq!(Route::parse(&Route::Room("x-1".into()).path()), Route::Room("x-1".into()));
+        assert_eq!(Route::parse("/team-sync/watch"), Route::Watch("team-sync".into()));
+        assert_eq!(Route::parse("/Bad!/watch"), Route::NotFound);
+        assert_eq!(Route::parse(&Route::Watch("x-1".into()).path()), Route::Watch("x-1".into()));
     }
 }

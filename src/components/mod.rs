@@ -22,3 +22,4 @@ pub mod side_panel;
 pub mod source_selects;
 pub mod stats_panel;
 pub mod video_view;
+pub mod watch_page;
