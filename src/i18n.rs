@@ -129,6 +129,14 @@ pub struct Texts {
     pub watch_bad_link: &'static str,
     /// The button that starts playback when the browser wants a gesture.
     pub play: &'static str,
+    /// Nobody in the room allowed watching (retrying).
+    pub watch_not_allowed: &'static str,
+    /// The toggle in the participants panel that lets people watch (contract name).
+    pub allow_watching: &'static str,
+    /// Before the watch link, `{}` the link.
+    pub watch_link: &'static str,
+    /// How many watch, `{}` the number.
+    pub watching_now: &'static str,
     // Prejoin
     /// Prejoin heading.
     pub ready_to_join: &'static str,
@@ -373,6 +381,10 @@ pub static EN: Texts = Texts {
     watch_nothing_yet: "Nothing to watch yet: waiting for someone to share a camera or a screen.",
     watch_bad_link: "This watch link does not work. Ask for a new one.",
     play: "Play",
+    watch_not_allowed: "Nobody in this meeting has allowed watching yet.",
+    allow_watching: "Allow watching",
+    watch_link: "Anyone with this link can watch: {}",
+    watching_now: "{} watching",
     ready_to_join: "Ready to join?",
     room: "Room",
     your_name: "Your name",
@@ -503,6 +515,10 @@ pub static JA: Texts = Texts {
     watch_nothing_yet: "まだ映像がありません。カメラか画面の共有を待っています。",
     watch_bad_link: "この視聴リンクは使えません。新しいリンクをもらってください。",
     play: "再生",
+    watch_not_allowed: "この会議はまだ視聴が許可されていません。",
+    allow_watching: "視聴を許可",
+    watch_link: "このリンクを知っている人は誰でも視聴できます: {}",
+    watching_now: "{} 人が視聴中",
     ready_to_join: "参加の準備はできましたか?",
     room: "ルーム",
     your_name: "あなたの名前",

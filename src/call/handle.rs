@@ -163,6 +163,11 @@ impl Conference {
         self.input(Input::Intent(Intent::React(emoji.to_owned())));
     }
 
+    /// Lets people watch the room without joining, or stops it, for everyone.
+    pub fn set_watchable(self, allowed: bool) {
+        self.input(Input::Intent(Intent::Watchable(allowed)));
+    }
+
     /// Shows `text` as a notice for a few seconds.
     pub fn notify(self, text: String) {
         flash(self.notice_out, text);

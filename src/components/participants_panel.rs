@@ -18,6 +18,7 @@ pub fn ParticipantsPanel() -> impl IntoView {
     let title = derive(move || format!("{} ({})", t().participants, people.with(|(_, p)| p.len())));
     view! {
         <SidePanel panel=Panel::People title>
+            {move || conference.view.with(|v| v.settings.watching).then(|| view! { <AudienceRow conference /> })}
             <ul class="people">
                 {move || {
                     let (me, people) = people.get();
@@ -38,5 +39,30 @@ fn row(p: Participant, me: Option<&str>) -> impl IntoView {
             {(!p.mic).then(|| view! { <span class="muted-icon" role="img" aria-label=t.mic_muted title=t.mic_muted><Icon kind=IconKind::MicOff /></span> })}
             {(!p.camera).then(|| view! { <span class="muted-icon" role="img" aria-label=t.camera_off title=t.camera_off><Icon kind=IconKind::CameraOff /></span> })}
         </li>
+    }
+}
+
+/// Whether the room may be watched through its link, the link, and how many watch: every
+/// participant sees it, and any of them may switch it.
+#[component]
+fn AudienceRow(conference: Conference) -> impl IntoView {
+    let audience = memo(move || conference.view.with(|v| v.audience));
+    let link = web_sys::window()
+        .and_then(|w| Some(format!("{}{}/watch", w.location().origin().ok()?, w.location().pathname().ok()?)))
+        .unwrap_or_default();
+    let toggle = move |_| conference.set_watchable(!audience.get_untracked().watchable);
+    view! {
+        <div class="audience">
+            <button type="button" class="toggle" aria-pressed=move || audience.get().watchable.to_string() on:click=toggle>
+                {t().allow_watching}
+            </button>
+            {move || {
+                let a = audience.get();
+                a.watchable.then(|| view! {
+                    <p class="watch-link">{fill(t().watch_link, &link)}</p>
+                    <p>{fill(t().watching_now, a.viewers)}</p>
+                })
+            }}
+        </div>
     }
 }

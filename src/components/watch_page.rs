@@ -17,6 +17,7 @@ use crate::whep_client::{self, Watch, WatchError};
 enum Status {
     Connecting,
     NothingYet,
+    NotAllowed,
     BadLink,
     Playing,
 }
@@ -42,10 +43,6 @@ pub fn WatchPage(
     {
         let (room, running, alive, stream) = (room.clone(), running.clone(), alive.clone(), stream.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let Some(key) = key else {
-                status.set(Status::BadLink);
-                return;
-            };
             while alive.get() {
                 let sink = stream.clone();
                 let on_track = move |_mid: String, track: web_sys::MediaStreamTrack| {
@@ -56,7 +53,7 @@ pub fn WatchPage(
                         crate::media_element::show_stream(&el, Some(s));
                     }
                 };
-                match whep_client::start(&room, &key, on_track).await {
+                match whep_client::start(&room, key.as_deref(), on_track).await {
                     Ok(watch) if alive.get() => {
                         *running.borrow_mut() = Some(watch);
                         status.set(Status::Playing);
@@ -65,6 +62,7 @@ pub fn WatchPage(
                     Ok(watch) => return watch.stop(),
                     Err(WatchError::BadLink) => return status.set(Status::BadLink),
                     Err(WatchError::NotYet) => status.set(Status::NothingYet),
+                    Err(WatchError::NotAllowed) => status.set(Status::NotAllowed),
                     Err(WatchError::Failed(why)) => {
                         leptos::logging::warn!("watching: {why}");
                         status.set(Status::NothingYet);
@@ -87,6 +85,7 @@ pub fn WatchPage(
     let message = move || match status.get() {
         Status::Connecting => t().watch_connecting,
         Status::NothingYet => t().watch_nothing_yet,
+        Status::NotAllowed => t().watch_not_allowed,
         Status::BadLink => t().watch_bad_link,
         Status::Playing => "",
     };

@@ -549,6 +549,7 @@ impl Call {
                 Err(_) => self.event(Event::Notice(Notice::ChatRefused(MAX_CHAT_CHARS))),
             },
             Intent::React(emoji) => self.send(ClientMessage::React { emoji }),
+            Intent::Watchable(allowed) => self.send(ClientMessage::Watchable { allowed }),
             Intent::Speaking(speaking) => {
                 if std::mem::replace(&mut self.speaking, speaking) != speaking {
                     self.send(ClientMessage::Update(MediaUpdate { speaking: Some(speaking), ..MediaUpdate::default() }));

@@ -46,6 +46,8 @@ pub enum Intent {
     Chat(String),
     /// Show a reaction on our tile for everyone.
     React(String),
+    /// Let people watch the room without joining, or stop it.
+    Watchable(bool),
     /// Leave the call: close our tracks, then say `leave`.
     Leave,
     /// The page is going away: say `leave` at once, there is no time for more.

@@ -1,8 +1,8 @@
 //! The room as this client sees it: a reducer over the server's room messages.
 
 use satsuma_protocol::room::{
-    ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, RoomSettings,
-    RoomState, ServerMessage, StateFrame, Welcome,
+    Audience, ChatFrame, ChatMessage, ErrorFrame, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack,
+    RoomSettings, RoomState, ServerMessage, StateFrame, Welcome,
 };
 
 /// How many chat messages the client keeps.
@@ -33,6 +33,8 @@ pub struct RoomView {
     pub chat_epoch: u32,
     /// The room's limits and media caps, from `welcome`.
     pub settings: RoomSettings,
+    /// Whether the room may be watched from outside, and by how many now.
+    pub audience: Audience,
 }
 
 impl RoomView {
@@ -58,6 +60,7 @@ impl RoomView {
                 self.chat.drain(..excess);
                 self.chat_first += excess as u64;
             }
+            ServerMessage::Audience(audience) => self.audience = *audience,
             ServerMessage::Error(ErrorFrame { .. }) | ServerMessage::Reaction(_) | ServerMessage::Pong => {}
         }
     }
@@ -65,6 +68,7 @@ impl RoomView {
     fn replace(&mut self, state: &RoomState) {
         self.participants = state.participants.clone();
         self.chat = state.chat.clone();
+        self.audience = state.audience;
         self.chat_first = 0;
         self.chat_epoch += 1;
     }

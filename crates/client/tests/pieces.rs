@@ -83,6 +83,7 @@ fn reducer_follows_joins_updates_and_leaves() {
             room: "demo".into(),
             participants: vec![participant("p0", "Ada", &["s0/cam"]), participant("p1", "Me", &["s1/cam"])],
             chat: vec![],
+            audience: Default::default(),
         },
     }));
     assert_eq!(view.myself().map(|p| p.name.as_str()), Some("Me"));
@@ -139,7 +140,7 @@ fn unread_counts_others_news_but_not_history_or_our_own() {
     assert_eq!(view.unread_since(read), CHAT_HISTORY, "at most what is kept");
     // A snapshot (a resume) brings the history again: no news in it.
     let before = view.chat_mark();
-    let state = RoomState { room: "r".into(), participants: vec![], chat: view.chat.clone() };
+    let state = RoomState { room: "r".into(), participants: vec![], chat: view.chat.clone(), audience: Default::default() };
     view.apply(&ServerMessage::State(StateFrame { state }));
     assert_eq!(view.unread_since(before), 0);
     let after = view.chat_mark();
@@ -153,7 +154,9 @@ fn hands_come_first_in_the_order_they_went_up() {
     let mut people: Vec<Participant> = ["Ann", "Bo", "Cy", "Di"].iter().map(|n| participant(n, n, &[])).collect();
     (people[2].hand, people[2].hand_order) = (true, Some(4));
     (people[3].hand, people[3].hand_order) = (true, Some(2));
-    view.apply(&ServerMessage::State(StateFrame { state: RoomState { room: "r".into(), participants: people, chat: vec![] } }));
+    view.apply(&ServerMessage::State(StateFrame {
+        state: RoomState { room: "r".into(), participants: people, chat: vec![], audience: Default::default() },
+    }));
     let order: Vec<String> = view.by_hand().into_iter().map(|p| p.name).collect();
     assert_eq!(order, ["Di", "Cy", "Ann", "Bo"]);
 }

@@ -54,3 +54,52 @@ async fn a_viewer_plays_the_stage_and_follows_a_screen_share() -> anyhow::Result
     ada.close().await?;
     Ok(())
 }
+
+/// True once the stage has presented no new frame for a whole second.
+const STAGE_STILL: &str = r#"const v = document.querySelector('video.stage');
+if (!v) return false;
+if (!window.__stage) {
+  window.__stage = { n: 0, seen: 0, at: performance.now() };
+  const tick = () => { window.__stage.n++; v.requestVideoFrameCallback(tick); };
+  v.requestVideoFrameCallback(tick);
+}
+const s = window.__stage;
+if (s.n !== s.seen) { s.seen = s.n; s.at = performance.now(); return false; }
+return performance.now() - s.at > 1000;"#;
+
+#[tokio::test]
+#[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]
+async fn a_room_its_people_make_watchable_is_watched_without_a_key_until_they_stop() -> anyhow::Result<()> {
+    let harness = Harness::start().await?;
+    let ada = harness.browser().await?;
+    ada.join("open-stage", "Ada").await?;
+    let viewer = harness.browser().await?;
+    viewer.open("/open-stage/watch").await?;
+    viewer
+        .wait_for(
+            "the not-allowed message",
+            WAIT,
+            "const s = document.querySelector('main.watch [role=status]'); return !!s && s.innerText.includes('allowed watching');",
+        )
+        .await?;
+
+    ada.button_starting("Participants").await?.click().await?;
+    ada.button("Allow watching").await?.click().await?;
+    ada.wait_for("the watch link", WAIT, "return document.body.innerText.includes('/open-stage/watch');").await?;
+    let allowed = Instant::now();
+    viewer.wait_for("the stage playing without a key", WAIT, &videos_presenting("video.stage", 1)).await?;
+    println!("WHEP: a keyless viewer played the stage {:?} after Allow watching", allowed.elapsed());
+    ada.wait_for("Ada to see one viewer", WAIT, "return document.body.innerText.includes('1 watching');").await?;
+    ada.assert_accessible("participants panel with its audience row").await?;
+
+    ada.button("Allow watching").await?.click().await?;
+    let stopped = Instant::now();
+    viewer.wait_for("the keyless viewer cut off", WAIT, STAGE_STILL).await?;
+    println!("WHEP: the keyless viewer's stage stopped {:?} after watching was stopped", stopped.elapsed());
+    for (who, browser) in [("Ada", &ada), ("the viewer", &viewer)] {
+        browser.assert_no_page_errors(who).await?;
+    }
+    viewer.close().await?;
+    ada.close().await?;
+    Ok(())
+}

@@ -133,6 +133,9 @@ pub struct RoomState {
     /// Most recent chat messages, oldest first (bounded history for late joiners).
     #[serde(default)]
     pub chat: Vec<ChatMessage>,
+    /// Who can see the room from outside it.
+    #[serde(default)]
+    pub audience: Audience,
 }
 
 /// One chat message as stored and broadcast.
@@ -207,6 +210,12 @@ pub enum ClientMessage {
         /// The emoji.
         emoji: String,
     },
+    /// Let people watch the room's stage without joining (`/{room}/watch`), or stop it.
+    /// Everyone in the room is told (`audience`).
+    Watchable {
+        /// Whether the room may be watched.
+        allowed: bool,
+    },
     /// Application-level heartbeat; answered with `pong`.
     Ping,
     /// Leave the room for good (the resume token stops working).
@@ -234,6 +243,8 @@ pub enum ServerMessage {
     Chat(ChatFrame),
     /// Someone reacted (also echoed to its sender).
     Reaction(ReactionFrame),
+    /// Whether the room may be watched, and by how many now.
+    Audience(Audience),
     /// Something went wrong with a request; the socket stays open unless a close follows.
     Error(ErrorFrame),
     /// Answer to `ping`.
@@ -251,12 +262,15 @@ pub struct RoomSettings {
     pub max_webcam_bitrate: u32,
     /// The camera's top frame rate (`MAX_WEBCAM_FRAMERATE`).
     pub max_webcam_framerate: u32,
+    /// This server can stream the room to watch links (WHEP), so the call may offer it.
+    #[serde(default)]
+    pub watching: bool,
 }
 
 impl Default for RoomSettings {
     fn default() -> Self {
         // Orange's simulcast top layer: 1.3 Mbit/s; its frame rate cap: 24.
-        Self { max_participants: 16, max_webcam_bitrate: 1_300_000, max_webcam_framerate: 24 }
+        Self { max_participants: 16, max_webcam_bitrate: 1_300_000, max_webcam_framerate: 24, watching: false }
     }
 }
 
@@ -306,6 +320,18 @@ pub struct ParticipantLeft {
 pub struct ChatFrame {
     /// The message.
     pub message: ChatMessage,
+}
+
+/// Body of `audience`, and part of the room's state: who can see the room from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Audience {
+    /// Watch links work without a key (someone in the room allowed it).
+    #[serde(default)]
+    pub watchable: bool,
+    /// People watching now.
+    #[serde(default)]
+    pub viewers: u32,
 }
 
 /// Body of `reaction`.
@@ -370,6 +396,7 @@ impl ServerMessage {
             Self::ParticipantLeft(_) => "participantLeft",
             Self::Chat(_) => "chat",
             Self::Reaction(_) => "reaction",
+            Self::Audience(_) => "audience",
             Self::Error(_) => "error",
             Self::Pong => "pong",
         }
@@ -387,6 +414,7 @@ impl ServerMessage {
             "participantLeft" => Self::ParticipantLeft(body.decode()?),
             "chat" => Self::Chat(body.decode()?),
             "reaction" => Self::Reaction(body.decode()?),
+            "audience" => Self::Audience(body.decode()?),
             "error" => Self::Error(body.decode()?),
             "pong" => Self::Pong,
             _ => return Ok(None),

@@ -9,9 +9,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
-    close_code, split_track_ref, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate, Participant,
-    ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState, ServerMessage, REACTIONS,
-    REACTION_BURST, REACTION_WINDOW_MS,
+    close_code, split_track_ref, Audience, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate,
+    Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState, ServerMessage,
+    REACTIONS, REACTION_BURST, REACTION_WINDOW_MS,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -49,6 +49,9 @@ pub struct RoomConfig {
     pub max_webcam_bitrate: u32,
     /// The camera's top frame rate, told to every publisher at join.
     pub max_webcam_framerate: u32,
+    /// The host can stream rooms to watch links (WHEP), so a room may be made watchable.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub watching: bool,
 }
 
 impl Default for RoomConfig {
@@ -64,6 +67,7 @@ impl Default for RoomConfig {
             join_timeout_ms: 15_000,
             max_webcam_bitrate: RoomSettings::default().max_webcam_bitrate,
             max_webcam_framerate: RoomSettings::default().max_webcam_framerate,
+            watching: false,
         }
     }
 }
@@ -173,6 +177,9 @@ pub struct Room {
     /// Who started speaking last (for the stage viewers watch).
     #[cfg_attr(feature = "serde", serde(default))]
     last_speaker: Option<ParticipantId>,
+    /// Who can see the room from outside it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    audience: Audience,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Effect {
@@ -192,6 +199,7 @@ impl Room {
             hand_raises: 0,
             joins: 0,
             last_speaker: None,
+            audience: Audience::default(),
         }
     }
 
@@ -232,6 +240,7 @@ impl Room {
             (ClientMessage::Update(update), Some(pid)) => self.update(&pid, update),
             (ClientMessage::Chat { text }, Some(pid)) => self.chat(conn, &pid, &text, now_ms),
             (ClientMessage::React { emoji }, Some(pid)) => self.react(conn, &pid, emoji, now_ms),
+            (ClientMessage::Watchable { allowed }, Some(_)) => self.set_watchable(conn, allowed),
             (ClientMessage::Leave, Some(pid)) => self.leave(conn, &pid),
         }
     }
@@ -300,6 +309,7 @@ impl Room {
             // only break video: keep them where an encoder can work.
             max_webcam_bitrate: self.config.max_webcam_bitrate.clamp(150_000, 10_000_000),
             max_webcam_framerate: self.config.max_webcam_framerate.clamp(5, 60),
+            watching: self.config.watching,
         }
     }
 
@@ -309,6 +319,7 @@ impl Room {
             room: self.name.clone(),
             participants: self.members.iter().map(|m| m.participant.clone()).collect(),
             chat: self.chat.iter().cloned().collect(),
+            audience: self.audience,
         }
     }
 
@@ -591,6 +602,7 @@ impl Room {
     }
 }
 
+mod audience;
 #[cfg(feature = "serde")]
 mod records;
 mod stage;

@@ -22,6 +22,19 @@ pub struct Receivers {
     pub audio: Option<String>,
 }
 
+/// Whether a viewer may watch: with the view key, or without one while the room's people
+/// allow it (`watchable`: `None` for a room nobody is in). Returns whether it came keyless.
+pub fn admit(view_key: Option<&str>, authorization: Option<&str>, watchable: Option<bool>) -> Result<bool, ApiError> {
+    if authorization.is_some() {
+        return crate::whip::check_key(view_key, authorization).map(|()| false);
+    }
+    match watchable {
+        Some(true) => Ok(true),
+        Some(false) => Err(PolicyError::new(403, "not_watchable", "nobody in this room has allowed watching").into()),
+        None => Err(crate::whip::no_room()),
+    }
+}
+
 /// Nothing to watch yet: nobody shows a camera or a screen (409; the watch page retries).
 pub fn nothing_to_watch() -> ApiError {
     PolicyError::new(409, "nothing_to_watch", "nobody in this room shows a camera or a screen yet").into()
@@ -73,6 +86,16 @@ mod tests {
 
     fn stage(video: &str, audio: Option<&str>) -> Stage {
         Stage { video: video.into(), audio: audio.map(str::to_owned) }
+    }
+
+    #[test]
+    fn a_key_or_a_watchable_room_lets_a_viewer_in() {
+        assert_eq!(admit(Some("k"), Some("Bearer k"), Some(false)), Ok(false));
+        assert_eq!(admit(Some("k"), Some("Bearer x"), Some(true)).map_err(|e| e.status()), Err(401), "a wrong key is wrong");
+        assert_eq!(admit(None, None, Some(true)), Ok(true));
+        assert_eq!(admit(Some("k"), None, Some(false)).map_err(|e| e.status()), Err(403));
+        assert_eq!(admit(None, None, None).map_err(|e| e.status()), Err(404));
+        assert_eq!(admit(None, Some("Bearer k"), Some(true)).map_err(|e| e.status()), Err(404), "no key configured");
     }
 
     #[test]

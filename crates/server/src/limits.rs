@@ -77,6 +77,8 @@ impl Limits {
                 join_timeout_ms: RoomConfig::default().join_timeout_ms,
                 max_webcam_bitrate: args.max_webcam_bitrate,
                 max_webcam_framerate: args.max_webcam_framerate,
+                // The server streams any room whose people allow it (WHEP).
+                watching: true,
             },
             max_rooms: args.max_rooms.max(1),
             max_ws_message: args.max_ws_message.max(256),

@@ -348,6 +348,20 @@ impl Rooms {
         }
     }
 
+    /// Whether `room` may be watched without a key; `None` for an unknown room.
+    pub(crate) fn watchable(&self, room: &str) -> Option<bool> {
+        lock(&self.map).get(room).map(|e| e.room.is_watchable())
+    }
+
+    /// `viewers` watch `room` now; its people are told.
+    pub(crate) fn set_viewers(&self, room: &str, viewers: usize) {
+        let mut rooms = lock(&self.map);
+        if let Some(entry) = rooms.get_mut(room) {
+            let effects = entry.room.set_viewers(u32::try_from(viewers).unwrap_or(u32::MAX));
+            self.dispatch(room, entry, effects);
+        }
+    }
+
     /// What viewers of `room` see now; `None` for an unknown room too.
     pub(crate) fn stage(&self, room: &str) -> Option<Option<Stage>> {
         lock(&self.map).get(room).map(|e| e.room.stage())

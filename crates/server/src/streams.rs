@@ -57,6 +57,8 @@ pub(crate) struct Viewer {
     pub(crate) receivers: Receivers,
     /// What they carry now.
     pub(crate) stage: Stage,
+    /// It came without a key, because the room was watchable: it goes when that ends.
+    pub(crate) keyless: bool,
 }
 
 /// The viewers by resource id.

@@ -132,6 +132,8 @@ impl Limits {
                 join_timeout_ms: d.join_timeout_ms,
                 max_webcam_bitrate: number(env, "MAX_WEBCAM_BITRATE", d.max_webcam_bitrate),
                 max_webcam_framerate: number(env, "MAX_WEBCAM_FRAMERATE", d.max_webcam_framerate),
+                // No WHEP on the Worker yet: its calls do not offer watch links.
+                watching: false,
             },
             max_ws_message: number(env, "SATSUMA_MAX_WS_MESSAGE", 16 * 1024).max(256),
             ws_rate: number(env, "SATSUMA_WS_RATE", 20).max(1),

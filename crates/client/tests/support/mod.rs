@@ -38,7 +38,7 @@ pub fn welcome(id: &str, others: &[Participant]) -> ServerMessage {
         participant_id: id.into(),
         resume_token: format!("resume-{id}"),
         token: format!("token-{id}"),
-        state: RoomState { room: "room".into(), participants, chat: Vec::new() },
+        state: RoomState { room: "room".into(), participants, chat: Vec::new(), audience: Default::default() },
         settings: Default::default(),
     })
 }

@@ -41,7 +41,8 @@ fn tag_first_decoding_matches_the_derived_format() {
     let participant: Participant = serde_json::from_str(r#"{"id":"p1","name":"Ada","mic":true,"hand":true,"handOrder":3}"#).unwrap();
     assert_eq!(participant.hand_order, Some(3));
     let chat = ChatMessage { from: "p1".into(), name: "Ada".into(), text: "hi".into(), at: 7 };
-    let state = RoomState { room: "r".into(), participants: vec![participant.clone()], chat: vec![chat.clone()] };
+    let state =
+        RoomState { room: "r".into(), participants: vec![participant.clone()], chat: vec![chat.clone()], audience: Default::default() };
     let messages = [
         ServerMessage::Welcome(Welcome {
             participant_id: "p1".into(),

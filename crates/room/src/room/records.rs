@@ -21,6 +21,9 @@ const CHAT: &str = "chat/";
 struct RoomRecord {
     name: String,
     config: RoomConfig,
+    /// Whether watch links work without a key (the viewer count is the host's, live).
+    #[serde(default)]
+    watchable: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -40,7 +43,8 @@ struct ConnRecord {
 impl Room {
     /// The room as records, added to `out`.
     pub fn records(&self, out: &mut Records) {
-        out.insert(ROOM.into(), encode(&RoomRecord { name: self.name.clone(), config: self.config.clone() }));
+        let room = RoomRecord { name: self.name.clone(), config: self.config.clone(), watchable: self.audience.watchable };
+        out.insert(ROOM.into(), encode(&room));
         for m in &self.members {
             // Speaking comes and goes by the second and means nothing after a restart.
             let participant = Participant { speaking: false, ..m.participant.clone() };
@@ -69,7 +73,7 @@ impl Room {
     /// heard since.
     pub fn from_records(records: &Records) -> Result<Room, RecordError> {
         let json = records.get(ROOM).ok_or_else(|| RecordError::new(ROOM, "missing"))?;
-        let RoomRecord { name, config } = decode(ROOM, json)?;
+        let RoomRecord { name, config, watchable } = decode(ROOM, json)?;
         let mut members: Vec<Member> = Vec::new();
         let mut conns = HashMap::new();
         let mut departed = Vec::new();
@@ -100,7 +104,8 @@ impl Room {
         let joins = members.iter().map(|m| m.joined).max().unwrap_or(0);
         let orders = members.iter().map(|m| &m.participant).chain(departed.iter().map(|d| &d.participant));
         let hand_raises = orders.filter_map(|p| p.hand_order).max().map_or(0, |o| o + 1);
-        Ok(Room { name, config, members, conns, departed, chat, hand_raises, joins, last_speaker: None })
+        let audience = satsuma_protocol::room::Audience { watchable, viewers: 0 };
+        Ok(Room { name, config, members, conns, departed, chat, hand_raises, joins, last_speaker: None, audience })
     }
 }
 

@@ -23,9 +23,15 @@ fn key_check(state: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
     Ok(whip::check_key(key, header_text(headers, header::AUTHORIZATION))?)
 }
 
+/// Tells `room`'s people how many watch it now.
+fn recount(state: &AppState, room: &str) {
+    state.rooms().set_viewers(room, state.viewers().count(room));
+}
+
 /// `POST /api/whep/{room}`: the viewer's offer in, the answer out with its `Location`.
 pub async fn watch(State(state): State<AppState>, Path(room): Path<String>, headers: HeaderMap, body: Body) -> Result<Response, Failure> {
-    key_check(&state, &headers)?;
+    let key = state.limits().view_key.as_ref().map(|k| k.expose());
+    let keyless = whep::admit(key, header_text(&headers, header::AUTHORIZATION), state.rooms().watchable(&room))?;
     let body = axum::body::to_bytes(body, whip::MAX_OFFER).await.map_err(|_| ApiError::PayloadTooLarge(whip::MAX_OFFER))?;
     let offer = whip::offer(header_text(&headers, header::CONTENT_TYPE), &body)?;
     if !valid_room_name(&room) {
@@ -43,7 +49,8 @@ pub async fn watch(State(state): State<AppState>, Path(room): Path<String>, head
     let (answer, receivers) = whep::pulled(&answered)?;
 
     let id = crate::random::hex_id();
-    state.viewers().insert(id.clone(), Viewer { room: room.clone(), session_id, receivers, stage });
+    state.viewers().insert(id.clone(), Viewer { room: room.clone(), session_id, receivers, stage, keyless });
+    recount(&state, &room);
     tracing::info!(%room, viewer = %id, viewers = state.viewers().count(&room), "WHEP viewer started");
     tokio::spawn(follow(state.clone(), id.clone()));
 
@@ -64,7 +71,10 @@ pub async fn resource(
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    key_check(&state, &headers)?;
+    // The resource id is the viewer's own secret; a keyless viewer has no key to send.
+    if header_text(&headers, header::AUTHORIZATION).is_some() {
+        key_check(&state, &headers)?;
+    }
     if method != Method::DELETE {
         let mut response = Failure(whip::method_not_allowed()).into_response();
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("DELETE"));
@@ -83,6 +93,7 @@ async fn stop(state: &AppState, id: &str, viewer: &Viewer) {
     if let Err(e) = call::<serde_json::Value>(state, Method::PUT, path, body.into()).await {
         tracing::debug!(viewer = %id, error = ?e, "closing a viewer's tracks");
     }
+    recount(state, &viewer.room);
     tracing::info!(room = %viewer.room, viewer = %id, "WHEP viewer stopped");
 }
 
@@ -95,6 +106,13 @@ async fn follow(state: AppState, id: String) {
     loop {
         every.tick().await;
         let Some(viewer) = state.viewers().get(&id) else { return };
+        // Watching stopped being allowed: those who came without a key go at once.
+        if viewer.keyless && state.rooms().watchable(&viewer.room) != Some(true) {
+            if let Some(viewer) = state.viewers().take(&id, None) {
+                stop(&state, &id, &viewer).await;
+            }
+            return;
+        }
         if let Some(Some(stage)) = state.rooms().stage(&viewer.room) {
             if stage != viewer.stage {
                 if let Some(update) = whep::switch(&viewer.receivers, &stage) {
@@ -113,6 +131,7 @@ async fn follow(state: AppState, id: String) {
         checks += 1;
         // The session's life is checked less often than the stage.
         if checks.is_multiple_of(5) && session_gone(&state, &viewer.session_id).await && state.viewers().take(&id, None).is_some() {
+            recount(&state, &viewer.room);
             tracing::info!(room = %viewer.room, viewer = %id, "WHEP viewer gone");
             return;
         }
