@@ -148,7 +148,7 @@ async fn a_viewer_is_refused_clearly_until_there_is_something_to_watch() {
     let (_ada, _) = join(addr, "theatre", "Ada").await;
     let watch = |key: Option<&'static str>, room: &'static str| whip(addr, room, key, "application/sdp", viewer_offer());
     assert_eq!(refused(watch(Some("nope"), "/api/whep/theatre").await).await, (401, "unauthorized".into()));
-    assert_eq!(refused(watch(None, "/api/whep/theatre").await).await, (401, "unauthorized".into()));
+    assert_eq!(refused(watch(None, "/api/whep/theatre").await).await, (403, "not_watchable".into()), "no key, not watchable");
     assert_eq!(refused(watch(Some(VIEW_KEY), "/api/whep/nobody-here").await).await, (404, "unknown_room".into()));
     assert_eq!(refused(watch(Some(VIEW_KEY), "/api/whep/theatre").await).await, (409, "nothing_to_watch".into()));
     let not_sdp = whip(addr, "/api/whep/theatre", Some(VIEW_KEY), "text/plain", viewer_offer()).await;
