@@ -611,4 +611,6 @@ mod streams;
 pub use stage::Stage;
 pub use streams::StreamRefused;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;

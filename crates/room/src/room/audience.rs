@@ -45,18 +45,8 @@ mod tests {
     use satsuma_protocol::room::{Audience, ClientMessage};
 
     use super::*;
-    use crate::room::{RoomConfig, RoomContext};
-
-    struct Ctx(u32);
-    impl RoomContext for Ctx {
-        fn random_id(&mut self) -> String {
-            self.0 += 1;
-            format!("id{}", self.0)
-        }
-        fn owns_session(&self, _: &str, _: &str) -> bool {
-            true
-        }
-    }
+    use crate::room::test_support::{join, Ctx};
+    use crate::room::RoomConfig;
 
     fn told(effects: &[Effect]) -> Vec<(ConnId, Audience)> {
         effects
@@ -71,10 +61,9 @@ mod tests {
     #[test]
     fn everyone_is_told_who_can_watch_and_how_many_do() {
         let mut room = Room::new("r", RoomConfig { watching: true, ..RoomConfig::default() });
-        let mut ctx = Ctx(0);
+        let mut ctx = Ctx::default();
         for (conn, name) in [(1, "Ada"), (2, "Bob")] {
-            room.connect(conn, 0);
-            room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, 0, &mut ctx);
+            join(&mut room, &mut ctx, conn, name, 0);
         }
         let on = Audience { watchable: true, viewers: 0 };
         let effects = room.message(1, ClientMessage::Watchable { allowed: true }, 0, &mut ctx);
@@ -94,9 +83,8 @@ mod tests {
     #[test]
     fn a_host_that_cannot_stream_says_so() {
         let mut room = Room::new("r", RoomConfig::default());
-        let mut ctx = Ctx(0);
-        room.connect(1, 0);
-        room.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        let mut ctx = Ctx::default();
+        join(&mut room, &mut ctx, 1, "Ada", 0);
         let effects = room.message(1, ClientMessage::Watchable { allowed: true }, 0, &mut ctx);
         assert!(matches!(effects.as_slice(), [Effect::Send { conn: 1, msg: ServerMessage::Error(_) }]), "{effects:?}");
         assert!(!room.is_watchable());

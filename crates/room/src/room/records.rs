@@ -114,28 +114,12 @@ mod tests {
     use satsuma_protocol::room::{ClientMessage, MediaUpdate};
 
     use super::*;
-    use crate::room::RoomContext;
-
-    struct Ctx(u32);
-    impl RoomContext for Ctx {
-        fn random_id(&mut self) -> String {
-            self.0 += 1;
-            format!("id{}", self.0)
-        }
-        fn owns_session(&self, _: &str, _: &str) -> bool {
-            true
-        }
-    }
+    use crate::room::test_support::{join, Ctx};
 
     fn records(room: &Room) -> Records {
         let mut out = Records::new();
         room.records(&mut out);
         out
-    }
-
-    fn join(room: &mut Room, ctx: &mut Ctx, conn: ConnId, name: &str, now: u64) {
-        room.connect(conn, now);
-        room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, now, ctx);
     }
 
     #[test]

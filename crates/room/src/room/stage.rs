@@ -45,62 +45,46 @@ mod tests {
     use satsuma_protocol::room::{ClientMessage, MediaUpdate, PublishedTrack};
 
     use super::*;
-    use crate::room::{ConnId, RoomConfig, RoomContext};
+    use crate::room::test_support::{join, Ctx};
+    use crate::room::{ConnId, RoomConfig};
 
-    struct Ctx;
-    impl RoomContext for Ctx {
-        fn random_id(&mut self) -> String {
-            format!("id{}", rand_id())
-        }
-        fn owns_session(&self, _: &str, _: &str) -> bool {
-            true
-        }
-    }
-
-    fn rand_id() -> u64 {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        N.fetch_add(1, Ordering::Relaxed)
-    }
-
-    fn person(room: &mut Room, conn: ConnId, name: &str, kinds: &[TrackKind]) -> String {
-        room.connect(conn, 0);
-        room.message(conn, ClientMessage::Join { name: name.into(), resume_token: None }, 0, &mut Ctx);
-        let id = room.participant_of(conn).map(|p| p.id.clone()).unwrap_or_default();
+    fn person(room: &mut Room, ctx: &mut Ctx, conn: ConnId, name: &str, kinds: &[TrackKind]) -> String {
+        let id = join(room, ctx, conn, name, 0);
         let tracks = kinds.iter().map(|k| PublishedTrack { track: format!("{name}/{k:?}"), kind: *k }).collect();
-        room.message(conn, ClientMessage::Publish { tracks }, 0, &mut Ctx);
+        room.message(conn, ClientMessage::Publish { tracks }, 0, ctx);
         let on = |k| Some(kinds.contains(&k));
         let update =
             MediaUpdate { mic: on(TrackKind::Mic), camera: on(TrackKind::Camera), screen: on(TrackKind::Screen), ..MediaUpdate::default() };
-        room.message(conn, ClientMessage::Update(update), 0, &mut Ctx);
+        room.message(conn, ClientMessage::Update(update), 0, ctx);
         id
     }
 
-    fn speak(room: &mut Room, conn: ConnId, on: bool) {
-        room.message(conn, ClientMessage::Update(MediaUpdate { speaking: Some(on), ..MediaUpdate::default() }), 0, &mut Ctx);
+    fn speak(room: &mut Room, ctx: &mut Ctx, conn: ConnId, on: bool) {
+        room.message(conn, ClientMessage::Update(MediaUpdate { speaking: Some(on), ..MediaUpdate::default() }), 0, ctx);
     }
 
     #[test]
     fn screen_then_the_last_speaker_then_a_stream_then_a_camera() {
         let mut room = Room::new("r", RoomConfig::default());
+        let ctx = &mut Ctx::default();
         assert_eq!(room.stage(), None, "nobody shows anything");
-        person(&mut room, 1, "ada", &[TrackKind::Mic, TrackKind::Camera]);
-        person(&mut room, 2, "bob", &[TrackKind::Mic, TrackKind::Camera]);
+        person(&mut room, ctx, 1, "ada", &[TrackKind::Mic, TrackKind::Camera]);
+        person(&mut room, ctx, 2, "bob", &[TrackKind::Mic, TrackKind::Camera]);
         let ada = Some(Stage { video: "ada/Camera".into(), audio: Some("ada/Mic".into()) });
         let bob = Some(Stage { video: "bob/Camera".into(), audio: Some("bob/Mic".into()) });
         assert_eq!(room.stage(), ada, "the first camera");
         let stream = vec![PublishedTrack { track: "obs/v".into(), kind: TrackKind::Camera }];
         room.add_stream("s".into(), "OBS", stream).expect("a stream joins");
         assert_eq!(room.stage(), Some(Stage { video: "obs/v".into(), audio: None }), "a stream before a silent room's cameras");
-        speak(&mut room, 2, true);
+        speak(&mut room, ctx, 2, true);
         assert_eq!(room.stage(), bob, "Bob spoke");
-        speak(&mut room, 2, false);
+        speak(&mut room, ctx, 2, false);
         assert_eq!(room.stage(), bob, "the last speaker stays on stage in a pause");
-        speak(&mut room, 1, true);
+        speak(&mut room, ctx, 1, true);
         assert_eq!(room.stage(), ada);
-        person(&mut room, 3, "cy", &[TrackKind::Mic, TrackKind::Screen, TrackKind::ScreenAudio]);
+        person(&mut room, ctx, 3, "cy", &[TrackKind::Mic, TrackKind::Screen, TrackKind::ScreenAudio]);
         assert_eq!(room.stage(), Some(Stage { video: "cy/Screen".into(), audio: Some("cy/ScreenAudio".into()) }), "a share wins");
-        room.message(3, ClientMessage::Leave, 0, &mut Ctx);
+        room.message(3, ClientMessage::Leave, 0, ctx);
         assert_eq!(room.stage(), ada, "back to the speaker when the share ends");
     }
 }

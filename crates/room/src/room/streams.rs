@@ -73,21 +73,11 @@ impl Room {
 
 #[cfg(test)]
 mod tests {
-    use satsuma_protocol::room::{ClientMessage, TrackKind};
+    use satsuma_protocol::room::TrackKind;
 
     use super::*;
-    use crate::room::{RoomConfig, RoomContext};
-
-    struct Ctx(u32);
-    impl RoomContext for Ctx {
-        fn random_id(&mut self) -> String {
-            self.0 += 1;
-            format!("id{}", self.0)
-        }
-        fn owns_session(&self, _: &str, _: &str) -> bool {
-            true
-        }
-    }
+    use crate::room::test_support::{join, Ctx};
+    use crate::room::RoomConfig;
 
     fn tracks() -> Vec<PublishedTrack> {
         vec![
@@ -99,9 +89,7 @@ mod tests {
     #[test]
     fn a_stream_joins_is_pulled_like_a_person_and_leaves_for_good() {
         let mut room = Room::new("r", RoomConfig::default());
-        let mut ctx = Ctx(0);
-        room.connect(1, 0);
-        room.message(1, ClientMessage::Join { name: "Ada".into(), resume_token: None }, 0, &mut ctx);
+        join(&mut room, &mut Ctx::default(), 1, "Ada", 0);
         let effects = room.add_stream("whip-1".into(), "OBS", tracks()).expect("joins");
         assert!(
             matches!(effects.as_slice(), [Effect::Send { conn: 1, msg: ServerMessage::ParticipantJoined(_) }]),

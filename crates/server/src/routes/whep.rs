@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use satsuma_protocol::calls::{NewSessionResponse, TracksResponse};
 use satsuma_room::limits::valid_room_name;
 use satsuma_room::{whep, whip};
 
-use super::whip::{call, header_text};
+use super::whip::{call, close_tracks, created, header_text, only_delete};
 use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 use crate::streams::Viewer;
@@ -42,8 +42,8 @@ pub async fn watch(State(state): State<AppState>, Path(room): Path<String>, head
         Some(None) => return Err(whep::nothing_to_watch().into()),
         Some(Some(stage)) => stage,
     };
-    let created: NewSessionResponse = call(&state, Method::POST, "sessions/new".into(), Bytes::new()).await?;
-    let session_id = created.session_id.ok_or(ApiError::Backend("the SFU sent no session id"))?;
+    let session: NewSessionResponse = call(&state, Method::POST, "sessions/new".into(), Bytes::new()).await?;
+    let session_id = session.session_id.ok_or(ApiError::Backend("the SFU sent no session id"))?;
     let request = serde_json::to_vec(&whep::pull_request(offer, &stage)).map_err(|_| ApiError::Backend("cannot encode"))?;
     let answered: TracksResponse = call(&state, Method::POST, format!("sessions/{session_id}/tracks/new"), request.into()).await?;
     let (answer, receivers) = whep::pulled(&answered)?;
@@ -54,14 +54,7 @@ pub async fn watch(State(state): State<AppState>, Path(room): Path<String>, head
     tracing::info!(%room, viewer = %id, viewers = state.viewers().count(&room), "WHEP viewer started");
     tokio::spawn(follow(state.clone(), id.clone()));
 
-    let mut response = (StatusCode::CREATED, answer).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/sdp"));
-    if let Ok(value) = HeaderValue::from_str(&format!("/api/whep/{room}/{id}")) {
-        headers.insert(header::LOCATION, value);
-    }
-    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Location"));
-    Ok(response)
+    Ok(created(answer, &format!("/api/whep/{room}/{id}")))
 }
 
 /// `DELETE /api/whep/{room}/{id}` stops watching; other verbs get 405.
@@ -76,9 +69,7 @@ pub async fn resource(
         key_check(&state, &headers)?;
     }
     if method != Method::DELETE {
-        let mut response = Failure(whip::method_not_allowed()).into_response();
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("DELETE"));
-        return Ok(response);
+        return Ok(only_delete());
     }
     let Some(viewer) = state.viewers().take(&id, Some(&room)) else { return Err(ApiError::NotFound.into()) };
     stop(&state, &id, &viewer).await;
@@ -86,13 +77,8 @@ pub async fn resource(
 }
 
 async fn stop(state: &AppState, id: &str, viewer: &Viewer) {
-    let mids = std::iter::once(&viewer.receivers.video).chain(&viewer.receivers.audio);
-    let tracks: Vec<_> = mids.map(|mid| serde_json::json!({ "mid": mid })).collect();
-    let body = serde_json::json!({ "tracks": tracks, "force": true }).to_string();
-    let path = format!("sessions/{}/tracks/close", viewer.session_id);
-    if let Err(e) = call::<serde_json::Value>(state, Method::PUT, path, body.into()).await {
-        tracing::debug!(viewer = %id, error = ?e, "closing a viewer's tracks");
-    }
+    let mids: Vec<&String> = std::iter::once(&viewer.receivers.video).chain(&viewer.receivers.audio).collect();
+    close_tracks(state, &viewer.session_id, &mids, "a viewer").await;
     recount(state, &viewer.room);
     tracing::info!(room = %viewer.room, viewer = %id, "WHEP viewer stopped");
 }

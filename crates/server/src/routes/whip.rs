@@ -52,8 +52,8 @@ pub async fn publish(
     state.rooms().stream_welcome(&room).map_err(door)?;
     let name = whip::stream_name(query.name.as_deref());
 
-    let created: NewSessionResponse = call(&state, Method::POST, "sessions/new".into(), Bytes::new()).await?;
-    let session_id = created.session_id.ok_or(ApiError::Backend("the SFU sent no session id"))?;
+    let session: NewSessionResponse = call(&state, Method::POST, "sessions/new".into(), Bytes::new()).await?;
+    let session_id = session.session_id.ok_or(ApiError::Backend("the SFU sent no session id"))?;
     let request = serde_json::to_vec(&whip::tracks_request(offer.clone())).map_err(|_| ApiError::Backend("cannot encode"))?;
     let answered: TracksResponse = call(&state, Method::POST, format!("sessions/{session_id}/tracks/new"), request.into()).await?;
     let (answer, tracks) = whip::published(&session_id, &offer, &answered)?;
@@ -66,15 +66,36 @@ pub async fn publish(
     tracing::info!(%room, stream = %id, %name, "WHIP stream started");
     tokio::spawn(watch(state.clone(), id.clone()));
 
-    let location = format!("/api/whip/{room}/{id}");
+    Ok(created(answer, &format!("/api/whip/{room}/{id}")))
+}
+
+/// `201 Created` with an SDP answer and the resource's `Location` (WHIP and WHEP).
+pub(crate) fn created(answer: String, location: &str) -> Response {
     let mut response = (StatusCode::CREATED, answer).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/sdp"));
-    if let Ok(value) = HeaderValue::from_str(&location) {
+    if let Ok(value) = HeaderValue::from_str(location) {
         headers.insert(header::LOCATION, value);
     }
     headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Location"));
-    Ok(response)
+    response
+}
+
+/// `405` for a resource that only takes `DELETE` (WHIP's and WHEP's).
+pub(crate) fn only_delete() -> Response {
+    let mut response = Failure(whip::method_not_allowed()).into_response();
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("DELETE"));
+    response
+}
+
+/// Closes `mids` of SFU session `session_id` (a stream or a viewer that ended).
+pub(crate) async fn close_tracks(state: &AppState, session_id: &str, mids: &[&String], what: &str) {
+    let tracks: Vec<_> = mids.iter().map(|mid| serde_json::json!({ "mid": mid })).collect();
+    let body = serde_json::json!({ "tracks": tracks, "force": true }).to_string();
+    let path = format!("sessions/{session_id}/tracks/close");
+    if let Err(e) = call::<serde_json::Value>(state, Method::PUT, path, body.into()).await {
+        tracing::debug!(what, error = ?e, "closing tracks");
+    }
 }
 
 /// `DELETE /api/whip/{room}/{id}` ends the stream; `PATCH` (trickle, ICE restart) is not
@@ -87,9 +108,7 @@ pub async fn resource(
 ) -> Result<Response, Failure> {
     key_check(&state, &headers)?;
     if method != Method::DELETE {
-        let mut response = Failure(whip::method_not_allowed()).into_response();
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("DELETE"));
-        return Ok(response);
+        return Ok(only_delete());
     }
     let Some(stream) = state.streams().take(&id, Some(&room)) else { return Err(ApiError::NotFound.into()) };
     end(&state, &id, &stream).await;
@@ -99,12 +118,7 @@ pub async fn resource(
 /// The stream leaves its room and its SFU tracks close.
 async fn end(state: &AppState, id: &str, stream: &Stream) {
     state.rooms().end_stream(&stream.room, &format!("stream-{id}"));
-    let tracks: Vec<_> = stream.mids.iter().map(|mid| serde_json::json!({ "mid": mid })).collect();
-    let body = serde_json::json!({ "tracks": tracks, "force": true }).to_string();
-    let path = format!("sessions/{}/tracks/close", stream.session_id);
-    if let Err(e) = call::<serde_json::Value>(state, Method::PUT, path, body.into()).await {
-        tracing::debug!(stream = %id, error = ?e, "closing a stream's tracks");
-    }
+    close_tracks(state, &stream.session_id, &stream.mids.iter().collect::<Vec<_>>(), "a stream").await;
     tracing::info!(room = %stream.room, stream = %id, "WHIP stream ended");
 }
 
