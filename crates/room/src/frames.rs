@@ -2,7 +2,10 @@
 //! Worker carry bytes; this decides): what a client's frame may be, and what a bad one is
 //! told.
 
-use satsuma_protocol::room::{ClientMessage, ErrorCode, ErrorFrame, ServerMessage};
+use satsuma_protocol::room::{ClientMessage, ErrorCode, ErrorFrame, ParticipantId, ServerMessage, Welcome};
+
+use crate::auth_token::TokenKey;
+use crate::room::{ConnId, Effect};
 
 /// The longest error detail sent back, in bytes: serde's message quotes the client's own
 /// text, which is of any length.
@@ -39,6 +42,47 @@ pub fn refuse_binary(len: usize, max_len: usize) -> String {
 
 fn too_large(max_len: usize) -> String {
     error_frame(ErrorCode::MessageTooLarge, format!("messages are at most {max_len} bytes"))
+}
+
+/// What a host does for one of the room machine's effects, its frame already encoded and a
+/// welcome's token signed: both hosts dispatch effects through this.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outbound {
+    /// Send `text` on `conn`.
+    Frame {
+        /// The socket.
+        conn: ConnId,
+        /// The text frame.
+        text: String,
+    },
+    /// Close `conn` (no frame may follow).
+    Close {
+        /// The socket.
+        conn: ConnId,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: &'static str,
+    },
+    /// The participant left for good: forget its SFU sessions.
+    Gone {
+        /// Who.
+        participant_id: ParticipantId,
+    },
+}
+
+/// `effect` of room `room` at `now_ms`, welcomes signed with `key`.
+pub fn outbound(effect: Effect, key: &TokenKey, room: &str, now_ms: u64) -> Outbound {
+    match effect {
+        Effect::Send { conn, msg } => Outbound::Frame { conn, text: frame(&msg) },
+        Effect::Welcome { conn, participant_id, resume_token, state, settings } => {
+            let token = key.sign(room, &participant_id, now_ms / 1000);
+            let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state, settings });
+            Outbound::Frame { conn, text: frame(&msg) }
+        }
+        Effect::Close { conn, code, reason } => Outbound::Close { conn, code, reason },
+        Effect::Gone { participant_id } => Outbound::Gone { participant_id },
+    }
 }
 
 /// `text` cut to at most `max` bytes, on a character boundary.

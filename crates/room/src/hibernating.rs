@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use satsuma_protocol::room::{ClientMessage, ServerMessage, Welcome};
+use satsuma_protocol::room::ClientMessage;
 
 use crate::auth_token::TokenKey;
 use crate::calls_policy::Ownership;
 use crate::frame_gate::{Frame, FrameGate, FrameLimits, Verdict};
-use crate::frames::frame;
+use crate::frames::{outbound, Outbound};
 use crate::limits::TokenBucket;
 use crate::records::{decode, encode, Changes, RecordError, Records};
 use crate::room::{ConnId, Effect, Room, RoomConfig, RoomContext};
@@ -281,21 +281,16 @@ impl<S: Socket> RoomHost<S> {
     fn apply(&mut self, effects: Vec<Effect>, key: &TokenKey, now: u64) {
         let name = self.name();
         for effect in effects {
-            match effect {
-                Effect::Send { conn, msg } => self.send(conn, &frame(&msg)),
-                Effect::Welcome { conn, participant_id, resume_token, state, settings } => {
-                    let token = key.sign(&name, &participant_id, now / 1000);
-                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state, settings });
-                    self.send(conn, &frame(&msg));
-                }
-                Effect::Close { conn, code, reason } => {
+            match outbound(effect, key, &name, now) {
+                Outbound::Frame { conn, text } => self.send(conn, &text),
+                Outbound::Close { conn, code, reason } => {
                     // No frame may follow a close.
                     if let Some(socket) = self.sockets.remove(&conn) {
                         socket.close(code, reason);
                     }
                     self.gates.remove(&conn);
                 }
-                Effect::Gone { participant_id } => self.snap.ownership.forget(&name, &participant_id),
+                Outbound::Gone { participant_id } => self.snap.ownership.forget(&name, &participant_id),
             }
         }
     }

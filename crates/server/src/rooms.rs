@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PublishedTrack, ServerMessage, Welcome};
+use satsuma_protocol::room::{close_code, ClientMessage, ErrorCode, PublishedTrack};
 use satsuma_room::auth_token::TokenKey;
 use satsuma_room::calls_policy::{Owner, Ownership};
 use satsuma_room::records::{Changes, Records};
@@ -91,7 +91,8 @@ impl RoomContext for Ctx<'_> {
     }
 }
 
-pub(crate) use satsuma_room::frames::{error_frame, frame};
+pub(crate) use satsuma_room::frames::error_frame;
+use satsuma_room::frames::{outbound, Outbound};
 
 fn push(entry: &mut RoomEntry, conn: ConnId, out: Outgoing) {
     let Some(tx) = entry.outboxes.get(&conn) else {
@@ -190,19 +191,14 @@ impl Rooms {
         // without effects has nothing to store: ticks of quiet rooms cost no records.
         let changed = !effects.is_empty();
         for effect in effects {
-            match effect {
-                Effect::Send { conn, msg } => push(entry, conn, Outgoing::Text(frame(&msg))),
-                Effect::Welcome { conn, participant_id, resume_token, state, settings } => {
-                    let token = self.tokens.sign(name, &participant_id, now_ms() / 1000);
-                    let msg = ServerMessage::Welcome(Welcome { participant_id, resume_token, token, state, settings });
-                    push(entry, conn, Outgoing::Text(frame(&msg)));
-                }
-                Effect::Close { conn, code, reason } => {
+            match outbound(effect, &self.tokens, name, now_ms()) {
+                Outbound::Frame { conn, text } => push(entry, conn, Outgoing::Text(text)),
+                Outbound::Close { conn, code, reason } => {
                     push(entry, conn, Outgoing::Close(code, reason));
                     // No frame may follow a close.
                     entry.outboxes.remove(&conn);
                 }
-                Effect::Gone { participant_id } => {
+                Outbound::Gone { participant_id } => {
                     lock(&self.ownership).forget(name, &participant_id);
                     self.persist_sessions();
                 }
