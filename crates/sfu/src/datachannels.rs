@@ -12,7 +12,7 @@ use crate::engine::Sfu;
 use crate::error::ApiError;
 use crate::negotiation::{apply_offer, MAX_TRACKS_PER_REQUEST};
 use crate::sdp_candidates;
-use crate::session::{ChannelSource, DataChannel, PendingOffer};
+use crate::session::{ChannelSource, DataChannel, Delivery, PendingOffer};
 
 /// The only channel `establish` accepts; it always gets stream id 0.
 pub const SERVER_EVENTS: &str = "server-events";
@@ -90,14 +90,14 @@ impl Sfu {
         if items.iter().any(|d| d.data_channel_name.as_deref().is_none_or(str::is_empty)) {
             return Err(ApiError::invalid_params("Every DataChannel needs a dataChannelName"));
         }
-        let sources: Vec<bool> = items
+        // Each subscription's publication, by its delivery policy (which a subscriber that
+        // names none takes on).
+        let sources: Vec<Option<Delivery>> = items
             .iter()
             .map(|d| {
-                let Some(sid) = &d.session_id else { return false };
-                let Ok(k) = self.session_key(sid) else { return false };
-                self.sessions
-                    .get(&k)
-                    .is_some_and(|s| s.channels.iter().any(|c| c.active && !c.remote && Some(&c.name) == d.data_channel_name.as_ref()))
+                let k = self.session_key(d.session_id.as_deref()?).ok()?;
+                let s = self.sessions.get(&k)?;
+                s.channels.iter().find(|c| c.active && !c.remote && Some(&c.name) == d.data_channel_name.as_ref()).map(|c| c.delivery)
             })
             .collect();
         let session = self.sessions.get_mut(&key).ok_or_else(ApiError::session_gone)?;
@@ -111,7 +111,7 @@ impl Sfu {
             return Err(ApiError::not_connected());
         }
         let mut results = Vec::new();
-        for (d, source_exists) in items.into_iter().zip(sources) {
+        for (d, source) in items.into_iter().zip(sources) {
             let name = d.data_channel_name.clone().unwrap_or_default();
             let is_remote = d.location == Some(Location::Remote);
             let duplicate = session.channels.iter().any(|c| {
@@ -124,22 +124,35 @@ impl Sfu {
                 results.push(dc_error(d, ErrorCode::RepeatedLocalTrackError, "This DataChannel already exists on the session"));
                 continue;
             }
-            if is_remote && !source_exists {
+            if is_remote && source.is_none() {
                 results.push(dc_error(d, ErrorCode::NotFoundTrackError, "DataChannel not found on remote peer"));
                 continue;
             }
+            if d.max_retransmits.is_some() && d.max_packet_life_time.is_some() {
+                results.push(dc_error(d, ErrorCode::InvalidParams, "maxRetransmits and maxPacketLifeTime exclude each other"));
+                continue;
+            }
+            let named = d.ordered.is_some() || d.max_retransmits.is_some() || d.max_packet_life_time.is_some();
+            let delivery = match source {
+                Some(publisher) if !named => publisher,
+                _ => Delivery {
+                    ordered: d.ordered.unwrap_or(true),
+                    max_retransmits: d.max_retransmits,
+                    max_packet_life_time: d.max_packet_life_time,
+                },
+            };
             let Some(stream_id) = session.next_stream_id() else {
                 results.push(dc_error(d, ErrorCode::InvalidParams, "No free SCTP stream id"));
                 continue;
             };
-            let reliability = match (d.max_retransmits, d.max_packet_life_time) {
-                (Some(r), _) => Reliability::MaxRetransmits { retransmits: r.min(u16::MAX as u32) as u16 },
-                (None, Some(l)) => Reliability::MaxPacketLifetime { lifetime: l.min(u16::MAX as u32) as u16 },
+            let reliability = match (delivery.max_retransmits, delivery.max_packet_life_time) {
+                (Some(r), _) => Reliability::MaxRetransmits { retransmits: u16::try_from(r).unwrap_or(u16::MAX) },
+                (None, Some(l)) => Reliability::MaxPacketLifetime { lifetime: u16::try_from(l).unwrap_or(u16::MAX) },
                 (None, None) => Reliability::Reliable,
             };
             let config = ChannelConfig {
                 label: name.clone(),
-                ordered: d.ordered.unwrap_or(true),
+                ordered: delivery.ordered,
                 reliability,
                 negotiated: Some(stream_id),
                 protocol: String::new(),
@@ -152,8 +165,16 @@ impl Sfu {
                 can_reply: d.can_reply == Some(true),
             });
             tracing::info!(parent: &session.span, %name, stream_id, remote = is_remote, "datachannel added");
-            session.channels.push(DataChannel { name, stream_id, channel, source, remote: is_remote, open: false, active: true });
-            results.push(DataChannelObject { id: Some(stream_id), status: None, ..d });
+            session.channels.push(DataChannel { name, stream_id, channel, source, remote: is_remote, open: false, active: true, delivery });
+            // The answer says the policy in force, so the client opens its side alike.
+            results.push(DataChannelObject {
+                id: Some(stream_id),
+                status: None,
+                ordered: Some(delivery.ordered),
+                max_retransmits: delivery.max_retransmits,
+                max_packet_life_time: delivery.max_packet_life_time,
+                ..d
+            });
         }
         self.api_changed(key, now);
         Ok(DataChannelsResponse { data_channels: Some(results) })
@@ -245,7 +266,17 @@ fn check_batch(req: DataChannelsRequest) -> Result<Vec<DataChannelObject>, ApiEr
 }
 
 fn push_server_events(channels: &mut Vec<DataChannel>, channel: str0m::channel::ChannelId) {
-    channels.push(DataChannel { name: SERVER_EVENTS.into(), stream_id: 0, channel, source: None, remote: true, open: false, active: true });
+    let delivery = Delivery::default();
+    channels.push(DataChannel {
+        name: SERVER_EVENTS.into(),
+        stream_id: 0,
+        channel,
+        source: None,
+        remote: true,
+        open: false,
+        active: true,
+        delivery,
+    });
 }
 
 fn dc_error(d: DataChannelObject, code: ErrorCode, description: &str) -> DataChannelObject {

@@ -145,6 +145,26 @@ pub struct DataChannel {
     pub open: bool,
     /// Not closed.
     pub active: bool,
+    /// How its messages are delivered.
+    pub delivery: Delivery,
+}
+
+/// A DataChannel's delivery policy, as the Realtime API names it: ordered or not, and
+/// reliable, or with at most so many retransmits or so many milliseconds of trying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// Messages arrive in the order they were sent.
+    pub ordered: bool,
+    /// Give up on a message after this many retransmits.
+    pub max_retransmits: Option<u32>,
+    /// Give up on a message after this many milliseconds.
+    pub max_packet_life_time: Option<u32>,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery { ordered: true, max_retransmits: None, max_packet_life_time: None }
+    }
 }
 
 /// What an unanswered SFU offer will complete.

@@ -41,6 +41,9 @@ impl Sfu {
                 session_id: c.source.as_ref().map(|s| s.session_id.clone()),
                 data_channel_name: Some(c.name.clone()),
                 id: Some(c.stream_id),
+                ordered: Some(c.delivery.ordered),
+                max_retransmits: c.delivery.max_retransmits,
+                max_packet_life_time: c.delivery.max_packet_life_time,
                 status: Some(match (c.active, c.open) {
                     (false, _) => ResourceStatus::Inactive,
                     (true, true) => ResourceStatus::Active,

@@ -360,3 +360,61 @@ async fn datagrams_from_strangers_are_dropped_without_touching_a_session() {
     assert!(after.datagrams_unrouted >= before.datagrams_unrouted + 200, "{after:?}");
     assert_eq!(after.panics, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datachannel_delivery_policies_are_kept_checked_and_inherited() {
+    let sfu = TestSfu::start().await;
+    let (alice, bob) = (Peer::spawn(), Peer::spawn());
+    let mut sids = Vec::new();
+    for peer in [&alice, &bob] {
+        let sid = sfu.new_session().await;
+        let body = json!({"dataChannel": {"location": "remote", "dataChannelName": "server-events"}});
+        let (_, v) = sfu.call("POST", &format!("sessions/{sid}/datachannels/establish"), Some(body)).await;
+        let answer = answer_offer(peer, &v["sessionDescription"]);
+        let (s, v) = sfu.call("PUT", &format!("sessions/{sid}/renegotiate"), Some(json!({"sessionDescription": answer}))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        sids.push(sid);
+    }
+    let new = |sid: &str, body: serde_json::Value| {
+        let path = format!("sessions/{sid}/datachannels/new");
+        let sfu = &sfu;
+        async move { sfu.call("POST", &path, Some(json!({ "dataChannels": [body] }))).await.1["dataChannels"][0].clone() }
+    };
+    // Both limits at once is refused; a lossy, unordered channel is kept as asked.
+    let both = new(&sids[0], json!({"location": "local", "dataChannelName": "x", "maxRetransmits": 0, "maxPacketLifeTime": 50})).await;
+    assert_eq!(both["errorCode"], "invalid_params", "{both}");
+    let fast = new(&sids[0], json!({"location": "local", "dataChannelName": "levels", "ordered": false, "maxRetransmits": 0})).await;
+    assert_eq!((fast["ordered"].clone(), fast["maxRetransmits"].clone()), (json!(false), json!(0)), "{fast}");
+    // A subscriber naming no policy takes the publisher's; one naming its own keeps it.
+    let sub = new(&sids[1], json!({"location": "remote", "sessionId": sids[0], "dataChannelName": "levels"})).await;
+    assert_eq!((sub["ordered"].clone(), sub["maxRetransmits"].clone()), (json!(false), json!(0)), "{sub}");
+    let (_, state) = sfu.call("GET", &format!("sessions/{}", sids[1]), None).await;
+    let listed = state["dataChannels"].as_array().unwrap().iter().find(|c| c["dataChannelName"] == "levels").cloned().unwrap();
+    assert_eq!(listed["ordered"], false, "{state}");
+
+    // Messages flow on it: both sides open it with the policy the answers named.
+    let lossy = |peer: &SharedPeer, id: u64| {
+        let config = str0m::channel::ChannelConfig {
+            label: "levels".into(),
+            ordered: false,
+            reliability: str0m::channel::Reliability::MaxRetransmits { retransmits: 0 },
+            negotiated: Some(id as u16),
+            protocol: String::new(),
+        };
+        peer.lock().unwrap().rtc.direct_api().create_data_channel(config)
+    };
+    let a_chan = lossy(&alice, fast["id"].as_u64().unwrap());
+    let b_chan = lossy(&bob, sub["id"].as_u64().unwrap());
+    wait_for(&bob, Duration::from_secs(5), "bob's channel open", |rx| rx.open_channels.contains(&b_chan)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(mut ch) = alice.lock().unwrap().rtc.channel(a_chan) {
+            let _ = ch.write(false, b"level 7");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if bob.lock().unwrap().rx.channel_messages.iter().any(|(id, m)| *id == b_chan && m == b"level 7") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "nothing arrived on the lossy channel");
+    }
+}
