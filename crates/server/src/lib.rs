@@ -34,7 +34,7 @@ pub mod routes;
 pub mod shutdown;
 pub mod state;
 pub mod store;
-pub mod streams;
+pub(crate) mod streams;
 mod sync;
 pub mod upstream;
 

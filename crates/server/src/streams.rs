@@ -20,32 +20,6 @@ pub(crate) struct Stream {
     pub(crate) mids: Vec<String>,
 }
 
-/// The live streams by resource id (the last part of their `Location`).
-#[derive(Debug, Default)]
-pub struct Streams(Mutex<HashMap<String, Stream>>);
-
-impl Streams {
-    /// Registers stream `id`.
-    pub(crate) fn insert(&self, id: String, stream: Stream) {
-        lock(&self.0).insert(id, stream);
-    }
-
-    /// Stream `id`, while it lives.
-    pub(crate) fn get(&self, id: &str) -> Option<Stream> {
-        lock(&self.0).get(id).cloned()
-    }
-
-    /// Removes stream `id` if it lives in `room` (any room when `None`); the one removing
-    /// it is the one that ends it.
-    pub(crate) fn take(&self, id: &str, room: Option<&str>) -> Option<Stream> {
-        let mut streams = lock(&self.0);
-        match streams.get(id) {
-            Some(s) if room.is_none_or(|r| r == s.room) => streams.remove(id),
-            _ => None,
-        }
-    }
-}
-
 /// A WHEP viewer.
 #[derive(Debug, Clone)]
 pub(crate) struct Viewer {
@@ -61,39 +35,71 @@ pub(crate) struct Viewer {
     pub(crate) keyless: bool,
 }
 
-/// The viewers by resource id.
-#[derive(Debug, Default)]
-pub struct Viewers(Mutex<HashMap<String, Viewer>>);
+/// What a registry entry belongs to.
+pub(crate) trait InRoom {
+    /// Its room.
+    fn room(&self) -> &str;
+}
 
-impl Viewers {
-    /// Registers viewer `id`.
-    pub(crate) fn insert(&self, id: String, viewer: Viewer) {
-        lock(&self.0).insert(id, viewer);
+impl InRoom for Stream {
+    fn room(&self) -> &str {
+        &self.room
+    }
+}
+
+impl InRoom for Viewer {
+    fn room(&self) -> &str {
+        &self.room
+    }
+}
+
+/// Live entries by resource id (the last part of their `Location`).
+#[derive(Debug)]
+pub(crate) struct Registry<T>(Mutex<HashMap<String, T>>);
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Registry(Mutex::default())
+    }
+}
+
+/// The live WHIP streams.
+pub(crate) type Streams = Registry<Stream>;
+/// The WHEP viewers.
+pub(crate) type Viewers = Registry<Viewer>;
+
+impl<T: InRoom + Clone> Registry<T> {
+    /// Registers `id`.
+    pub(crate) fn insert(&self, id: String, entry: T) {
+        lock(&self.0).insert(id, entry);
     }
 
-    /// Viewer `id`, while it watches.
-    pub(crate) fn get(&self, id: &str) -> Option<Viewer> {
+    /// Entry `id`, while it lives.
+    pub(crate) fn get(&self, id: &str) -> Option<T> {
         lock(&self.0).get(id).cloned()
     }
 
+    /// Removes `id` if it lives in `room` (any room when `None`); the one removing it is
+    /// the one that ends it.
+    pub(crate) fn take(&self, id: &str, room: Option<&str>) -> Option<T> {
+        let mut entries = lock(&self.0);
+        match entries.get(id) {
+            Some(e) if room.is_none_or(|r| r == e.room()) => entries.remove(id),
+            _ => None,
+        }
+    }
+
+    /// How many live in `room`.
+    pub(crate) fn count(&self, room: &str) -> usize {
+        lock(&self.0).values().filter(|e| e.room() == room).count()
+    }
+}
+
+impl Viewers {
     /// Notes that viewer `id` now shows `stage`.
     pub(crate) fn moved(&self, id: &str, stage: Stage) {
         if let Some(v) = lock(&self.0).get_mut(id) {
             v.stage = stage;
         }
-    }
-
-    /// Removes viewer `id` if it watches `room` (any room when `None`).
-    pub(crate) fn take(&self, id: &str, room: Option<&str>) -> Option<Viewer> {
-        let mut viewers = lock(&self.0);
-        match viewers.get(id) {
-            Some(v) if room.is_none_or(|r| r == v.room) => viewers.remove(id),
-            _ => None,
-        }
-    }
-
-    /// How many watch `room`.
-    pub(crate) fn count(&self, room: &str) -> usize {
-        lock(&self.0).values().filter(|v| v.room == room).count()
     }
 }

@@ -34,13 +34,19 @@ async fn connect_from(from: &str, to: SocketAddr) -> TcpStream {
     socket.connect(to).await.unwrap()
 }
 
-/// `GET /healthz` on a fresh connection from `from`: the status line and headers.
-async fn healthz_from(from: &str, to: SocketAddr) -> String {
+/// `GET path` on a fresh connection from `from`: the whole answer.
+async fn get_from(from: &str, to: SocketAddr, path: &str) -> String {
     let mut stream = connect_from(from, to).await;
-    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: satsuma\r\nConnection: close\r\n\r\n").await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.unwrap().unwrap();
     String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// `GET /healthz` from `from`.
+async fn healthz_from(from: &str, to: SocketAddr) -> String {
+    get_from(from, to, "/healthz").await
 }
 
 #[tokio::test]
@@ -124,13 +130,9 @@ async fn joins_are_paced_per_address() {
     assert_eq!(recv(&mut open[0]).await["type"], "welcome");
 }
 
-/// `GET /api/rooms/{room}` from `from` on a fresh connection: the status line and headers.
+/// `GET /api/rooms/paced` from `from`.
 async fn peek_from(from: &str, to: SocketAddr) -> String {
-    let mut stream = connect_from(from, to).await;
-    stream.write_all(b"GET /api/rooms/paced HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await.unwrap().unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
+    get_from(from, to, "/api/rooms/paced").await
 }
 
 #[tokio::test]
