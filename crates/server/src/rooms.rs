@@ -239,9 +239,13 @@ impl Rooms {
         if let Some(entry) = rooms.get_mut(room) {
             entry.outboxes.remove(&conn);
             let effects = entry.room.disconnected(conn, now_ms());
+            // A socket that never joined leaves without an effect, which `dispatch` would
+            // take for "nothing changed"; with effects it stores the room itself.
+            let silent = effects.is_empty();
             self.dispatch(room, entry, effects);
-            // A socket that never joined leaves without an effect.
-            self.persist(room, entry);
+            if silent {
+                self.persist(room, entry);
+            }
         }
     }
 
