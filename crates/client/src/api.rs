@@ -1,6 +1,8 @@
 //! The Realtime API calls the engine asks its host to make, and their results.
 
-use satsuma_protocol::calls::{CloseTracksRequest, CloseTracksResponse, TracksRequest, TracksResponse, UpdateTracksRequest};
+use satsuma_protocol::calls::{
+    CloseTracksRequest, CloseTracksResponse, DataChannelsRequest, DataChannelsResponse, TracksRequest, TracksResponse, UpdateTracksRequest,
+};
 
 use crate::recovery::{classify, Recovery};
 
@@ -48,6 +50,20 @@ pub enum ApiCall {
         /// Body.
         body: CloseTracksRequest,
     },
+    /// `POST sessions/{session}/datachannels/new`: answered with [`ApiResponse::DataChannels`].
+    DataChannelsNew {
+        /// Session id.
+        session: String,
+        /// Body.
+        body: DataChannelsRequest,
+    },
+    /// `PUT sessions/{session}/datachannels/close`: answered with [`ApiResponse::DataChannels`].
+    DataChannelsClose {
+        /// Session id.
+        session: String,
+        /// Body.
+        body: DataChannelsRequest,
+    },
 }
 
 impl ApiCall {
@@ -59,6 +75,8 @@ impl ApiCall {
             Self::TracksNew { .. } => "tracks/new",
             Self::TracksUpdate { .. } => "tracks/update",
             Self::CloseTracks { .. } => "tracks/close",
+            Self::DataChannelsNew { .. } => "datachannels/new",
+            Self::DataChannelsClose { .. } => "datachannels/close",
         }
     }
 }
@@ -74,6 +92,8 @@ pub enum ApiResponse {
     Tracks(TracksResponse),
     /// `tracks/close`'s body.
     Closed(CloseTracksResponse),
+    /// `datachannels/new`'s or `datachannels/close`'s body.
+    DataChannels(DataChannelsResponse),
 }
 
 /// A failed Realtime API call.

@@ -5,11 +5,12 @@ use std::collections::VecDeque;
 
 use satsuma_protocol::calls::{CloseTrackObject, CloseTracksRequest};
 use satsuma_protocol::room::{
-    ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ReactionFrame, ServerMessage, TrackKind, Welcome, CLIENT_HEARTBEAT_MS,
+    ClientMessage, ErrorFrame, MediaUpdate, PublishedTrack, ServerMessage, TrackKind, Welcome, CLIENT_HEARTBEAT_MS,
 };
 use satsuma_protocol::text::{validate_chat, MAX_CHAT_CHARS};
 
 use crate::api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
+use crate::channels::{Channels, RoomData};
 use crate::exchange::Exchange;
 use crate::ids::{Mid, TrackRef};
 use crate::io::{CallStatus, Event, Input, Intent, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
@@ -88,6 +89,8 @@ pub(crate) struct Session {
     pub published: Vec<PublishedTrack>,
     /// What we pull of the others, one record per track.
     pub pulls: Pulls,
+    /// Our data channel and our subscriptions to the others'.
+    pub channels: Channels,
 }
 
 impl Session {
@@ -129,7 +132,8 @@ pub struct Call {
     in_flight: VecMap<RequestId, Purpose>,
     next_request: u64,
     rng: u64,
-    speaking: bool,
+    pub(crate) speaking: bool,
+    pub(crate) room_data: RoomData,
     pub(crate) left: bool,
     leaving: bool,
     /// The peer to close once leaving is done: closing it first would end the SFU session
@@ -161,6 +165,7 @@ impl Call {
             next_request: 0,
             rng,
             speaking: false,
+            room_data: RoomData::default(),
             left: false,
             leaving: false,
             closing_peer: None,
@@ -307,6 +312,7 @@ impl Call {
                     Some(_) => {
                         // A resumed socket: make sure the server has our tracks and flags.
                         self.announce();
+                        self.announce_channel();
                         self.set_status(CallStatus::Connected);
                     }
                 }
@@ -323,15 +329,17 @@ impl Call {
                     }
                 }
             }
-            ServerMessage::Reaction(ReactionFrame { from, emoji }) => {
-                self.event(Event::Reaction { from: from.clone(), emoji: emoji.clone() });
+            ServerMessage::Reaction(frame) => {
+                self.on_socket_reaction(frame.clone());
                 return;
             }
             _ => {
                 self.room.apply(&message);
+                self.impose_heard_speaking();
                 self.event(Event::Room);
             }
         }
+        self.sync_channels();
         self.sync_pulls();
     }
 
@@ -388,6 +396,7 @@ impl Call {
             sender_mids: Default::default(),
             published: Vec::new(),
             pulls: Pulls::default(),
+            channels: Channels::default(),
         });
         // Independent requests: the host runs them side by side.
         self.request(Purpose::IceServers(generation), ApiCall::IceServers);
@@ -401,7 +410,10 @@ impl Call {
         let Some(old) = self.session.take() else { return };
         self.push(Output::Peer(old.generation, PeerOp::Close));
         let media = self.config.media;
-        let refs: Vec<String> = old.published.iter().filter(|t| media.shows(t.kind)).map(|t| t.track.clone()).collect();
+        let mut refs: Vec<String> = old.published.iter().filter(|t| media.shows(t.kind)).map(|t| t.track.clone()).collect();
+        if let (Some(id), Some(_)) = (old.id.as_deref(), old.channels.own_open()) {
+            refs.push(satsuma_protocol::room::data::data_ref(id));
+        }
         if !refs.is_empty() {
             self.send(ClientMessage::Unpublish { tracks: refs });
         }
@@ -475,7 +487,14 @@ impl Call {
                     self.event(Event::TrackAdded { track_ref, mid: mid.0 });
                 }
             }
-            PeerEvent::State(PeerState::Connected) => self.set_status(CallStatus::Connected),
+            PeerEvent::State(PeerState::Connected) => {
+                self.set_status(CallStatus::Connected);
+                self.channels_connected();
+                self.pump();
+            }
+            PeerEvent::ChannelOpen(id) => self.on_channel_open(id),
+            PeerEvent::ChannelMessage(id, message) => self.on_channel_message(id, message),
+            PeerEvent::ChannelClosed(id) => self.on_channel_closed(id),
             PeerEvent::State(PeerState::Connecting) => {}
             PeerEvent::State(PeerState::Disconnected) => {
                 self.set_status(CallStatus::Reconnecting);
@@ -505,6 +524,7 @@ impl Call {
                 self.pump();
             }
             Timer::Layers => self.settle_layers(),
+            Timer::DataRefresh(generation) => self.refresh_data(generation),
             // A closed socket drops the beat; the next open starts it again.
             Timer::Heartbeat if self.socket_open => {
                 self.send(ClientMessage::Ping);
@@ -548,10 +568,11 @@ impl Call {
                 Ok(text) => self.send(ClientMessage::Chat { text }),
                 Err(_) => self.event(Event::Notice(Notice::ChatRefused(MAX_CHAT_CHARS))),
             },
-            Intent::React(emoji) => self.send(ClientMessage::React { emoji }),
+            Intent::React(emoji) => self.react(emoji),
             Intent::Watchable(allowed) => self.send(ClientMessage::Watchable { allowed }),
             Intent::Speaking(speaking) => {
                 if std::mem::replace(&mut self.speaking, speaking) != speaking {
+                    self.tell_speaking(speaking);
                     self.send(ClientMessage::Update(MediaUpdate { speaking: Some(speaking), ..MediaUpdate::default() }));
                 }
             }

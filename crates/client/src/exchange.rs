@@ -8,6 +8,7 @@ use satsuma_protocol::room::{PublishedTrack, TrackKind};
 
 use crate::api::{ApiCall, ApiError, ApiResponse};
 use crate::call::{Call, Purpose};
+use crate::channels::ChannelBatch;
 use crate::ids::{Mid, TrackRef};
 use crate::io::{Event, MediaKind, Output, PeerEvent, PeerOp};
 use crate::layers::{layer_for, Layer};
@@ -42,6 +43,8 @@ pub(crate) enum Step {
     Close,
     /// Waiting for `tracks/update`, which asked for these layers on these mids.
     Update(Vec<(Mid, Layer)>),
+    /// Waiting for `datachannels/new` or `/close`.
+    Channels(ChannelBatch),
 }
 
 /// Why an exchange failed.
@@ -68,7 +71,7 @@ impl Call {
             .room
             .remote_tracks()
             .into_iter()
-            .filter(|t| receive.wants(t.kind))
+            .filter(|t| t.kind.is_media() && receive.wants(t.kind))
             .filter_map(|t| TrackRef::parse(&t.track).map(|r| (r, t.kind)))
             .collect();
         let Some(session) = self.session.as_mut().filter(|_| !self.left) else { return };
@@ -134,6 +137,13 @@ impl Call {
                     self.request(Purpose::Exchange(generation), ApiCall::CloseTracks { session, body });
                     Step::Close
                 }
+                Operation::Channels => match self.start_channels() {
+                    Some(step) => step,
+                    None => {
+                        self.queue.done();
+                        continue;
+                    }
+                },
                 Operation::Update => match self.start_update() {
                     Some(step) => step,
                     None => {
@@ -155,6 +165,7 @@ impl Call {
                 let media = match pull.kind {
                     TrackKind::Mic | TrackKind::ScreenAudio => MediaKind::Audio,
                     TrackKind::Camera | TrackKind::Screen => MediaKind::Video,
+                    TrackKind::Data => return None,
                 };
                 Some((r.clone(), media))
             })
@@ -198,6 +209,10 @@ impl Call {
                 }
             }
             (Ok(ApiResponse::Closed(_)), Step::Close) => Ok(None),
+            (Ok(ApiResponse::DataChannels(response)), Step::Channels(batch)) => {
+                self.on_channels_answer(batch, response);
+                Ok(None)
+            }
             (Ok(ApiResponse::Tracks(response)), Step::Update(asked)) => {
                 self.on_update_results(asked, response.tracks.unwrap_or_default());
                 Ok(None)
@@ -366,6 +381,12 @@ impl Call {
             Failure::Peer(err) => (Recovery::ReplaceSession, err),
         };
         self.warn(format!("{} failed: {why}", op.name()));
+        if op == Operation::Channels {
+            self.channels_failed(recovery);
+            if recovery == Recovery::GiveUp {
+                return;
+            }
+        }
         let delay = match recovery {
             Recovery::ReplaceSession => return self.replace_session(),
             Recovery::GiveUp => {

@@ -1,5 +1,6 @@
 //! What goes into the engine and what comes out of it.
 
+use satsuma_protocol::room::data::DataMessage;
 use satsuma_protocol::room::{ClientMessage, ServerMessage, TrackKind};
 
 use crate::api::{ApiError, ApiRequest, ApiResponse, RequestId};
@@ -74,6 +75,7 @@ impl MediaState {
             TrackKind::Mic | TrackKind::Camera => true,
             TrackKind::Screen => self.screen,
             TrackKind::ScreenAudio => self.screen && self.screen_audio,
+            TrackKind::Data => true,
         }
     }
 }
@@ -136,6 +138,13 @@ pub enum PeerEvent {
     Track(String),
     /// The connection state changed.
     State(PeerState),
+    /// The data channel with this SCTP stream id opened.
+    ChannelOpen(u16),
+    /// A message came on the data channel with this id (read and decoded by the host, which
+    /// drops what is over [`satsuma_protocol::room::data::MAX_MESSAGE_BYTES`] or unreadable).
+    ChannelMessage(u16, DataMessage),
+    /// The data channel with this id closed.
+    ChannelClosed(u16),
 }
 
 /// An operation on the peer connection of one generation.
@@ -145,7 +154,9 @@ pub enum PeerOp {
     /// [`crate::ApiCall::IceServers`], and send-only transceivers in this order: audio (mic),
     /// video (camera), and, where the host can share a screen, video (screen) and audio
     /// (screen audio). Each carries whatever local track there is, or none yet: a share
-    /// starts and stops by swapping tracks, with no renegotiation.
+    /// starts and stops by swapping tracks, with no renegotiation. Hosts that can, also
+    /// declare [`satsuma_protocol::room::data::BOOTSTRAP_CHANNEL`] (negotiated, its id), so
+    /// the first offer brings up the SCTP transport data channels need.
     Open,
     /// Add a receive-only transceiver per kind, create an offer, set it as the local
     /// description, and report [`PeerEvent::Offer`].
@@ -155,6 +166,25 @@ pub enum PeerOp {
     },
     /// Apply the SFU's answer and report [`PeerEvent::AnswerApplied`].
     Answer(String),
+    /// Open a negotiated data channel named [`satsuma_protocol::room::data::CHANNEL`] on
+    /// this SCTP stream id, delivering as the SFU said; report [`PeerEvent::ChannelOpen`].
+    OpenChannel {
+        /// The stream id the SFU gave it on this session.
+        id: u16,
+        /// Ordered delivery.
+        ordered: bool,
+        /// Partial reliability: at most this many retransmissions.
+        max_retransmits: Option<u32>,
+    },
+    /// Send a message on the open data channel `id` (ours).
+    SendData {
+        /// The channel.
+        id: u16,
+        /// What to send, as JSON.
+        message: DataMessage,
+    },
+    /// Close the data channel `id`.
+    CloseChannel(u16),
     /// Close the connection; nothing more is reported for this generation.
     Close,
 }
@@ -209,11 +239,32 @@ pub enum Event {
         from: String,
         /// One of the protocol's reactions.
         emoji: String,
+        /// The way it came first (a copy that comes the other way later is dropped).
+        via: Via,
     },
     /// A message of ours was refused (a chat too long, reactions too fast): say so briefly.
     Notice(crate::refusal::Notice),
     /// Something worth a log line, and no more.
     Warning(String),
+}
+
+/// Which way room data came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The sender's data channel, through the SFU.
+    Channel,
+    /// The room socket, through the room server.
+    Socket,
+}
+
+impl Via {
+    /// `"channel"` or `"socket"`, for marks and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Channel => "channel",
+            Self::Socket => "socket",
+        }
+    }
 }
 
 /// Something for the host to do.

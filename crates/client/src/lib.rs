@@ -1,8 +1,8 @@
 //! Satsuma's call engine as a sans-IO state machine, in the manner of str0m.
 //!
 //! [`Call`] holds everything a participant's client decides: the room socket's life, one
-//! SFU session, the negotiation queue, batched pulls and their retries, session
-//! replacement, resume and leave. It does no IO and reads no clock:
+//! SFU session, the negotiation queue, batched pulls and their retries, room data on data
+//! channels, session replacement, resume and leave. It does no IO and reads no clock:
 //!
 //! - inputs go in through [`Call::handle_input`] with the current time in milliseconds:
 //!   room messages, API results, peer-connection events, timer ticks and user intents;
@@ -15,6 +15,7 @@
 
 pub mod api;
 mod call;
+mod channels;
 mod exchange;
 pub mod ids;
 pub mod io;
@@ -32,6 +33,6 @@ pub mod vec_map;
 pub use api::{ApiCall, ApiError, ApiRequest, ApiResponse, RequestId};
 pub use call::{Call, CallConfig, Receive, FIRST_CONNECT_ATTEMPTS, MAX_RECONNECT_DELAY_MS};
 pub use ids::{Mid, TrackRef};
-pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp};
+pub use io::{CallStatus, Event, Input, Intent, MediaKind, MediaState, Output, PeerEvent, PeerOp, PeerState, SocketOp, Via};
 pub use layers::{camera_encodings, layer_for, Encoding, Layer, View};
 pub use refusal::{refusal, Failure, Notice, UNREACHABLE_WORDS};

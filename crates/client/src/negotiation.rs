@@ -18,6 +18,9 @@ pub enum Operation {
     /// Tell the SFU the simulcast layers our pulled cameras should get now (tracks/update);
     /// which ones is read when it starts, so a wish that changed meanwhile is not sent stale.
     Update,
+    /// Open our data channel, subscribe to others' or close subscriptions (datachannels/*);
+    /// what is read when it starts, like [`Operation::Update`].
+    Channels,
 }
 
 impl Operation {
@@ -28,6 +31,7 @@ impl Operation {
             Self::Pull(_) => "pull",
             Self::Close(_) => "close",
             Self::Update => "layer update",
+            Self::Channels => "data channels",
         }
     }
 }
@@ -40,6 +44,7 @@ pub struct NegotiationQueue {
     pulls: Vec<TrackRef>,
     closes: Vec<Mid>,
     update: bool,
+    channels: bool,
 }
 
 impl NegotiationQueue {
@@ -73,12 +78,19 @@ impl NegotiationQueue {
             Operation::Pull(refs) => self.pull(refs),
             Operation::Close(mids) => self.close(mids),
             Operation::Update => self.update(),
+            Operation::Channels => self.channels(),
         }
     }
 
     /// Asks for a layer update once the exchanges before it are done.
     pub fn update(&mut self) {
         self.update = true;
+    }
+
+    /// Asks for the data channels' work (see [`Operation::Channels`]) after the exchanges
+    /// before it.
+    pub fn channels(&mut self) {
+        self.channels = true;
     }
 
     /// Drops a pending pull (its publisher left before we got to it).
@@ -88,7 +100,8 @@ impl NegotiationQueue {
 
     /// The next exchange to run, marking the queue busy; `None` if busy or nothing pending.
     /// Publishing goes first (others wait for our media), then closes, then pulls, then
-    /// layer updates (they only concern tracks already live).
+    /// layer updates (they only concern tracks already live), then data channels (the room
+    /// socket stands in for them meanwhile).
     pub fn start_next(&mut self) -> Option<Operation> {
         if self.busy {
             return None;
@@ -103,6 +116,8 @@ impl NegotiationQueue {
             Operation::Pull(self.pulls.drain(..n).collect())
         } else if std::mem::take(&mut self.update) {
             Operation::Update
+        } else if std::mem::take(&mut self.channels) {
+            Operation::Channels
         } else {
             return None;
         };
@@ -122,7 +137,7 @@ impl NegotiationQueue {
 
     /// Whether nothing is running or waiting.
     pub fn is_idle(&self) -> bool {
-        !self.busy && !self.publish && !self.update && self.pulls.is_empty() && self.closes.is_empty()
+        !self.busy && !self.publish && !self.update && !self.channels && self.pulls.is_empty() && self.closes.is_empty()
     }
 
     /// Forgets all pending work (the session is being replaced).

@@ -19,6 +19,8 @@ pub(crate) enum Timer {
     Heartbeat,
     /// A tile's new size has held long enough: its layer may follow.
     Layers,
+    /// Repeat our speaking state on the data channel of this generation.
+    DataRefresh(u32),
 }
 
 /// Deadlines in milliseconds, soonest first when polled.

@@ -2,7 +2,7 @@
 
 mod support;
 
-use satsuma_client::{CallStatus, Event, Input, Intent, MediaState, Notice};
+use satsuma_client::{CallStatus, Event, Input, Intent, MediaState, Notice, Via};
 use satsuma_protocol::room::{ClientMessage, ErrorCode, ErrorFrame, MediaUpdate, PublishedTrack, ReactionFrame, ServerMessage, TrackKind};
 use satsuma_protocol::text::MAX_CHAT_CHARS;
 use support::Host;
@@ -59,7 +59,7 @@ fn hands_chat_and_reactions_go_to_the_room() {
         [
             ClientMessage::Update(MediaUpdate { hand: Some(true), ..MediaUpdate::default() }),
             ClientMessage::Chat { text: "hello".into() },
-            ClientMessage::React { emoji: "🎉".into() },
+            ClientMessage::React { emoji: "🎉".into(), id: Some(1) },
         ]
     );
     // What the server would refuse is not sent, and the person is told.
@@ -75,12 +75,12 @@ fn reactions_and_refused_messages_reach_the_view() {
     let mut host = Host::new();
     host.join(&[]);
     host.take();
-    let reaction = ReactionFrame { from: "ada".into(), emoji: "👍".into() };
+    let reaction = ReactionFrame { from: "ada".into(), emoji: "👍".into(), id: None };
     host.input(Input::SocketMessage(ServerMessage::Reaction(reaction)));
     let rate = ErrorFrame { code: ErrorCode::RateLimited, message: "slow".into() };
     host.input(Input::SocketMessage(ServerMessage::Error(rate)));
     let events = host.take_events();
-    assert!(events.contains(&Event::Reaction { from: "ada".into(), emoji: "👍".into() }), "{events:?}");
+    assert!(events.contains(&Event::Reaction { from: "ada".into(), emoji: "👍".into(), via: Via::Socket }), "{events:?}");
     assert!(events.iter().any(|e| matches!(e, Event::Notice(Notice::TooFast))), "{events:?}");
     assert_eq!(host.call.status(), &CallStatus::Joining, "a refused message ends nothing");
 }

@@ -22,6 +22,8 @@
 //!
 //! This module holds serde types only, so it compiles for wasm32 and the host.
 
+pub mod data;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this module describes (`?v=1` on the WebSocket URL).
@@ -52,21 +54,31 @@ pub enum TrackKind {
     Screen,
     /// Screen-share audio.
     ScreenAudio,
+    /// Not media: the room data (reactions, speaking) the participant sends on a DataChannel
+    /// of this name on its session; see [`crate::room::data`]. Others subscribe to it.
+    Data,
 }
 
 impl TrackKind {
-    /// Every kind, in the order a client publishes them.
+    /// Every media kind, in the order a client publishes them ([`TrackKind::Data`] is not
+    /// one: it is a DataChannel, opened once the session connects).
     pub const ALL: [TrackKind; 4] = [Self::Mic, Self::Camera, Self::Screen, Self::ScreenAudio];
 
-    /// The wire spelling, which is also the track's name on the SFU: `"mic"`, `"camera"`,
-    /// `"screen"` or `"screenAudio"`.
+    /// The wire spelling, which is also the track's (or the DataChannel's) name on the SFU:
+    /// `"mic"`, `"camera"`, `"screen"`, `"screenAudio"` or `"data"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mic => "mic",
             Self::Camera => "camera",
             Self::Screen => "screen",
             Self::ScreenAudio => "screenAudio",
+            Self::Data => "data",
         }
+    }
+
+    /// Whether this is audio or video (a tile's), not the data channel.
+    pub fn is_media(self) -> bool {
+        self != Self::Data
     }
 }
 
@@ -209,6 +221,10 @@ pub enum ClientMessage {
     React {
         /// The emoji.
         emoji: String,
+        /// The sender's number for it, the same as on its data channel, so a client that
+        /// gets it both ways shows it once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
     },
     /// Let people watch the room's stage without joining (`/{room}/watch`), or stop it.
     /// Everyone in the room is told (`audience`).
@@ -341,6 +357,9 @@ pub struct ReactionFrame {
     pub from: ParticipantId,
     /// One of [`REACTIONS`].
     pub emoji: String,
+    /// The sender's number for it (see [`ClientMessage::React`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
 }
 
 /// The reactions a participant may send, in the order a picker shows them.
@@ -351,6 +370,20 @@ pub const REACTION_BURST: usize = 3;
 
 /// The window of [`REACTION_BURST`].
 pub const REACTION_WINDOW_MS: u64 = 2_000;
+
+/// Whether one more reaction at `now_ms` keeps within [`REACTION_BURST`] per
+/// [`REACTION_WINDOW_MS`], given the times of the sender's `recent` ones; if so it is
+/// counted. The server applies it to the socket, each receiver to a data channel.
+pub fn admit_reaction(recent: &mut std::collections::VecDeque<u64>, now_ms: u64) -> bool {
+    while recent.front().is_some_and(|at| now_ms.saturating_sub(*at) >= REACTION_WINDOW_MS) {
+        recent.pop_front();
+    }
+    if recent.len() >= REACTION_BURST {
+        return false;
+    }
+    recent.push_back(now_ms);
+    true
+}
 
 /// `GET /api/rooms/{room}`: what the prejoin page may know of a room before joining it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use satsuma_protocol::room::{
     close_code, split_track_ref, Audience, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate,
     Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState, ServerMessage,
-    REACTIONS, REACTION_BURST, REACTION_WINDOW_MS,
+    admit_reaction, REACTIONS,
 };
 
 use crate::limits::{validate_chat, validate_name};
@@ -239,7 +239,7 @@ impl Room {
             (ClientMessage::Unpublish { tracks }, Some(pid)) => self.unpublish(&pid, &tracks),
             (ClientMessage::Update(update), Some(pid)) => self.update(&pid, update),
             (ClientMessage::Chat { text }, Some(pid)) => self.chat(conn, &pid, &text, now_ms),
-            (ClientMessage::React { emoji }, Some(pid)) => self.react(conn, &pid, emoji, now_ms),
+            (ClientMessage::React { emoji, id }, Some(pid)) => self.react(conn, &pid, emoji, id, now_ms),
             (ClientMessage::Watchable { allowed }, Some(_)) => self.set_watchable(conn, allowed),
             (ClientMessage::Leave, Some(pid)) => self.leave(conn, &pid),
         }
@@ -581,23 +581,18 @@ impl Room {
         effects
     }
 
-    fn react(&mut self, conn: ConnId, pid: &str, emoji: String, now_ms: u64) -> Vec<Effect> {
+    fn react(&mut self, conn: ConnId, pid: &str, emoji: String, id: Option<u32>, now_ms: u64) -> Vec<Effect> {
         if !REACTIONS.contains(&emoji.as_str()) {
             return vec![error(conn, ErrorCode::BadMessage, "unknown reaction")];
         }
         let Some(member) = self.member_mut(pid) else {
             return Vec::new();
         };
-        let recent = &mut member.reacted_ms;
-        while recent.front().is_some_and(|at| now_ms.saturating_sub(*at) >= REACTION_WINDOW_MS) {
-            recent.pop_front();
-        }
-        if recent.len() >= REACTION_BURST {
+        if !admit_reaction(&mut member.reacted_ms, now_ms) {
             return vec![error(conn, ErrorCode::RateLimited, "too many reactions; wait a moment")];
         }
-        recent.push_back(now_ms);
         let mut effects = Vec::new();
-        self.broadcast(&ServerMessage::Reaction(ReactionFrame { from: pid.to_owned(), emoji }), None, &mut effects);
+        self.broadcast(&ServerMessage::Reaction(ReactionFrame { from: pid.to_owned(), emoji, id }), None, &mut effects);
         effects
     }
 }
