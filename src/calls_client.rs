@@ -77,6 +77,12 @@ impl CallsClient {
             ApiCall::CloseTracks { session, body } => {
                 Ok(ApiResponse::Closed(decode(&self.send(self.put(&format!("sessions/{session}/tracks/close"), body)).await?)?))
             }
+            ApiCall::DataChannelsNew { session, body } => {
+                Ok(ApiResponse::DataChannels(decode(&self.send(self.post(&format!("sessions/{session}/datachannels/new"), body)).await?)?))
+            }
+            ApiCall::DataChannelsClose { session, body } => {
+                Ok(ApiResponse::DataChannels(decode(&self.send(self.put(&format!("sessions/{session}/datachannels/close"), body)).await?)?))
+            }
         }
     }
 

@@ -218,6 +218,8 @@ pub struct Texts {
     pub raise_hand: &'static str,
     /// Contract: "Hand raised".
     pub hand_raised: &'static str,
+    /// Someone speaks now (the participants list).
+    pub speaking_now: &'static str,
     /// Copy the room link.
     pub copy_link: &'static str,
     /// After copying.
@@ -424,6 +426,7 @@ pub static EN: Texts = Texts {
     share_screen: "Share screen",
     raise_hand: "Raise hand",
     hand_raised: "Hand raised",
+    speaking_now: "Speaking",
     copy_link: "Copy link",
     link_copied: "Link copied",
     leave: "Leave",
@@ -558,6 +561,7 @@ pub static JA: Texts = Texts {
     share_screen: "画面を共有",
     raise_hand: "挙手",
     hand_raised: "挙手中",
+    speaking_now: "発言中",
     copy_link: "リンクをコピー",
     link_copied: "コピーしました",
     leave: "退出",

@@ -8,6 +8,7 @@ pub mod audio_level;
 pub mod call;
 pub mod calls_client;
 pub mod components;
+pub mod data_channel;
 pub mod erased;
 pub mod i18n;
 pub mod json;

@@ -107,6 +107,16 @@ impl Peer {
         JsFuture::from(self.pc.set_remote_description(&init)).await.map(drop).map_err(|e| PeerError::from_js("setRemoteDescription", e))
     }
 
+    /// Opens a negotiated data channel (see [`crate::data_channel`]).
+    pub fn data_channel(
+        &self,
+        label: &str,
+        init: &web_sys::RtcDataChannelInit,
+        report: impl Fn(satsuma_client::PeerEvent) + Clone + 'static,
+    ) -> crate::data_channel::DataChannel {
+        crate::data_channel::DataChannel::open(&self.pc, label, init, report)
+    }
+
     /// `getStats()`: the promise of an `RTCStatsReport`.
     pub fn stats(&self) -> js_sys::Promise {
         self.pc.get_stats()

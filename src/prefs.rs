@@ -4,6 +4,7 @@ use satsuma_client::Receive;
 
 const NAME_KEY: &str = "satsuma.name";
 const DATA_SAVER_KEY: &str = "satsuma.dataSaver";
+const ROOM_DATA_KEY: &str = "satsuma.roomData";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -19,6 +20,13 @@ pub fn save_name(name: &str) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(NAME_KEY, name);
     }
+}
+
+/// Whether room data goes by data channels as well as the room socket: yes, unless
+/// `satsuma.roomData` says `"socket"` (a way out for a network that breaks them, and how
+/// the two ways are compared).
+pub fn room_data_channels() -> bool {
+    storage().and_then(|s| s.get_item(ROOM_DATA_KEY).ok().flatten()).as_deref() != Some("socket")
 }
 
 /// What we received when last in a call: Data saver's step.

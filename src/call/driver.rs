@@ -237,6 +237,24 @@ impl Driver {
                     host.answer(self, sdp);
                 }
             }
+            PeerOp::OpenChannel { id, ordered, max_retransmits } => {
+                let state = self.0.borrow();
+                if let Some(host) = state.peer.as_ref() {
+                    host.open_channel(self, id, ordered, max_retransmits);
+                }
+            }
+            PeerOp::SendData { id, message } => {
+                let state = self.0.borrow();
+                if let Some(host) = state.peer.as_ref() {
+                    host.send_data(id, &message);
+                }
+            }
+            PeerOp::CloseChannel(id) => {
+                let state = self.0.borrow();
+                if let Some(host) = state.peer.as_ref() {
+                    host.close_channel(id);
+                }
+            }
             PeerOp::Close => {
                 let host = self.0.borrow_mut().peer.take();
                 if let Some(host) = host {
@@ -276,7 +294,7 @@ impl Driver {
             Event::TracksCleared => {
                 outlets.remote.try_update(VecMap::clear);
             }
-            Event::Reaction { from, emoji } => show_reaction(outlets.reactions, from, emoji),
+            Event::Reaction { from, emoji, via } => show_reaction(outlets.reactions, from, emoji, via),
             Event::Notice(Notice::NotReceived(track_ref)) => {
                 // Whose and what, from the room; a track already gone from it is not worth a word.
                 let view = self.0.borrow().call.room().clone();

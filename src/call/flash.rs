@@ -3,7 +3,7 @@
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use satsuma_client::Notice;
+use satsuma_client::{Notice, Via};
 use satsuma_protocol::room::TrackKind;
 
 use crate::i18n::{fill, t};
@@ -22,6 +22,8 @@ pub struct Reaction {
     pub from: String,
     /// The emoji.
     pub emoji: String,
+    /// How it came (the tile says it in `data-via`, for tests and for debugging).
+    pub via: Via,
 }
 
 /// A notice on show.
@@ -45,11 +47,11 @@ fn next_seq() -> u32 {
 }
 
 /// Shows `emoji` on `from`'s tile, replacing their previous one, for [`REACTION_MS`].
-pub fn show_reaction(reactions: RwSignal<Vec<Reaction>>, from: String, emoji: String) {
+pub fn show_reaction(reactions: RwSignal<Vec<Reaction>>, from: String, emoji: String, via: Via) {
     let seq = next_seq();
     reactions.try_update(|all| {
         all.retain(|r| r.from != from);
-        all.push(Reaction { seq, from, emoji });
+        all.push(Reaction { seq, from, emoji, via });
     });
     Timeout::new(REACTION_MS, move || {
         reactions.try_update(|all| all.retain(|r| r.seq != seq));
@@ -89,7 +91,8 @@ pub fn not_received_words(name: &str, kind: TrackKind) -> String {
     let t = t();
     let template = match kind {
         TrackKind::Mic | TrackKind::ScreenAudio => t.audio_not_received,
-        TrackKind::Camera | TrackKind::Screen => t.video_not_received,
+        // Data is never pulled as a track, so it never comes here.
+        TrackKind::Camera | TrackKind::Screen | TrackKind::Data => t.video_not_received,
     };
     fill(template, name)
 }

@@ -62,7 +62,13 @@ impl Conference {
         // Spreads the retries of clients that failed together; not a secret.
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let (receive, set_receive) = signal(receive);
-        let config = CallConfig { name, media: media_state(media), receive: receive.get_untracked(), seed };
+        let config = CallConfig {
+            name,
+            media: media_state(media),
+            receive: receive.get_untracked(),
+            seed,
+            channels: crate::prefs::room_data_channels(),
+        };
         let driver = Driver::start(room, config, media, Outlets { view, remote, status, reactions, notice, stats });
         let this = Self {
             view: view.read_only(),

@@ -6,11 +6,13 @@ use std::rc::Rc;
 
 use leptos::task::spawn_local;
 use satsuma_client::{camera_encodings, Input, MediaKind, PeerEvent};
+use satsuma_protocol::room::data::{self, DataMessage};
 use satsuma_protocol::room::RoomSettings;
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStreamTrack, RtcRtpTransceiver};
 
 use super::driver::Driver;
+use crate::data_channel::{init, DataChannel};
 use crate::peer::{Peer, PeerError};
 
 /// The connection of one generation, its two senders, and the tracks it received by mid.
@@ -26,6 +28,8 @@ pub struct PeerHost {
     /// Carries the screen share's audio, when it has some.
     pub screen_audio: RtcRtpTransceiver,
     received: Rc<RefCell<VecMap<String, MediaStreamTrack>>>,
+    /// Room data channels by stream id; the first is the bootstrap one, never used.
+    channels: RefCell<VecMap<u16, DataChannel>>,
 }
 
 impl PeerHost {
@@ -54,7 +58,11 @@ impl PeerHost {
         let video = peer.add_sender("video", video.as_ref(), Some(&simulcast(settings)));
         let screen = peer.add_sender("video", screen.as_ref(), None);
         let screen_audio = peer.add_sender("audio", screen_audio.as_ref(), None);
-        Ok(Self { generation, peer: Rc::new(peer), audio, video, screen, screen_audio, received })
+        // Declared before the first offer, so that it brings up SCTP for the room's data.
+        let bootstrap = peer.data_channel(data::BOOTSTRAP_CHANNEL, &init(data::BOOTSTRAP_ID, true, None), |_| {});
+        let mut channels = VecMap::default();
+        channels.insert(data::BOOTSTRAP_ID, bootstrap);
+        Ok(Self { generation, peer: Rc::new(peer), audio, video, screen, screen_audio, received, channels: RefCell::new(channels) })
     }
 
     /// The track received on `mid`, once it arrived.
@@ -90,6 +98,27 @@ impl PeerHost {
             };
             driver.input(Input::Peer(generation, event));
         });
+    }
+
+    /// Opens the room data channel `id`, reporting its open, close and messages.
+    pub fn open_channel(&self, driver: &Driver, id: u16, ordered: bool, max_retransmits: Option<u32>) {
+        let (generation, driver) = (self.generation, driver.clone());
+        let channel = self.peer.data_channel(data::CHANNEL, &init(id, ordered, max_retransmits), move |event| {
+            driver.input(Input::Peer(generation, event));
+        });
+        self.channels.borrow_mut().insert(id, channel);
+    }
+
+    /// Sends on data channel `id`.
+    pub fn send_data(&self, id: u16, message: &DataMessage) {
+        if let Some(channel) = self.channels.borrow().get(&id) {
+            channel.send(message);
+        }
+    }
+
+    /// Closes data channel `id`.
+    pub fn close_channel(&self, id: u16) {
+        self.channels.borrow_mut().remove(&id);
     }
 
     /// The connection's statistics, once read.

@@ -241,9 +241,13 @@ fn tile(
     let off = derive(|| false);
     let reaction = {
         let id = id.clone();
-        derive(
-            move || if screen { None } else { conference.reactions.with(|all| all.iter().find(|r| r.from == id).map(|r| r.emoji.clone())) },
-        )
+        derive(move || {
+            if screen {
+                None
+            } else {
+                conference.reactions.with(|all| all.iter().find(|r| r.from == id).map(|r| (r.emoji.clone(), r.via.as_str())))
+            }
+        })
     };
     let on_stage = {
         let tile_id = tile_id.clone();

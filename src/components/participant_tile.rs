@@ -22,8 +22,8 @@ pub struct TileState {
     pub speaking: Signal<bool>,
     /// Hand raised.
     pub hand: Signal<bool>,
-    /// The reaction on show, if any.
-    pub reaction: Signal<Option<String>>,
+    /// The reaction on show, if any, and the way it came (`"channel"` or `"socket"`).
+    pub reaction: Signal<Option<(String, &'static str)>>,
     /// On the stage by the viewer's choice.
     pub pinned: Signal<bool>,
     /// How their media reaches us, once measured (others only).
@@ -77,7 +77,7 @@ pub fn ParticipantTile(
                 <VideoView stream=video mirrored={is_self && !screen} label=video_label.clone() />
             </Show>
             {audio.map(|stream| view! { <AudioSink stream /> })}
-            {move || reaction.get().map(|emoji| view! { <span class="reaction" role="img" aria-label=reacted.clone()>{emoji}</span> })}
+            {move || reaction.get().map(|(emoji, via)| view! { <span class="reaction" role="img" aria-label=reacted.clone() data-via=via>{emoji}</span> })}
             <div class="tile-actions">
                 {(!is_self && pip_supported()).then(|| view! {
                     <button type="button" class="tile-action" aria-label=pip_label disabled=move || !show_video()

@@ -1,5 +1,5 @@
-//! Everyone in the call with their microphone, camera and hand: raised hands first, in the
-//! order they went up, then join order.
+//! Everyone in the call with their microphone, camera, hand and whether they speak: raised
+//! hands first, in the order they went up, then join order.
 
 use leptos::prelude::*;
 use satsuma_protocol::room::Participant;
@@ -35,6 +35,8 @@ fn row(p: Participant, me: Option<&str>) -> impl IntoView {
     view! {
         <li class="person">
             <span class="name">{name}</span>
+            // Kept fresh by the speakers' data channels: milliseconds, not a server round.
+            {p.speaking.then(|| view! { <span class="speaking-now" role="img" aria-label=t.speaking_now title=t.speaking_now>"🔊"</span> })}
             {p.hand.then(|| view! { <span class="hand" role="img" aria-label=t.hand_raised title=t.hand_raised>"✋"</span> })}
             {(!p.mic).then(|| view! { <span class="muted-icon" role="img" aria-label=t.mic_muted title=t.mic_muted><Icon kind=IconKind::MicOff /></span> })}
             {(!p.camera).then(|| view! { <span class="muted-icon" role="img" aria-label=t.camera_off title=t.camera_off><Icon kind=IconKind::CameraOff /></span> })}

@@ -289,6 +289,7 @@ pub(crate) async fn run(setup: BotSetup, mut stop: watch::Receiver<bool>) {
         media: MediaState { mic: true, camera: true, ..MediaState::default() },
         receive: if setup.subscribe { Receive::Everything } else { Receive::Nothing },
         seed: setup.seed,
+        channels: true,
     };
     let now = u64::try_from(setup.epoch.elapsed().as_millis()).unwrap_or_default();
     let (api_tx, mut api_rx) = mpsc::unbounded_channel();

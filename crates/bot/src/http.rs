@@ -2,7 +2,7 @@
 //! with the room token as the bearer.
 
 use satsuma_client::{ApiCall, ApiError, ApiRequest, ApiResponse};
-use satsuma_protocol::calls::{CloseTracksResponse, ErrorBody, NewSessionResponse, TracksResponse};
+use satsuma_protocol::calls::{CloseTracksResponse, DataChannelsResponse, ErrorBody, NewSessionResponse, TracksResponse};
 use serde::de::DeserializeOwned;
 
 /// Names ring as the process's rustls provider. A process that links more than one (the e2e
@@ -36,6 +36,12 @@ impl Http {
             ApiCall::TracksNew { session, body } => self.client.post(format!("{calls}/sessions/{session}/tracks/new")).json(body),
             ApiCall::TracksUpdate { session, body } => self.client.put(format!("{calls}/sessions/{session}/tracks/update")).json(body),
             ApiCall::CloseTracks { session, body } => self.client.put(format!("{calls}/sessions/{session}/tracks/close")).json(body),
+            ApiCall::DataChannelsNew { session, body } => {
+                self.client.post(format!("{calls}/sessions/{session}/datachannels/new")).json(body)
+            }
+            ApiCall::DataChannelsClose { session, body } => {
+                self.client.put(format!("{calls}/sessions/{session}/datachannels/close")).json(body)
+            }
         };
         let response = builder.bearer_auth(&request.token).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
         let status = response.status().as_u16();
@@ -50,6 +56,9 @@ impl Http {
             }
             ApiCall::TracksNew { .. } | ApiCall::TracksUpdate { .. } => decode::<TracksResponse>(&text).map(ApiResponse::Tracks),
             ApiCall::CloseTracks { .. } => decode::<CloseTracksResponse>(&text).map(ApiResponse::Closed),
+            ApiCall::DataChannelsNew { .. } | ApiCall::DataChannelsClose { .. } => {
+                decode::<DataChannelsResponse>(&text).map(ApiResponse::DataChannels)
+            }
         }
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use satsuma_client::{MediaKind as EngineKind, PeerEvent, PeerOp, PeerState};
+use satsuma_protocol::room::data::{self, DataMessage};
 use str0m::change::{SdpAnswer, SdpPendingOffer};
+use str0m::channel::{ChannelConfig, ChannelId, Reliability};
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
@@ -42,6 +44,8 @@ pub struct PeerCounts {
     pub video_sent: u64,
     /// Audio frames sent.
     pub audio_sent: u64,
+    /// Room data messages received on others' data channels.
+    pub data_received: u64,
 }
 
 /// When the next frame of one kind is due, and where in the loop it is.
@@ -92,6 +96,8 @@ pub struct Peer {
     last_keyframe_restart: Option<Instant>,
     events: VecDeque<PeerEvent>,
     counts: PeerCounts,
+    /// Data channels by their SCTP stream id (the engine's name for them).
+    channels: HashMap<u16, ChannelId>,
 }
 
 impl Peer {
@@ -119,6 +125,7 @@ impl Peer {
             last_keyframe_restart: None,
             events: VecDeque::new(),
             counts: PeerCounts::default(),
+            channels: HashMap::new(),
         })
     }
 
@@ -132,6 +139,14 @@ impl Peer {
         let event = match op {
             PeerOp::Offer { receivers } => self.offer(&receivers),
             PeerOp::Answer(sdp) => self.answer(&sdp),
+            PeerOp::OpenChannel { id, ordered, max_retransmits } => return self.open_channel(id, ordered, max_retransmits),
+            PeerOp::SendData { id, message } => return self.send_data(id, &message),
+            PeerOp::CloseChannel(id) => {
+                if let Some(channel) = self.channels.remove(&id) {
+                    self.rtc.direct_api().close_data_channel(channel);
+                }
+                return;
+            }
             PeerOp::Open | PeerOp::Close => return,
         };
         self.events.push_back(event.unwrap_or_else(PeerEvent::Error));
@@ -144,6 +159,10 @@ impl Peer {
         if self.audio_mid.is_none() {
             self.audio_mid = Some(api.add_media(MediaKind::Audio, Direction::SendOnly, Some("bot".into()), Some("mic".into()), None));
             self.video_mid = Some(api.add_media(MediaKind::Video, Direction::SendOnly, Some("bot".into()), Some("camera".into()), None));
+            // Brings up SCTP with the first offer, for the room's data channels.
+            let bootstrap =
+                ChannelConfig { label: data::BOOTSTRAP_CHANNEL.into(), negotiated: Some(data::BOOTSTRAP_ID), ..Default::default() };
+            api.add_channel_with_config(bootstrap);
         }
         let mids: Vec<Mid> = receivers
             .iter()
@@ -179,6 +198,28 @@ impl Peer {
             self.announce(mid);
         }
         Ok(PeerEvent::AnswerApplied)
+    }
+
+    fn open_channel(&mut self, id: u16, ordered: bool, max_retransmits: Option<u32>) {
+        let reliability = match max_retransmits {
+            Some(n) => Reliability::MaxRetransmits { retransmits: u16::try_from(n).unwrap_or(u16::MAX) },
+            None => Reliability::Reliable,
+        };
+        let config = ChannelConfig { label: data::CHANNEL.into(), ordered, reliability, negotiated: Some(id), protocol: String::new() };
+        let channel = self.rtc.direct_api().create_data_channel(config);
+        self.channels.insert(id, channel);
+    }
+
+    fn send_data(&mut self, id: u16, message: &DataMessage) {
+        let (Some(channel), Ok(text)) = (self.channels.get(&id), serde_json::to_string(message)) else { return };
+        if let Some(mut channel) = self.rtc.channel(*channel) {
+            // A full buffer drops the message: room data may be lost.
+            let _ = channel.write(false, text.as_bytes());
+        }
+    }
+
+    fn stream_id(&self, channel: ChannelId) -> Option<u16> {
+        self.channels.iter().find(|(_, c)| **c == channel).map(|(id, _)| *id)
     }
 
     fn announce(&mut self, mid: Mid) {
@@ -271,6 +312,19 @@ impl Peer {
             Event::MediaData(data) => {
                 *self.counts.received.entry(data.mid.to_string()).or_default() += 1;
                 None
+            }
+            Event::ChannelOpen(channel, _) => self.stream_id(channel).map(PeerEvent::ChannelOpen),
+            Event::ChannelClose(channel) => {
+                let id = self.stream_id(channel)?;
+                self.channels.remove(&id);
+                Some(PeerEvent::ChannelClosed(id))
+            }
+            Event::ChannelData(message) => {
+                let id = self.stream_id(message.id)?;
+                let decoded =
+                    (message.data.len() <= data::MAX_MESSAGE_BYTES).then(|| serde_json::from_slice(&message.data).ok()).flatten()?;
+                self.counts.data_received += 1;
+                Some(PeerEvent::ChannelMessage(id, decoded))
             }
             Event::KeyframeRequest(request) if Some(request.mid) == self.video_mid => {
                 self.restart_loop();

@@ -46,6 +46,9 @@ pub struct CallConfig {
     pub receive: Receive,
     /// Any random number: it spreads the retries of clients that failed together.
     pub seed: u64,
+    /// Room data (reactions, speaking) goes by data channels too, and comes by them; off,
+    /// the room socket alone carries it.
+    pub channels: bool,
 }
 
 /// What we pull of what the others publish.

@@ -122,7 +122,7 @@ impl Call {
     /// Follows the room's `data` publications: subscribes to new ones, closes those gone.
     pub(crate) fn sync_channels(&mut self) {
         let me = self.room.me.clone();
-        let wanted: Vec<(String, ParticipantId)> = if self.config.receive == crate::Receive::Nothing {
+        let wanted: Vec<(String, ParticipantId)> = if !self.config.channels || self.config.receive == crate::Receive::Nothing {
             Vec::new()
         } else {
             self.room
@@ -138,11 +138,14 @@ impl Call {
         let mut changed = false;
         for (sid, pid) in &wanted {
             if !channels.subs.contains_key(sid) {
-                channels.subs.insert(sid.clone(), Subscription { participant: pid.clone(), state: ChannelState::Wanted(0), last_seq: None });
+                channels
+                    .subs
+                    .insert(sid.clone(), Subscription { participant: pid.clone(), state: ChannelState::Wanted(0), last_seq: None });
                 changed = true;
             }
         }
-        let gone: Vec<String> = channels.subs.iter().filter(|(sid, _)| !wanted.iter().any(|(w, _)| w == *sid)).map(|(s, _)| s.clone()).collect();
+        let gone: Vec<String> =
+            channels.subs.iter().filter(|(sid, _)| !wanted.iter().any(|(w, _)| w == *sid)).map(|(s, _)| s.clone()).collect();
         let mut closed = Vec::new();
         for sid in gone {
             if let Some(sub) = channels.subs.remove(&sid) {
@@ -166,6 +169,9 @@ impl Call {
 
     /// The media connection is up: channel work may start.
     pub(crate) fn channels_connected(&mut self) {
+        if !self.config.channels {
+            return;
+        }
         if let Some(session) = self.session.as_mut() {
             if !session.channels.connected {
                 session.channels.connected = true;

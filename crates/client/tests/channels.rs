@@ -51,7 +51,10 @@ fn connected(others: &[Participant]) -> Host {
     assert_eq!(asked.len(), 1);
     assert_eq!((asked[0].location.clone(), asked[0].data_channel_name.as_deref()), (Some(Location::Local), Some("data")));
     assert_eq!((asked[0].ordered, asked[0].max_retransmits), (Some(false), Some(0)), "unordered, never retransmitted");
-    host.answer(&own, channels_answer(vec![DataChannelObject { id: Some(1), ordered: Some(false), max_retransmits: Some(0), ..asked[0].clone() }]));
+    host.answer(
+        &own,
+        channels_answer(vec![DataChannelObject { id: Some(1), ordered: Some(false), max_retransmits: Some(0), ..asked[0].clone() }]),
+    );
     assert!(host.take_peer().contains(&(1, PeerOp::OpenChannel { id: 1, ordered: false, max_retransmits: Some(0) })));
     assert!(host.take_sent().is_empty(), "announced only once open");
     host.input(Input::Peer(1, PeerEvent::ChannelOpen(1)));

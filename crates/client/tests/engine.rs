@@ -441,6 +441,7 @@ fn a_publish_only_participant_pulls_nothing() {
         media: MediaState { mic: true, camera: true, ..MediaState::default() },
         receive: satsuma_client::Receive::Nothing,
         seed: 1,
+        channels: true,
     });
     host.join(&[person("ada", "s-ada")]);
     host.publish(1);

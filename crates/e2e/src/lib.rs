@@ -7,6 +7,7 @@
 pub mod accessibility;
 pub mod api_checks;
 pub mod browser;
+pub mod far_server;
 pub mod firefox;
 pub mod processes;
 pub mod scripts;

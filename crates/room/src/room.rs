@@ -9,9 +9,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use satsuma_protocol::room::{
-    close_code, split_track_ref, Audience, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason, MediaUpdate,
-    Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState, ServerMessage,
-    admit_reaction, REACTIONS,
+    admit_reaction, close_code, split_track_ref, Audience, ChatFrame, ChatMessage, ClientMessage, ErrorCode, ErrorFrame, LeaveReason,
+    MediaUpdate, Participant, ParticipantFrame, ParticipantId, ParticipantLeft, PublishedTrack, ReactionFrame, RoomSettings, RoomState,
+    ServerMessage, REACTIONS,
 };
 
 use crate::limits::{validate_chat, validate_name};

@@ -107,6 +107,7 @@ impl Host {
             media: MediaState { mic: true, camera: true, ..MediaState::default() },
             receive: satsuma_client::Receive::Everything,
             seed: 7,
+            channels: true,
         })
     }
 

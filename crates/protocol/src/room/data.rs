@@ -36,8 +36,12 @@ pub const BOOTSTRAP_ID: u16 = 0;
 
 /// One message on a `data` channel. `seq` counts up per sender and channel: a receiver drops
 /// what is older than what it already has (the channel is unordered).
+///
+/// On the wire it is one flat object, `{"seq":1,"on":true}` or `{"seq":2,"emoji":"👍"}`:
+/// a `type` tag would make serde buffer the message to read it, which costs the browser's
+/// bundle a generic decoder for the sake of two shapes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(try_from = "Wire", into = "Wire")]
 pub enum DataMessage {
     /// The sender started or stopped speaking (repeated every [`SPEAKING_REFRESH_MS`]).
     Speaking {
@@ -53,6 +57,36 @@ pub enum DataMessage {
         /// One of [`REACTIONS`].
         emoji: String,
     },
+}
+
+/// [`DataMessage`] as it travels.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    seq: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    on: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    emoji: Option<String>,
+}
+
+impl TryFrom<Wire> for DataMessage {
+    type Error = &'static str;
+    fn try_from(w: Wire) -> Result<Self, Self::Error> {
+        match (w.on, w.emoji) {
+            (Some(on), None) => Ok(Self::Speaking { seq: w.seq, on }),
+            (None, Some(emoji)) => Ok(Self::React { seq: w.seq, emoji }),
+            _ => Err("a data message has either `on` or `emoji`"),
+        }
+    }
+}
+
+impl From<DataMessage> for Wire {
+    fn from(m: DataMessage) -> Self {
+        match m {
+            DataMessage::Speaking { seq, on } => Self { seq, on: Some(on), emoji: None },
+            DataMessage::React { seq, emoji } => Self { seq, on: None, emoji: Some(emoji) },
+        }
+    }
 }
 
 impl DataMessage {
@@ -85,10 +119,14 @@ mod tests {
     fn messages_keep_their_wire_shape_and_fit_the_limit() {
         let react = DataMessage::React { seq: 7, emoji: "❤️".into() };
         let text = serde_json::to_string(&react).unwrap_or_default();
-        assert_eq!(text, r#"{"type":"react","seq":7,"emoji":"❤️"}"#);
+        assert_eq!(text, r#"{"seq":7,"emoji":"❤️"}"#);
         assert!(text.len() < MAX_MESSAGE_BYTES);
-        let speaking: DataMessage = serde_json::from_str(r#"{"type":"speaking","seq":1,"on":true}"#).unwrap_or(react.clone());
+        let speaking: DataMessage = serde_json::from_str(r#"{"seq":1,"on":true}"#).unwrap_or(react.clone());
         assert_eq!(speaking, DataMessage::Speaking { seq: 1, on: true });
+        assert_eq!(serde_json::to_string(&speaking).unwrap_or_default(), r#"{"seq":1,"on":true}"#);
+        for bad in [r#"{"seq":1}"#, r#"{"seq":1,"on":true,"emoji":"👍"}"#, r#"{"on":true}"#, r#"{"seq":-1,"on":true}"#] {
+            assert!(serde_json::from_str::<DataMessage>(bad).is_err(), "{bad}");
+        }
         assert!(react.is_valid() && speaking.is_valid());
         assert!(!DataMessage::React { seq: 1, emoji: "💣".into() }.is_valid());
         assert_eq!(CHANNEL, TrackKind::Data.as_str());

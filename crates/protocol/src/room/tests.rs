@@ -13,8 +13,10 @@ fn client_messages_round_trip() {
     assert_eq!(json, r#"{"type":"publish","tracks":[{"track":"abc/mic","kind":"mic"}]}"#);
     assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
     assert_eq!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).unwrap(), ClientMessage::Ping);
-    let react = ClientMessage::React { emoji: "🎉".into() };
+    let react = ClientMessage::React { emoji: "🎉".into(), id: None };
     assert_eq!(serde_json::to_string(&react).unwrap(), r#"{"type":"react","emoji":"🎉"}"#);
+    let react = ClientMessage::React { emoji: "🎉".into(), id: Some(3) };
+    assert_eq!(serde_json::to_string(&react).unwrap(), r#"{"type":"react","emoji":"🎉","id":3}"#);
 }
 
 #[test]
@@ -56,7 +58,7 @@ fn tag_first_decoding_matches_the_derived_format() {
         ServerMessage::ParticipantUpdated(ParticipantFrame { participant }),
         ServerMessage::ParticipantLeft(ParticipantLeft { participant_id: "p1".into(), reason: LeaveReason::Left }),
         ServerMessage::Chat(ChatFrame { message: chat }),
-        ServerMessage::Reaction(ReactionFrame { from: "p1".into(), emoji: REACTIONS[0].into() }),
+        ServerMessage::Reaction(ReactionFrame { from: "p1".into(), emoji: REACTIONS[0].into(), id: Some(4) }),
         ServerMessage::Error(ErrorFrame { code: ErrorCode::BadName, message: "no".into() }),
         ServerMessage::Pong,
     ];

@@ -149,7 +149,7 @@ mod tests {
         let before = records(&room);
         room.activity(1, 5000);
         room.message(1, ClientMessage::Ping, 6000, &mut ctx);
-        room.message(1, ClientMessage::React { emoji: "👍".into() }, 7000, &mut ctx);
+        room.message(1, ClientMessage::React { emoji: "👍".into(), id: None }, 7000, &mut ctx);
         room.message(1, ClientMessage::Update(MediaUpdate { speaking: Some(true), ..MediaUpdate::default() }), 8000, &mut ctx);
         assert_eq!(records(&room), before);
     }

@@ -1,7 +1,7 @@
 //! Tests of the room state machine.
 
 use super::*;
-use satsuma_protocol::room::TrackKind;
+use satsuma_protocol::room::{TrackKind, REACTION_WINDOW_MS};
 
 /// Deterministic ids; owns every session named after the participant (`p1-sess`).
 struct Ctx(u32);
@@ -284,9 +284,10 @@ fn reactions_are_broadcast_checked_and_rate_limited() {
     let mut r = room(4);
     let (ada, _, _) = join(&mut r, &mut ctx, 1, "Ada", 0);
     join(&mut r, &mut ctx, 2, "Bob", 0);
-    let react = |e: &str| ClientMessage::React { emoji: e.into() };
-    let eff = r.message(1, react("🎉"), 10, &mut ctx);
-    let expected = ServerMessage::Reaction(ReactionFrame { from: ada, emoji: "🎉".into() });
+    let react = |e: &str| ClientMessage::React { emoji: e.into(), id: None };
+    let eff = r.message(1, ClientMessage::React { emoji: "🎉".into(), id: Some(9) }, 10, &mut ctx);
+    // The sender's id goes along, so clients that got it by data channel show it once.
+    let expected = ServerMessage::Reaction(ReactionFrame { from: ada, emoji: "🎉".into(), id: Some(9) });
     assert_eq!(sends_to(&eff, 2), vec![&expected]);
     assert_eq!(sends_to(&eff, 1), vec![&expected], "echoed to the sender");
     assert_eq!(error_codes(&r.message(1, react("<b>"), 20, &mut ctx), 1), vec![ErrorCode::BadMessage]);
