@@ -123,6 +123,8 @@ pub struct Texts {
     pub stage: &'static str,
     /// While the player connects.
     pub watch_connecting: &'static str,
+    /// The connection was lost and the page starts it again.
+    pub watch_reconnecting: &'static str,
     /// Nobody shows anything yet (retrying).
     pub watch_nothing_yet: &'static str,
     /// The link's key is wrong, or watching is off.
@@ -380,6 +382,7 @@ pub static EN: Texts = Texts {
     watching: "Watching {}",
     stage: "The meeting's stage",
     watch_connecting: "Connecting…",
+    watch_reconnecting: "The connection was lost: reconnecting…",
     watch_nothing_yet: "Nothing to watch yet: waiting for someone to share a camera or a screen.",
     watch_bad_link: "This watch link does not work. Ask for a new one.",
     play: "Play",
@@ -515,6 +518,7 @@ pub static JA: Texts = Texts {
     watching: "{} を視聴中",
     stage: "会議のステージ",
     watch_connecting: "接続しています…",
+    watch_reconnecting: "接続が切れました。再接続しています…",
     watch_nothing_yet: "まだ映像がありません。カメラか画面の共有を待っています。",
     watch_bad_link: "この視聴リンクは使えません。新しいリンクをもらってください。",
     play: "再生",

@@ -3,6 +3,7 @@
 //! (`#key=`); without one the room's people must have allowed watching.
 
 use gloo_net::http::Request;
+use satsuma_client::PeerState;
 use web_sys::MediaStreamTrack;
 
 use crate::peer::Peer;
@@ -34,10 +35,15 @@ pub fn key_from_hash(hash: &str) -> Option<String> {
 }
 
 /// Starts watching `room`, with the link's key if it has one; every incoming track goes
-/// to `on_track`.
-pub async fn start(room: &str, key: Option<&str>, on_track: impl FnMut(String, MediaStreamTrack) + 'static) -> Result<Watch, WatchError> {
+/// to `on_track`, and every change of the connection's state to `on_state`.
+pub async fn start(
+    room: &str,
+    key: Option<&str>,
+    on_track: impl FnMut(String, MediaStreamTrack) + 'static,
+    on_state: impl FnMut(PeerState) + 'static,
+) -> Result<Watch, WatchError> {
     let failed = |e: crate::peer::PeerError| WatchError::Failed(e.to_string());
-    let peer = Peer::new(&js_sys::Array::new().into(), on_track, |_| {}).map_err(failed)?;
+    let peer = Peer::new(&js_sys::Array::new().into(), on_track, on_state).map_err(failed)?;
     peer.add_receiver("video");
     peer.add_receiver("audio");
     let offer = peer.create_offer().await.map_err(failed)?;

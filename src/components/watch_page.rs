@@ -1,12 +1,17 @@
 //! `/{room}/watch`: the room's stage, played without joining (WHEP). Until someone shows a
 //! camera or a screen it says so and tries again; the server switches what it plays as the
-//! stage changes, so the page never renegotiates.
+//! stage changes, so the page never renegotiates. A connection that fails (the server
+//! restarted, the network went) is noticed and started again.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use futures::{FutureExt, StreamExt};
+use gloo_timers::future::TimeoutFuture;
 use leptos::html::Video;
 use leptos::prelude::*;
+use satsuma_client::PeerState;
 use web_sys::MediaStream;
 
 use crate::i18n::{fill, t};
@@ -20,10 +25,33 @@ enum Status {
     NotAllowed,
     BadLink,
     Playing,
+    Reconnecting,
 }
 
 /// How long to wait before asking again when there is nothing to watch.
 const RETRY_MS: u32 = 3_000;
+/// How long a connection may stay disconnected before it counts as lost (browsers take
+/// much longer to call it failed).
+const LOST_AFTER_MS: u32 = 4_000;
+
+/// Returns once the connection is lost: failed, or disconnected for [`LOST_AFTER_MS`].
+async fn lost(states: &mut UnboundedReceiver<PeerState>) {
+    let mut state = PeerState::Connecting;
+    loop {
+        let next = match state {
+            PeerState::Failed => return,
+            PeerState::Disconnected => futures::select! {
+                () = TimeoutFuture::new(LOST_AFTER_MS).fuse() => return,
+                next = states.next() => next,
+            },
+            PeerState::Connecting | PeerState::Connected => states.next().await,
+        };
+        match next {
+            Some(next) => state = next,
+            None => return,
+        }
+    }
+}
 
 /// The watch page of `room`.
 #[component]
@@ -53,11 +81,22 @@ pub fn WatchPage(
                         crate::media_element::show_stream(&el, Some(s));
                     }
                 };
-                match whep_client::start(&room, key.as_deref(), on_track).await {
+                let (report, mut states) = unbounded();
+                let on_state = move |state| {
+                    let _ = report.unbounded_send(state);
+                };
+                match whep_client::start(&room, key.as_deref(), on_track, on_state).await {
                     Ok(watch) if alive.get() => {
                         *running.borrow_mut() = Some(watch);
                         status.set(Status::Playing);
-                        return;
+                        lost(&mut states).await;
+                        let Some(watch) = running.borrow_mut().take() else { return };
+                        watch.stop();
+                        if let Some(s) = &stream {
+                            s.get_tracks().for_each(&mut |track, _, _| s.remove_track(&track.into()));
+                        }
+                        status.set(Status::Reconnecting);
+                        continue;
                     }
                     Ok(watch) => return watch.stop(),
                     Err(WatchError::BadLink) => return status.set(Status::BadLink),
@@ -68,7 +107,7 @@ pub fn WatchPage(
                         status.set(Status::NothingYet);
                     }
                 }
-                gloo_timers::future::TimeoutFuture::new(RETRY_MS).await;
+                TimeoutFuture::new(RETRY_MS).await;
             }
         });
     }
@@ -87,6 +126,7 @@ pub fn WatchPage(
         Status::NothingYet => t().watch_nothing_yet,
         Status::NotAllowed => t().watch_not_allowed,
         Status::BadLink => t().watch_bad_link,
+        Status::Reconnecting => t().watch_reconnecting,
         Status::Playing => "",
     };
     let play = move |_| {

@@ -31,6 +31,8 @@ pub struct Harness {
     scratch: Vec<TempDir>,
     /// `http://127.0.0.1:<port>` of a standalone `satsuma sfu` behind the proxy, when there is one.
     sfu_url: Option<String>,
+    /// The options of a `satsuma serve` started by [`Harness::start_with`], to restart it.
+    serve_args: Option<Vec<String>>,
 }
 
 /// A directory removed on drop.
@@ -103,8 +105,11 @@ fn dist() -> anyhow::Result<PathBuf> {
 
 /// `satsuma serve` on a free port with `args`, the embedded SFU behind it.
 async fn start_serve(args: &[&str]) -> anyhow::Result<(Child, String)> {
+    start_serve_on(free_port()?, args).await
+}
+
+async fn start_serve_on(port: u16, args: &[&str]) -> anyhow::Result<(Child, String)> {
     let bin = env_path("SATSUMA_BIN")?;
-    let port = free_port()?;
     let mut cmd = Command::new(&bin);
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dist"])
         .arg(dist()?)
@@ -168,7 +173,25 @@ impl Harness {
     /// Like [`Harness::start`], with extra `satsuma serve` options (e.g. lower limits).
     pub async fn start_with(server_args: &[&str]) -> anyhow::Result<Self> {
         let (server, url) = start_serve(server_args).await?;
-        Self::finish(vec![server], url.clone(), url, Vec::new()).await
+        let mut harness = Self::finish(vec![server], url.clone(), url, Vec::new()).await?;
+        harness.serve_args = Some(server_args.iter().map(|a| (*a).to_owned()).collect());
+        Ok(harness)
+    }
+
+    /// Kills `satsuma serve` (SIGKILL, like a crash) and starts it again on the same port
+    /// with the same options: rooms, sessions and the embedded SFU's media are gone.
+    pub async fn restart_server(&mut self) -> anyhow::Result<()> {
+        let args = self.serve_args.clone().context("only a harness from `start`/`start_with` restarts its server")?;
+        let port: u16 = self.base_url.rsplit(':').next().and_then(|p| p.parse().ok()).context("the server's port")?;
+        let server = self.children.first_mut().context("no server")?;
+        kill_group(server);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (restarted, _) = start_serve_on(port, &args).await?;
+        self.server_pid = restarted.id();
+        if let Some(slot) = self.children.first_mut() {
+            *slot = restarted;
+        }
+        Ok(())
     }
 
     /// `satsuma serve` proxying the Realtime API to a standalone `satsuma sfu`, as it does to
@@ -275,7 +298,7 @@ impl Harness {
             }
         };
         children.push(driver);
-        Ok(Self { children, server_pid, base_url, api_url, driver_url, scratch, sfu_url: None })
+        Ok(Self { children, server_pid, base_url, api_url, driver_url, scratch, sfu_url: None, serve_args: None })
     }
 
     /// The process id of the API server, e.g. to read its CPU time.

@@ -103,3 +103,25 @@ async fn a_room_its_people_make_watchable_is_watched_without_a_key_until_they_st
     ada.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+#[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]
+async fn a_viewer_comes_back_by_itself_after_the_server_restarts() -> anyhow::Result<()> {
+    let mut harness = Harness::start_with(&["--view-key", VIEW_KEY]).await?;
+    let ada = harness.browser().await?;
+    ada.join("comeback", "Ada").await?;
+    let viewer = harness.browser().await?;
+    viewer.open(&format!("/comeback/watch#key={VIEW_KEY}")).await?;
+    viewer.wait_for("the stage playing", WAIT, &videos_presenting("video.stage", 1)).await?;
+
+    let killed = Instant::now();
+    harness.restart_server().await?;
+    viewer.wait_for("the stage to stop with the server", WAIT, STAGE_STILL).await?;
+    // Ada's call heals on its own and the page asks for the stage again: no reload.
+    viewer.wait_for("the stage playing again", Duration::from_secs(60), &videos_presenting("video.stage", 1)).await?;
+    println!("WHEP: the viewer played again {:?} after the server was killed and restarted", killed.elapsed());
+    // Errors on the way (the room was briefly unknown) are expected here: none is asserted.
+    viewer.close().await?;
+    ada.close().await?;
+    Ok(())
+}

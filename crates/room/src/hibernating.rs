@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use satsuma_protocol::room::ClientMessage;
 
 use crate::auth_token::TokenKey;
+use crate::broadcasts::Broadcasts;
 use crate::calls_policy::Ownership;
 use crate::frame_gate::{Frame, FrameGate, FrameLimits, Verdict};
 use crate::frames::{outbound, Outbound};
@@ -16,6 +17,7 @@ use crate::limits::TokenBucket;
 use crate::records::{decode, encode, Changes, RecordError, Records};
 use crate::room::{ConnId, Effect, Room, RoomConfig, RoomContext};
 
+mod broadcast;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +52,8 @@ pub struct Snapshot {
     pub room: Room,
     /// Who created which SFU session, for this room's participants.
     pub ownership: Ownership,
+    /// Its WHIP streams and WHEP viewers.
+    pub broadcasts: Broadcasts,
     /// The next socket id.
     pub next_conn: ConnId,
 }
@@ -60,6 +64,7 @@ impl Snapshot {
         Snapshot {
             room: Room::new(name, limits.room.clone()),
             ownership: Ownership::new(limits.max_sessions_per_participant),
+            broadcasts: Broadcasts::default(),
             next_conn: 1,
         }
     }
@@ -69,6 +74,7 @@ impl Snapshot {
         let mut out = Records::new();
         self.room.records(&mut out);
         self.ownership.records(&mut out);
+        self.broadcasts.records(&mut out);
         out.insert(NEXT_CONN.into(), encode(&self.next_conn));
         out
     }
@@ -82,6 +88,7 @@ impl Snapshot {
         Ok(Snapshot {
             room: Room::from_records(records)?,
             ownership: Ownership::from_records(limits.max_sessions_per_participant, records)?,
+            broadcasts: Broadcasts::from_records(records)?,
             next_conn,
         })
     }
@@ -321,7 +328,8 @@ impl<S: Socket> RoomHost<S> {
                 StorageWrite::Changes(changes)
             }
         };
-        let deadline = self.snap.room.next_deadline_ms().filter(|d| d.saturating_sub(now) <= MAX_ALARM_MS);
+        let deadline = [self.snap.room.next_deadline_ms(), self.snap.broadcasts.next_deadline_ms()].into_iter().flatten().min();
+        let deadline = deadline.filter(|d| d.saturating_sub(now) <= MAX_ALARM_MS);
         let alarm_at = deadline.filter(|d| self.alarm_at.is_none_or(|at| at > *d));
         if alarm_at.is_some() {
             self.alarm_at = alarm_at;

@@ -11,7 +11,8 @@
 //!   rate limits, pulls), through the host's [`calls_guard::ProxyState`].
 //! - [`frames`]: the room WebSocket's frames at the edge: decoding, limits, error frames.
 //! - `hibernating` (feature `serde`): a room hosted where memory vanishes between events
-//!   (a Durable Object), stored as separate records.
+//!   (a Durable Object), stored as separate records; `broadcasts`: its WHIP streams and
+//!   WHEP viewers.
 //! - [`frame_gate`]: what a socket's next frame becomes (size, rate and flood limits).
 //! - [`api_error`]: the Calls-style error every `/api` route of every host answers with.
 //! - [`origins`]: which web origins may use the API (CORS and its refusals).
@@ -28,6 +29,8 @@
 
 pub mod api_error;
 pub mod auth_token;
+#[cfg(feature = "serde")]
+pub mod broadcasts;
 pub mod calls_guard;
 pub mod calls_policy;
 pub mod connections;

@@ -15,6 +15,7 @@ pub const FOLLOW_INTERVAL_MS: u64 = 1_000;
 
 /// Where a viewer's receivers are: the mids of its video and its audio.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Receivers {
     /// The video receiver.
     pub video: String,

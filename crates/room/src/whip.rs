@@ -48,6 +48,11 @@ pub fn offer(content_type: Option<&str>, body: &[u8]) -> Result<String, ApiError
     }
 }
 
+/// The room participant id of the stream whose resource id is `id`.
+pub fn stream_participant(id: &str) -> String {
+    format!("stream-{id}")
+}
+
 /// The stream's display name from the `name` query parameter.
 pub fn stream_name(query: Option<&str>) -> String {
     query.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(DEFAULT_NAME).to_owned()

@@ -16,7 +16,7 @@ use crate::error::{ApiError, Failure};
 const CLOUDFLARE_API: &str = "https://rtc.live.cloudflare.com/v1";
 
 /// A string setting: a secret or a plain var (one kind of binding), empty counting as unset.
-fn setting(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
     let value = env.var(name).ok()?.to_string();
     let value = value.trim().to_owned();
     (!value.is_empty()).then_some(value)
@@ -132,8 +132,8 @@ impl Limits {
                 join_timeout_ms: d.join_timeout_ms,
                 max_webcam_bitrate: number(env, "MAX_WEBCAM_BITRATE", d.max_webcam_bitrate),
                 max_webcam_framerate: number(env, "MAX_WEBCAM_FRAMERATE", d.max_webcam_framerate),
-                // No WHEP on the Worker yet: its calls do not offer watch links.
-                watching: false,
+                // WHEP is served (`broadcast`): calls may offer watch links.
+                watching: true,
             },
             max_ws_message: number(env, "SATSUMA_MAX_WS_MESSAGE", 16 * 1024).max(256),
             ws_rate: number(env, "SATSUMA_WS_RATE", 20).max(1),

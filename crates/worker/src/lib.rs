@@ -7,7 +7,9 @@
 //! - `/api/calls/*`: the Realtime API proxy. The token is checked here, then the request
 //!   goes to the room's Durable Object, which holds the room's session ownership and
 //!   track list and forwards it to the Realtime API with the app secret;
-//! - `/api/turn`: ICE servers from Cloudflare TURN.
+//! - `/api/turn`: ICE servers from Cloudflare TURN;
+//! - `/api/whip/{room}` and `/api/whep/{room}`: WHIP ingest and WHEP viewing, in the room's
+//!   object ([`broadcast`]), with the keys `SATSUMA_INGEST_KEY` and `SATSUMA_VIEW_KEY`.
 //!
 //! Every `/api` request first passes the origin rule ([`cors`]): the Worker's own origin
 //! and those in `ALLOWED_ORIGINS` may call; others get 403. Then its address's pace
@@ -24,6 +26,8 @@
 
 #[cfg(target_arch = "wasm32")]
 mod auth;
+#[cfg(target_arch = "wasm32")]
+mod broadcast;
 #[cfg(target_arch = "wasm32")]
 mod calls;
 #[cfg(target_arch = "wasm32")]

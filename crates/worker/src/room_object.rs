@@ -58,6 +58,9 @@ impl DurableObject for RoomObject {
         if req.path().starts_with(crate::calls::INTERNAL_PREFIX) {
             return crate::room_calls::handle(self, req).await;
         }
+        if req.path().starts_with(crate::broadcast::INTERNAL_PREFIX) {
+            return crate::broadcast::handle(self, req).await;
+        }
         if req.path() == crate::turn::INTERNAL_PATH {
             return crate::room_calls::turn(self, req).await;
         }
@@ -79,7 +82,9 @@ impl DurableObject for RoomObject {
             };
             host.frame(conn, frame, &key, now_ms());
         });
-        self.commit().await
+        self.commit().await?;
+        // The stage may have moved, or watching stopped: viewers follow at once.
+        crate::broadcast::tend(self).await
     }
 
     async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
@@ -101,13 +106,14 @@ impl DurableObject for RoomObject {
             host.tick(&key, now_ms());
         });
         self.commit().await?;
+        crate::broadcast::tend(self).await?;
         Response::ok("")
     }
 }
 
 impl RoomObject {
     /// The token key; every welcome carries a token signed with it.
-    fn key(&self) -> Result<TokenKey> {
+    pub(crate) fn key(&self) -> Result<TokenKey> {
         config::token_key(&self.env).map_err(|e| worker::Error::RustError(e.0.to_string()))
     }
 

@@ -50,6 +50,9 @@ async fn api_route(req: Request, env: &Env, api: &str) -> Result<Response> {
     if let Some(rest) = api.strip_prefix("calls/") {
         return crate::calls::handle(req, env, rest).await.or_else(Failure::into_response);
     }
+    if crate::broadcast::is_broadcast(api) {
+        return crate::broadcast::forward(req, env, api).await.or_else(Failure::into_response);
+    }
     if api == "turn" {
         return crate::turn::handle(&req, env).await.or_else(Failure::into_response);
     }

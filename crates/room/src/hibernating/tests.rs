@@ -269,3 +269,56 @@ fn a_flood_closes_only_the_flooder() {
     assert!(ada.1 .0.borrow().closed.is_none());
     assert_eq!(bench.host.snap.room.len(), 1);
 }
+
+#[test]
+fn streams_and_viewers_outlive_a_nap_follow_the_stage_and_go_with_their_sessions() {
+    use crate::broadcasts::{Gone, StreamRecord, ViewerRecord};
+    use crate::room::Stage;
+    use crate::whep::Receivers;
+    use satsuma_protocol::room::{PublishedTrack, TrackKind};
+
+    let mut bench = Bench::new();
+    assert!(bench.host.stream_door().is_err(), "nobody in the room: no meeting to bring a stream to");
+    let ada = join(&mut bench, "Ada", 0);
+    bench.host.stream_door().expect("someone is in");
+    let tracks = vec![
+        PublishedTrack { track: "obs/cam".into(), kind: TrackKind::Camera },
+        PublishedTrack { track: "obs/mic".into(), kind: TrackKind::Mic },
+    ];
+    let stream = StreamRecord { session_id: "obs".into(), mids: vec!["0".into(), "1".into()] };
+    bench.host.start_stream("s1", "OBS", tracks, stream.clone(), &key(), 10).expect("a stream joins");
+    bench.commit(10);
+    assert!(ada.1 .0.borrow().sent.iter().any(|f| f.contains("participantJoined") && f.contains("OBS")), "Ada is told");
+    assert!(bench.storage.contains_key("stream/s1"));
+    assert!(bench.alarm_at.is_some(), "the alarm will look at the stream's session");
+
+    let stage = bench.host.snap.room.stage().expect("the stream's camera is on stage");
+    let viewer = ViewerRecord {
+        session_id: "v".into(),
+        receivers: Receivers { video: "0".into(), audio: Some("1".into()) },
+        stage: Stage { video: "elsewhere/cam".into(), audio: None },
+        keyless: true,
+    };
+    bench.host.add_viewer("w1", viewer, &key(), 20);
+    bench.commit(20);
+    assert!(ada.1 .0.borrow().sent.iter().any(|f| f.contains("\"audience\"") && f.contains("\"viewers\":1")), "counted for Ada");
+    let moves = bench.host.snap.broadcasts.moves(&bench.host.snap.room);
+    assert_eq!(moves.len(), 1, "the viewer is not on the stage yet");
+    bench.host.snap.broadcasts.moved("w1", stage.clone());
+    bench.commit(25);
+    assert!(bench.host.snap.broadcasts.moves(&bench.host.snap.room).is_empty());
+
+    // A nap: both come back from storage.
+    bench.wake(std::slice::from_ref(&ada));
+    assert_eq!(bench.host.snap.broadcasts.streams.get("s1"), Some(&stream));
+    assert_eq!(bench.host.snap.broadcasts.viewers.get("w1").map(|v| v.stage.clone()), Some(stage));
+    // The room never allowed keyless watching: the keyless viewer is cut off.
+    assert_eq!(bench.host.cut_keyless(&key(), 30).len(), 1);
+    assert_eq!(bench.host.snap.room.state().audience.viewers, 0);
+    // The stream's session is gone from the SFU: it leaves the room.
+    assert!(matches!(bench.host.session_gone("obs", &key(), 40), Gone::Stream(id, _) if id == "s1"));
+    bench.commit(40);
+    assert_eq!(bench.host.snap.room.len(), 1);
+    assert!(!bench.storage.contains_key("stream/s1"));
+    assert!(bench.host.end_stream("s1", &key(), 50).is_none(), "a second end finds nothing");
+}

@@ -8,6 +8,7 @@ use super::{Room, NO_SOCKET};
 
 /// One video and its sound, as `"<sessionId>/<trackName>"` refs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Stage {
     /// The video track.
     pub video: String,

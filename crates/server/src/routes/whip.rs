@@ -60,7 +60,7 @@ pub async fn publish(
     let mids = answered.tracks.iter().flatten().filter_map(|t| t.mid.clone()).collect();
 
     let id = crate::random::hex_id();
-    let participant = format!("stream-{id}");
+    let participant = whip::stream_participant(&id);
     state.rooms().add_stream(&room, participant, &name, tracks).map_err(door)?;
     state.streams().insert(id.clone(), Stream { room: room.clone(), session_id: session_id.clone(), mids });
     tracing::info!(%room, stream = %id, %name, "WHIP stream started");
@@ -117,7 +117,7 @@ pub async fn resource(
 
 /// The stream leaves its room and its SFU tracks close.
 async fn end(state: &AppState, id: &str, stream: &Stream) {
-    state.rooms().end_stream(&stream.room, &format!("stream-{id}"));
+    state.rooms().end_stream(&stream.room, &whip::stream_participant(id));
     close_tracks(state, &stream.session_id, &stream.mids.iter().collect::<Vec<_>>(), "a stream").await;
     tracing::info!(room = %stream.room, stream = %id, "WHIP stream ended");
 }
