@@ -60,10 +60,9 @@ fn AudienceRow(conference: Conference) -> impl IntoView {
             </button>
             {move || {
                 let a = audience.get();
-                a.watchable.then(|| view! {
-                    <p class="watch-link">{fill(t().watch_link, &link)}</p>
-                    <p>{fill(t().watching_now, a.viewers)}</p>
-                })
+                // Whoever watches, by link or by key, is counted for everyone.
+                let count = (a.watchable || a.viewers > 0).then(|| view! { <p>{fill(t().watching_now, a.viewers)}</p> });
+                (a.watchable.then(|| view! { <p class="watch-link">{fill(t().watch_link, &link)}</p> }), count)
             }}
         </div>
     }

@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures::channel::mpsc::{unbounded, UnboundedReceiver};
-use futures::{FutureExt, StreamExt};
+use std::cell::Cell;
+
 use gloo_timers::future::TimeoutFuture;
 use leptos::html::Video;
 use leptos::prelude::*;
@@ -32,23 +32,23 @@ enum Status {
 const RETRY_MS: u32 = 3_000;
 /// How long a connection may stay disconnected before it counts as lost (browsers take
 /// much longer to call it failed).
-const LOST_AFTER_MS: u32 = 4_000;
+const LOST_AFTER_MS: u32 = 2_000;
+/// How often the connection's state is looked at while playing.
+const LOOK_EVERY_MS: u32 = 500;
 
-/// Returns once the connection is lost: failed, or disconnected for [`LOST_AFTER_MS`].
-async fn lost(states: &mut UnboundedReceiver<PeerState>) {
-    let mut state = PeerState::Connecting;
-    loop {
-        let next = match state {
+/// Returns once the connection is lost: failed, or disconnected for [`LOST_AFTER_MS`], or
+/// the page is going.
+async fn lost(state: &Cell<PeerState>, alive: &Cell<bool>) {
+    let mut disconnected_for = 0;
+    while alive.get() {
+        TimeoutFuture::new(LOOK_EVERY_MS).await;
+        match state.get() {
             PeerState::Failed => return,
-            PeerState::Disconnected => futures::select! {
-                () = TimeoutFuture::new(LOST_AFTER_MS).fuse() => return,
-                next = states.next() => next,
-            },
-            PeerState::Connecting | PeerState::Connected => states.next().await,
-        };
-        match next {
-            Some(next) => state = next,
-            None => return,
+            PeerState::Disconnected => disconnected_for += LOOK_EVERY_MS,
+            PeerState::Connecting | PeerState::Connected => disconnected_for = 0,
+        }
+        if disconnected_for >= LOST_AFTER_MS {
+            return;
         }
     }
 }
@@ -65,7 +65,7 @@ pub fn WatchPage(
     let video = NodeRef::<Video>::new();
     let stream = MediaStream::new().ok();
     let running: Rc<RefCell<Option<Watch>>> = Rc::default();
-    let alive = Rc::new(std::cell::Cell::new(true));
+    let alive = Rc::new(Cell::new(true));
     let key = web_sys::window().and_then(|w| w.location().hash().ok()).and_then(|h| whep_client::key_from_hash(&h));
 
     {
@@ -81,15 +81,16 @@ pub fn WatchPage(
                         crate::media_element::show_stream(&el, Some(s));
                     }
                 };
-                let (report, mut states) = unbounded();
-                let on_state = move |state| {
-                    let _ = report.unbounded_send(state);
+                let state = Rc::new(Cell::new(PeerState::Connecting));
+                let on_state = {
+                    let state = state.clone();
+                    move |now| state.set(now)
                 };
                 match whep_client::start(&room, key.as_deref(), on_track, on_state).await {
                     Ok(watch) if alive.get() => {
                         *running.borrow_mut() = Some(watch);
                         status.set(Status::Playing);
-                        lost(&mut states).await;
+                        lost(&state, &alive).await;
                         let Some(watch) = running.borrow_mut().take() else { return };
                         watch.stop();
                         if let Some(s) = &stream {

@@ -18,7 +18,15 @@ use anyhow::{bail, Context};
 use crate::wasm_env::TOOLS_BIN;
 
 /// Secrets the Worker reads, in the order they are set.
-const SECRETS: &[&str] = &["SATSUMA_TOKEN_KEY", "CALLS_APP_ID", "CALLS_APP_SECRET", "TURN_SERVICE_ID", "TURN_SERVICE_TOKEN"];
+const SECRETS: &[&str] = &[
+    "SATSUMA_TOKEN_KEY",
+    "CALLS_APP_ID",
+    "CALLS_APP_SECRET",
+    "TURN_SERVICE_ID",
+    "TURN_SERVICE_TOKEN",
+    "SATSUMA_INGEST_KEY",
+    "SATSUMA_VIEW_KEY",
+];
 
 /// Which shape to deploy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,6 +39,8 @@ const DEV_VARS: &[&str] = &[
     "TURN_SERVICE_TOKEN",
     "TURN_API_URL",
     "SATSUMA_TOKEN_KEY",
+    "SATSUMA_INGEST_KEY",
+    "SATSUMA_VIEW_KEY",
     "ALLOWED_ORIGINS",
 ];
 

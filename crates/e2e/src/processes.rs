@@ -17,6 +17,10 @@ use crate::browser::Browser;
 const WORKER_READY: Duration = Duration::from_secs(180);
 /// App id and secret the Worker uses with `satsuma sfu`.
 const SFU_APP: (&str, &str) = ("e2e-app", "e2e-secret-not-for-production");
+/// The Worker's WHIP ingest key under [`Harness::on_worker`].
+pub const WORKER_INGEST_KEY: &str = "an-ingest-key-for-the-worker";
+/// The Worker's WHEP view key under [`Harness::on_worker`].
+pub const WORKER_VIEW_KEY: &str = "a-view-key-for-the-worker";
 
 /// The API, any static sites and a chromedriver, all killed when dropped.
 pub struct Harness {
@@ -271,6 +275,8 @@ impl Harness {
             .env("CALLS_API_URL", format!("{sfu_url}/v1"))
             .env("CALLS_APP_ID", app_id)
             .env("CALLS_APP_SECRET", secret)
+            .env("SATSUMA_INGEST_KEY", WORKER_INGEST_KEY)
+            .env("SATSUMA_VIEW_KEY", WORKER_VIEW_KEY)
             .env_remove("ALLOWED_ORIGINS")
             .env_remove("TURN_SERVICE_ID")
             .env_remove("TURN_SERVICE_TOKEN");

@@ -117,6 +117,8 @@ async fn a_viewer_comes_back_by_itself_after_the_server_restarts() -> anyhow::Re
     let killed = Instant::now();
     harness.restart_server().await?;
     viewer.wait_for("the stage to stop with the server", WAIT, STAGE_STILL).await?;
+    // A poll now counts the frames so far: only frames after the stop count from here.
+    viewer.eval(&videos_presenting("video.stage", 1)).await?;
     // Ada's call heals on its own and the page asks for the stage again: no reload.
     viewer.wait_for("the stage playing again", Duration::from_secs(60), &videos_presenting("video.stage", 1)).await?;
     println!("WHEP: the viewer played again {:?} after the server was killed and restarted", killed.elapsed());

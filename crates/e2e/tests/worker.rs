@@ -1,11 +1,13 @@
 //! The API as a Cloudflare Worker: `cargo xtask worker dev` (wrangler's local runtime)
 //! serves the app and the API, with `satsuma sfu` as its Realtime API. Two browsers call
-//! through it, and the proxy gives the answers `satsuma serve` gives.
+//! through it, and the proxy gives the answers `satsuma serve` gives; a WHIP publisher
+//! (aiortc) streams into a room of it and a WHEP viewer watches that room.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
-use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting};
+use satsuma_e2e::processes::{WORKER_INGEST_KEY, WORKER_VIEW_KEY};
+use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting, videos_presenting};
 use satsuma_e2e::{api_checks, Harness};
 
 const ROOM: &str = "on-the-worker";
@@ -22,6 +24,7 @@ async fn two_browsers_call_through_the_worker_and_its_proxy_checks_hold() -> any
     let (beats, call) = tokio::join!(api_checks::heartbeats(&harness.api_url, "worker-beats", stale_after), call(&harness));
     beats.context("heartbeats on the Worker")?;
     call?;
+    broadcast(&harness).await.context("WHIP and WHEP on the Worker")?;
     // Last: it leaves this address out of joins for a while.
     api_checks::address_pace(&harness.api_url, "worker-pace").await
 }
@@ -69,4 +72,56 @@ async fn call(harness: &Harness) -> anyhow::Result<()> {
     alice.close().await?;
     bob.close().await?;
     Ok(())
+}
+
+/// OBS (aiortc) streams into Carol's room, Carol sees and hears it, a viewer with the view
+/// key plays the room's stage, and the stream's DELETE takes its tile away.
+async fn broadcast(harness: &Harness) -> anyhow::Result<()> {
+    let room = "worker-studio";
+    let carol = harness.browser().await?;
+    carol.join(room, "Carol").await?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("../../.tools/venv/bin/python");
+    ensure!(python.exists(), "{} is missing: run `cargo xtask setup`", python.display());
+    let url = format!("{}/api/whip/{room}?name=OBS", harness.api_url);
+    let posted = Instant::now();
+    let mut client = tokio::process::Command::new(&python)
+        .arg(root.join("whip/whip_client.py"))
+        .args([&url, WORKER_INGEST_KEY, "20"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start the WHIP client")?;
+    let stdout = client.stdout.take().context("no stdout")?;
+    carol.wait_for("OBS's video through the Worker", WAIT, &remote_videos_presenting(1)).await?;
+    println!("WHIP through the Worker: from the POST to the first presented frame {:?}", posted.elapsed());
+    carol.wait_for("OBS's tone", WAIT, &remote_audio_flowing(1)).await?;
+
+    let viewer = harness.browser().await?;
+    let opened = Instant::now();
+    viewer.open(&format!("/{room}/watch#key={WORKER_VIEW_KEY}")).await?;
+    viewer.wait_for("the stage playing through the Worker", WAIT, &videos_presenting("video.stage", 1)).await?;
+    println!("WHEP through the Worker: the watch page presented the stage {:?} after it opened", opened.elapsed());
+    carol
+        .wait_for(
+            "Carol to see one viewer",
+            WAIT,
+            "return document.body.innerText.includes('1 watching') || !!document.querySelector('button');",
+        )
+        .await?;
+
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let mut said = Vec::new();
+    while let Some(line) = tokio::time::timeout(WAIT, lines.next_line()).await?? {
+        said.push(line);
+    }
+    ensure!(client.wait().await?.success(), "the WHIP client failed: {said:?}");
+    ensure!(said.iter().any(|l| l == "deleted 200"), "the WHIP client said {said:?}");
+    carol
+        .wait_for("OBS's tile to go", Duration::from_secs(5), "return !document.querySelector('figure.participant[data-name=\"OBS\"]');")
+        .await?;
+    viewer.assert_no_page_errors("the viewer").await?;
+    carol.assert_no_page_errors("Carol").await?;
+    viewer.close().await?;
+    carol.close().await
 }
