@@ -96,6 +96,8 @@ async fn broadcast(harness: &Harness) -> anyhow::Result<()> {
     carol.wait_for("OBS's video through the Worker", WAIT, &remote_videos_presenting(1)).await?;
     println!("WHIP through the Worker: from the POST to the first presented frame {:?}", posted.elapsed());
     carol.wait_for("OBS's tone", WAIT, &remote_audio_flowing(1)).await?;
+    refusals(harness, room).await?;
+    carol.wait_for("OBS still on after the refusals", WAIT, &remote_videos_presenting(1)).await?;
 
     let viewer = harness.browser().await?;
     let opened = Instant::now();
@@ -124,4 +126,38 @@ async fn broadcast(harness: &Harness) -> anyhow::Result<()> {
     carol.assert_no_page_errors("Carol").await?;
     viewer.close().await?;
     carol.close().await
+}
+
+/// The bad-input answers of WHIP and WHEP on the Worker, the same as `satsuma serve`'s.
+async fn refusals(harness: &Harness, room: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let whip = format!("{}/api/whip/{room}", harness.api_url);
+    let sdp = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
+    let post = |url: String, key: Option<&str>, kind: &str, body: Vec<u8>| {
+        let mut request = client.post(url).header("Content-Type", kind).body(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request.send()
+    };
+    let cases: [(&str, reqwest::Response, u16); 6] = [
+        ("no key", post(whip.clone(), None, "application/sdp", sdp.into()).await?, 401),
+        ("a wrong key", post(whip.clone(), Some("nope"), "application/sdp", sdp.into()).await?, 401),
+        ("not SDP", post(whip.clone(), Some(WORKER_INGEST_KEY), "text/plain", sdp.into()).await?, 415),
+        ("8 MiB", post(whip.clone(), Some(WORKER_INGEST_KEY), "application/sdp", vec![b'a'; 8 << 20]).await?, 413),
+        (
+            "a room nobody is in",
+            post(format!("{}/api/whip/empty-room", harness.api_url), Some(WORKER_INGEST_KEY), "application/sdp", sdp.into()).await?,
+            404,
+        ),
+        ("a wrong view key", post(format!("{}/api/whep/{room}", harness.api_url), Some("nope"), "application/sdp", sdp.into()).await?, 401),
+    ];
+    for (what, response, expected) in cases {
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        ensure!(status == expected && body["errorCode"].is_string(), "{what}: {status} {body}, expected {expected} with an errorCode");
+    }
+    let second_delete = client.delete(format!("{whip}/0123456789abcdef")).bearer_auth(WORKER_INGEST_KEY).send().await?;
+    ensure!(second_delete.status() == 404, "an unknown stream's DELETE: {}", second_delete.status());
+    Ok(())
 }
