@@ -169,6 +169,7 @@ impl Sfu {
         };
         self.routes.learn_source(source, key);
         if let Some(s) = self.sessions.get_mut(&key) {
+            s.path.heard(source, now);
             feed(s, input);
         }
         self.touch(key);
@@ -251,7 +252,15 @@ impl Sfu {
                         }
                         break;
                     }
-                    Ok(Ok(Output::Transmit(t))) => self.transmits.push_back(t),
+                    Ok(Ok(Output::Transmit(mut t))) => {
+                        let was = session.path.moved_to();
+                        t.destination = session.path.route(t.destination, crate::path::is_check_answer(&t.contents), now);
+                        if let Some(to) = session.path.moved_to().filter(|to| Some(*to) != was) {
+                            tracing::info!(parent: &session.span, %to, "the peer's address changed; media follows it");
+                            self.stats.peers_moved += 1;
+                        }
+                        self.transmits.push_back(t);
+                    }
                     Ok(Ok(Output::Event(e))) => events.push(e),
                     Ok(Err(e)) => {
                         tracing::warn!(parent: &session.span, error = %e, "session failed");

@@ -43,6 +43,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod layers;
 pub mod negotiation;
+mod path;
 mod routing;
 pub mod runtime;
 pub mod sdp_bitrate;

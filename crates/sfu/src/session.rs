@@ -205,6 +205,8 @@ pub struct Session {
     pub span: tracing::Span,
     /// The start bitrate our answers name for its video (see [`crate::sdp_bitrate`]).
     pub start_bitrate_kbps: Option<u32>,
+    /// Where its peer is now (it may move under a NAT).
+    pub(crate) path: crate::path::Path,
 }
 
 impl Session {
@@ -225,6 +227,7 @@ impl Session {
             next_timeout: now,
             span,
             start_bitrate_kbps: None,
+            path: crate::path::Path::default(),
         }
     }
 

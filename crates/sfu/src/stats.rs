@@ -30,4 +30,6 @@ pub struct Stats {
     pub datagrams_unrouted: u64,
     /// Panics caught in the media path, after which the loop carried on.
     pub panics: u64,
+    /// Peers whose address changed under them (a NAT rebinding), followed there.
+    pub peers_moved: u64,
 }

@@ -164,6 +164,16 @@ impl Peer {
         peer
     }
 
+    /// A NAT rebinding: from now on this peer's datagrams leave from a new port and what
+    /// is sent to the old one is lost. The peer itself (its ICE agent) knows nothing of it.
+    pub fn rebind(&mut self) -> SocketAddr {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let new = socket.local_addr().unwrap();
+        self.socket = socket;
+        new
+    }
+
     fn pump(&mut self) {
         let mut buf = [0u8; 2048];
         while let Ok((n, source)) = self.socket.recv_from(&mut buf) {
