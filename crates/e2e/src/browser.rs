@@ -48,8 +48,27 @@ impl Browser {
 
     /// Starts a Chromium in `lang` with `devices` fake cameras, microphones and speakers.
     pub async fn launch_with(driver_url: &str, base_url: &str, lang: Option<&str>, devices: u32) -> anyhow::Result<Self> {
+        Self::launch_full(driver_url, base_url, lang, devices, None).await
+    }
+
+    /// Starts a Chromium whose profile is `profile`, so that its processes can be found
+    /// (see [`crate::freeze`]).
+    pub async fn launch_in_profile(driver_url: &str, base_url: &str, profile: &std::path::Path) -> anyhow::Result<Self> {
+        Self::launch_full(driver_url, base_url, None, 1, Some(profile)).await
+    }
+
+    async fn launch_full(
+        driver_url: &str,
+        base_url: &str,
+        lang: Option<&str>,
+        devices: u32,
+        profile: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let mut caps = serde_json::Map::new();
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| (*a).to_owned()).collect();
+        if let Some(profile) = profile {
+            args.push(format!("--user-data-dir={}", profile.display()));
+        }
         if devices > 1 {
             for arg in &mut args {
                 if arg == "--use-fake-device-for-media-stream" {

@@ -9,6 +9,7 @@ pub mod api_checks;
 pub mod browser;
 pub mod far_server;
 pub mod firefox;
+pub mod freeze;
 pub mod processes;
 pub mod scripts;
 

@@ -317,6 +317,12 @@ impl Harness {
         Browser::launch(&self.driver_url, &self.base_url).await
     }
 
+    /// Opens a new headless Chromium in its own `profile` directory, so that a test can
+    /// find and freeze its processes (`crate::freeze`).
+    pub async fn browser_in_profile(&self, profile: &Path) -> anyhow::Result<Browser> {
+        Browser::launch_in_profile(&self.driver_url, &self.base_url, profile).await
+    }
+
     /// Opens a new headless Chromium with `devices` fake cameras, microphones and speakers.
     pub async fn browser_with_devices(&self, devices: u32) -> anyhow::Result<Browser> {
         Browser::launch_with(&self.driver_url, &self.base_url, None, devices).await

@@ -18,6 +18,7 @@
 //! - [`origins`]: which web origins may use the API (CORS and its refusals).
 //! - [`page_headers`]: the security headers of the app's pages and files, for every host.
 //! - [`limits`]: name validation and a token-bucket rate limiter.
+//! - [`liveness`]: when a client whose media went silent is asked, and when it is gone.
 //! - [`auth_token`]: HMAC-signed room tokens that authorise `/api/calls/*`.
 //! - [`whep`]: WHEP viewing: pulling a room's stage and following it.
 //! - [`whip`]: WHIP ingest: the key, the offer, the Realtime API calls, the stream's tracks.
@@ -41,6 +42,7 @@ pub mod fuzzing;
 #[cfg(feature = "serde")]
 pub mod hibernating;
 pub mod limits;
+pub mod liveness;
 pub mod origins;
 pub mod page_headers;
 #[cfg(feature = "serde")]

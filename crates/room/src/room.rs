@@ -270,21 +270,33 @@ impl Room {
             }
         }
         stale.sort_by_key(|(id, _)| *id);
-        for (id, pid) in stale {
-            self.conns.remove(&id);
-            match pid {
-                Some(pid) => {
-                    effects.extend(self.depart(&pid, LeaveReason::Timeout, now_ms));
-                    effects.push(Effect::Close { conn: id, code: close_code::STALE, reason: "heartbeat timeout" });
-                }
-                None => effects.push(Effect::Close { conn: id, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }),
-            }
+        for (id, _) in stale {
+            effects.extend(self.timed_out(id, now_ms));
         }
         let grace = self.config.resume_grace_ms;
         let (expired, kept): (Vec<_>, Vec<_>) = self.departed.drain(..).partition(|d| now_ms.saturating_sub(d.left_ms) >= grace);
         self.departed = kept;
         effects.extend(expired.into_iter().map(|d| Effect::Gone { participant_id: d.participant.id }));
         effects
+    }
+
+    /// Socket `conn` is taken for dead (silent too long, or it did not answer a probe, see
+    /// [`crate::liveness`]): its participant leaves as timed out and the socket is closed.
+    pub fn timed_out(&mut self, conn: ConnId, now_ms: u64) -> Vec<Effect> {
+        let Some(c) = self.conns.remove(&conn) else { return Vec::new() };
+        match c.participant {
+            Some(pid) => {
+                let mut effects = self.depart(&pid, LeaveReason::Timeout, now_ms);
+                effects.push(Effect::Close { conn, code: close_code::STALE, reason: "heartbeat timeout" });
+                effects
+            }
+            None => vec![Effect::Close { conn, code: close_code::JOIN_TIMEOUT, reason: "no join in time" }],
+        }
+    }
+
+    /// The socket of participant `participant`, if it has one.
+    pub fn conn_of(&self, participant: &str) -> Option<ConnId> {
+        self.conns.iter().find(|(_, c)| c.participant.as_deref() == Some(participant)).map(|(id, _)| *id)
     }
 
     /// The earliest `now_ms` at which [`Room::tick`] would do something (a silent socket

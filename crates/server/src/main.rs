@@ -47,14 +47,21 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
     if !args.dist.join("index.html").is_file() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in dist: build the app with `cargo xtask run`");
     }
-    let upstream = match (&args.calls_app_id, &args.calls_app_secret) {
+    let (upstream, embedded) = match (&args.calls_app_id, &args.calls_app_secret) {
         (Some(app_id), Some(secret)) if !app_id.is_empty() && !secret.expose().is_empty() => {
             tracing::info!(url = %args.calls_api_url, "Realtime API: proxying to a remote SFU");
-            Upstream::remote(&args.calls_api_url, app_id.clone(), secret.clone())
+            (Upstream::remote(&args.calls_api_url, app_id.clone(), secret.clone()), None)
         }
-        _ => embedded_sfu(&args).await?,
+        _ => {
+            let (upstream, handle) = embedded_sfu(&args).await?;
+            (upstream, Some(handle))
+        }
     };
     let state = AppState::from_args(&args, upstream)?;
+    // With the SFU in the process, a client whose media went silent is noticed in seconds.
+    if let Some(sfu) = embedded {
+        state.watch_media(sfu);
+    }
     let app = satsuma_server::app(state.clone(), &args.dist);
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("satsuma serving on http://{}", listener.local_addr()?);
@@ -77,7 +84,7 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<()> {
 
 /// The in-process SFU behind `/api/calls/*` when no Cloudflare app is configured. Its
 /// app id and secret are random per process and never leave the server.
-async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
+async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<(Upstream, satsuma_sfu::SfuHandle)> {
     let media_addr = args.media_addr.unwrap_or_else(|| std::net::SocketAddr::new(args.listen.ip(), 0));
     let app_id = satsuma_server::random::hex_id();
     let secret = Secret::new(satsuma_server::random::hex_id());
@@ -86,8 +93,8 @@ async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<Upstream> {
     config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
     let handle = satsuma_sfu::start(config).await.context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
     tracing::info!(media = %handle.media_addr(), "Realtime API: embedded SFU");
-    let router = satsuma_sfu::http::router(handle);
-    Ok(Upstream::embedded(router, "/v1", app_id, secret))
+    let router = satsuma_sfu::http::router(handle.clone());
+    Ok((Upstream::embedded(router, "/v1", app_id, secret), handle))
 }
 
 /// `satsuma sfu`: the Realtime-API SFU alone. Media binds exactly the advertised IP

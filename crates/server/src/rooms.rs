@@ -29,6 +29,9 @@ pub(crate) enum Outgoing {
     Text(String),
     /// A close frame; nothing follows it.
     Close(u16, &'static str),
+    /// Ping now and expect an answer within `satsuma_room::liveness::PROBE_ANSWER_MS`: the
+    /// participant's media went silent.
+    Probe,
 }
 
 /// Why a socket was not let into a room: the error frame and the close code to send.
@@ -371,6 +374,30 @@ impl Rooms {
     pub(crate) fn record_session(&self, session_id: String, owner: Owner) {
         lock(&self.ownership).insert(session_id, owner);
         self.persist_sessions();
+    }
+}
+
+impl Rooms {
+    /// Asks, through their sockets, the participants whose every SFU session has gone
+    /// silent (`silences`: session id and ms since its peer was last heard).
+    pub(crate) fn probe_silent(&self, silences: &[(String, u64)]) {
+        let owners = satsuma_room::liveness::to_probe(&lock(&self.ownership), silences);
+        let mut rooms = lock(&self.map);
+        for owner in owners {
+            let Some(entry) = rooms.get_mut(&owner.room) else { continue };
+            if let Some(conn) = entry.room.conn_of(&owner.participant) {
+                push(entry, conn, Outgoing::Probe);
+            }
+        }
+    }
+
+    /// Socket `conn` of `room` did not answer a probe: its participant is gone.
+    pub(crate) fn timed_out(&self, room: &str, conn: ConnId) {
+        let mut rooms = lock(&self.map);
+        if let Some(entry) = rooms.get_mut(room) {
+            let effects = entry.room.timed_out(conn, now_ms());
+            self.dispatch(room, entry, effects);
+        }
     }
 }
 

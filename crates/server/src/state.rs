@@ -131,6 +131,25 @@ impl AppState {
         rooms::spawn_clock(Arc::downgrade(&self.0.rooms), self.0.limits.tick_interval);
     }
 
+    /// Watches the embedded SFU's view of every participant's media: those whose sessions
+    /// all went silent are asked at once (`satsuma_room::liveness`). Stops with the state.
+    pub fn watch_media(&self, sfu: satsuma_sfu::SfuHandle) {
+        let rooms = Arc::downgrade(&self.0.rooms);
+        tokio::spawn(async move {
+            let every = std::time::Duration::from_millis(satsuma_room::liveness::LOOK_EVERY_MS);
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                let Some(rooms) = rooms.upgrade() else { break };
+                let Ok(silences) = sfu.call(|sfu, now| sfu.silences(now)).await else { continue };
+                let silences: Vec<(String, u64)> =
+                    silences.into_iter().map(|(id, d)| (id, u64::try_from(d.as_millis()).unwrap_or(u64::MAX))).collect();
+                rooms.probe_silent(&silences);
+            }
+        });
+    }
+
     /// The room registry.
     pub(crate) fn rooms(&self) -> &Rooms {
         &self.0.rooms

@@ -69,6 +69,17 @@ impl Sfu {
         &self.config
     }
 
+    /// How long each connected session's peer has been silent (no datagram at all: no
+    /// media, no RTCP, no consent check), by session id. A host that knows whose session is
+    /// whose can tell a frozen or cut-off client long before its signaling times out.
+    pub fn silences(&self, now: Instant) -> Vec<(String, Duration)> {
+        self.sessions
+            .values()
+            .filter(|s| s.connected)
+            .filter_map(|s| Some((s.id.clone(), now.saturating_duration_since(s.path.last_heard()?))))
+            .collect()
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let mut s = self.stats.clone();

@@ -70,6 +70,11 @@ impl Path {
         }
     }
 
+    /// When the peer was last heard from, at any address.
+    pub fn last_heard(&self) -> Option<Instant> {
+        self.heard.iter().map(|(_, at)| *at).max()
+    }
+
     /// The address the peer moved to, if it moved.
     pub fn moved_to(&self) -> Option<SocketAddr> {
         self.moved.map(|(_, to)| to)

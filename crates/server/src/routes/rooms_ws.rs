@@ -16,6 +16,7 @@ use axum::Extension;
 use satsuma_protocol::room::{close_code, ErrorCode, PROTOCOL_VERSION};
 use satsuma_room::frame_gate::{Frame, FrameGate, FrameLimits, Verdict};
 use satsuma_room::limits::valid_room_name;
+use satsuma_room::liveness::PROBE_ANSWER_MS;
 use satsuma_room::room::ConnId;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -95,8 +96,16 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
     let mut gate = FrameGate::new(frame_limits, now_ms());
     let mut ping = tokio::time::interval(limits.ping_interval);
     ping.tick().await;
+    // A probe waiting for its answer (any frame or pong): when it runs out, we are gone.
+    let mut probe: Option<tokio::time::Instant> = None;
     loop {
+        let deadline = probe.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
+            () = tokio::time::sleep_until(deadline), if probe.is_some() => {
+                tracing::info!(conn, room, "no answer to a probe after the media went silent");
+                rooms.timed_out(room, conn);
+                probe = None;
+            }
             out = rx.recv() => match out {
                 Some(Outgoing::Text(text)) => {
                     if !send_timeout(&mut socket, Message::Text(text.into())).await { return; }
@@ -104,6 +113,12 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
                 Some(Outgoing::Close(code, reason)) => {
                     let _ = send_timeout(&mut socket, close_msg(code, reason)).await;
                     return;
+                }
+                Some(Outgoing::Probe) => {
+                    if probe.is_none() {
+                        probe = Some(tokio::time::Instant::now() + Duration::from_millis(PROBE_ANSWER_MS));
+                        if !send_timeout(&mut socket, Message::Ping(Default::default())).await { return; }
+                    }
                 }
                 None => {
                     // The room dropped our queue: we fell too far behind.
@@ -115,6 +130,7 @@ async fn serve_socket(state: &AppState, room: &str, conn: ConnId, mut socket: We
                 if !send_timeout(&mut socket, Message::Ping(Default::default())).await { return; }
             }
             incoming = socket.recv() => {
+                probe = None;
                 let now = now_ms();
                 let frame = match &incoming {
                     None => return,

@@ -1,0 +1,73 @@
+//! A frozen machine, as a test makes one: every process of one Chromium (found by its
+//! profile directory, then their descendants) stopped with SIGSTOP. Nothing closes: no FIN,
+//! no close frame, no pong, no media. Dropping the guard lets them run again.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::ensure;
+
+/// Stopped processes; continued on drop.
+#[derive(Debug)]
+pub struct Frozen {
+    pids: Vec<i32>,
+}
+
+/// A fresh profile directory for a Chromium to be frozen later.
+pub fn profile_dir() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("satsuma-e2e-profile-{}-{n}", std::process::id()))
+}
+
+fn processes() -> Vec<(i32, i32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| {
+            let pid: i32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (comm) state ppid …`: the name may hold spaces, so read after its `)`.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid, String::from_utf8_lossy(&cmdline).replace('\0', " ")))
+        })
+        .collect()
+}
+
+/// Stops the Chromium that runs in `profile` and everything it started.
+pub fn freeze(profile: &Path) -> anyhow::Result<Frozen> {
+    let flag = format!("--user-data-dir={}", profile.display());
+    let all = processes();
+    let mut tree: HashSet<i32> = all.iter().filter(|(_, _, cmd)| cmd.contains(&flag)).map(|(pid, _, _)| *pid).collect();
+    ensure!(!tree.is_empty(), "no process runs in {}", profile.display());
+    loop {
+        let more: Vec<i32> =
+            all.iter().filter(|(pid, ppid, _)| tree.contains(ppid) && !tree.contains(pid)).map(|(pid, _, _)| *pid).collect();
+        if more.is_empty() {
+            break;
+        }
+        tree.extend(more);
+    }
+    let pids: Vec<i32> = tree.into_iter().collect();
+    for pid in &pids {
+        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
+        unsafe { libc::kill(*pid, libc::SIGSTOP) };
+    }
+    Ok(Frozen { pids })
+}
+
+impl Frozen {
+    /// How many processes were stopped.
+    pub fn count(&self) -> usize {
+        self.pids.len()
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        for pid in &self.pids {
+            // SAFETY: as above.
+            unsafe { libc::kill(*pid, libc::SIGCONT) };
+        }
+    }
+}
