@@ -5,6 +5,8 @@
 //! kernel has no netem; order within a connection is kept.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -20,6 +22,8 @@ pub struct FarServer {
     /// `http://127.0.0.1:<port>`: open pages here instead of the harness' own URL.
     pub url: String,
     accept: JoinHandle<()>,
+    /// While set, nothing moves either way (a blackout; TCP holds what was sent).
+    paused: Arc<AtomicBool>,
 }
 
 impl FarServer {
@@ -28,17 +32,25 @@ impl FarServer {
         let target: SocketAddr = upstream.trim_start_matches("http://").trim_end_matches('/').parse().context("upstream host:port")?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
+        let paused = Arc::new(AtomicBool::new(false));
+        let held = paused.clone();
         let accept = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                let held = held.clone();
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(target).await else { return };
                     let (client_read, client_write) = client.into_split();
                     let (server_read, server_write) = server.into_split();
-                    tokio::join!(carry(client_read, server_write, one_way), carry(server_read, client_write, one_way));
+                    tokio::join!(carry(client_read, server_write, one_way, held.clone()), carry(server_read, client_write, one_way, held));
                 });
             }
         });
-        Ok(Self { url, accept })
+        Ok(Self { url, accept, paused })
+    }
+
+    /// Holds everything (both ways, every connection) while `on`, as a cut network does to TCP.
+    pub fn set_blackout(&self, on: bool) {
+        self.paused.store(on, Ordering::Relaxed);
     }
 }
 
@@ -49,7 +61,7 @@ impl Drop for FarServer {
 }
 
 /// Copies `from` to `to`, each chunk `delay` after it was read; ends when either side does.
-async fn carry(mut from: impl AsyncReadExt + Unpin, mut to: impl AsyncWriteExt + Unpin, delay: Duration) {
+async fn carry(mut from: impl AsyncReadExt + Unpin, mut to: impl AsyncWriteExt + Unpin, delay: Duration, paused: Arc<AtomicBool>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
     let reader = async move {
         let mut buf = vec![0u8; 64 * 1024];
@@ -63,6 +75,9 @@ async fn carry(mut from: impl AsyncReadExt + Unpin, mut to: impl AsyncWriteExt +
     let writer = async move {
         while let Some((due, chunk)) = rx.recv().await {
             tokio::time::sleep_until(due).await;
+            while paused.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             if to.write_all(&chunk).await.is_err() {
                 break;
             }

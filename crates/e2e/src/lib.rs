@@ -10,6 +10,7 @@ pub mod browser;
 pub mod far_server;
 pub mod firefox;
 pub mod freeze;
+pub mod media_relay;
 pub mod processes;
 pub mod scripts;
 

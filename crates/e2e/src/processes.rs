@@ -307,6 +307,11 @@ impl Harness {
         Ok(Self { children, server_pid, base_url, api_url, driver_url, scratch, sfu_url: None, serve_args: None })
     }
 
+    /// The WebDriver server's URL, to start browsers of one's own.
+    pub fn driver_url(&self) -> &str {
+        &self.driver_url
+    }
+
     /// The process id of the API server, e.g. to read its CPU time.
     pub fn server_pid(&self) -> u32 {
         self.server_pid

@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// not 0.0.0.0). Default: the listen IP with an ephemeral port.
     #[arg(long, env = "SATSUMA_MEDIA_ADDR", help_heading = "Realtime API")]
     pub media_addr: Option<SocketAddr>,
+    /// The address media is announced at (ICE candidates) when clients reach the media
+    /// address through another one: a 1:1 NAT, a port forward. Default: the media address.
+    #[arg(long, env = "SATSUMA_MEDIA_ANNOUNCE", help_heading = "Realtime API")]
+    pub media_announce: Option<SocketAddr>,
     /// Cloudflare Realtime app id. With `--calls-app-secret`, `/api/calls/*` goes to
     /// Cloudflare instead of the embedded SFU.
     #[arg(long, env = "CALLS_APP_ID", help_heading = "Realtime API")]

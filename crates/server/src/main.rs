@@ -89,6 +89,7 @@ async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<(Upstream, satsuma_sfu
     let app_id = satsuma_server::random::hex_id();
     let secret = Secret::new(satsuma_server::random::hex_id());
     let mut config = satsuma_sfu::SfuConfig::new(app_id.clone(), secret.clone(), media_addr);
+    config.announce_addr = args.media_announce;
     // The proxy enforces its own body limit first; the SFU must not be stricter.
     config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
     let handle = satsuma_sfu::start(config).await.context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;

@@ -15,6 +15,9 @@ pub struct SfuConfig {
     /// UDP address for media. The socket binds exactly this IP (ICE-lite host candidate);
     /// port 0 picks an ephemeral port, read back after binding.
     pub media_addr: SocketAddr,
+    /// The address put in ICE candidates when clients must reach `media_addr` through
+    /// another one (a 1:1 NAT, a port forward, a test's impairing relay); `None`: itself.
+    pub announce_addr: Option<SocketAddr>,
     /// A session that never negotiates expires after this long (then 410 `session_error`).
     pub unconnected_session_timeout: Duration,
     /// A published track of a session that never connected, without media for this long,
@@ -44,12 +47,18 @@ pub struct SfuConfig {
 }
 
 impl SfuConfig {
+    /// The address clients send media to: [`SfuConfig::announce_addr`], else the bound one.
+    pub fn announced(&self) -> SocketAddr {
+        self.announce_addr.unwrap_or(self.media_addr)
+    }
+
     /// A configuration with the default timeouts and limits.
     pub fn new(app_id: impl Into<String>, app_secret: impl Into<Secret>, media_addr: SocketAddr) -> Self {
         Self {
             app_id: app_id.into(),
             app_secret: app_secret.into(),
             media_addr,
+            announce_addr: None,
             unconnected_session_timeout: Duration::from_secs(30),
             track_idle_timeout: Duration::from_secs(30),
             pull_wait: Duration::from_secs(5),

@@ -107,7 +107,7 @@ impl Sfu {
             .set_stats_interval(None)
             .build(now);
         let candidate =
-            Candidate::host(self.config.media_addr, "udp").map_err(|e| ApiError::internal(format!("bad media address: {e}")))?;
+            Candidate::host(self.config.announced(), "udp").map_err(|e| ApiError::internal(format!("bad media address: {e}")))?;
         rtc.add_local_candidate(candidate);
         let id = new_session_id();
         let key = self.next_key;

@@ -79,7 +79,8 @@ pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
 }
 
 async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    let local = sfu.config().media_addr;
+    // str0m knows the announced address: datagrams are delivered as sent there.
+    let local = sfu.config().announced();
     let log_every = sfu.config().stats_log_interval;
     let mut next_log = log_every.map(|d| Instant::now() + d);
     let mut last_logged = Stats::default();
