@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: SFU throughput, join latency and bundle size.
+//! `cargo xtask bench`: SFU throughput, join latency, load on one server and bundle size.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,8 +16,8 @@ use crate::test;
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     let what = args.first().map_or("all", String::as_str);
     let route = setup::run(root)?;
-    if !matches!(what, "size" | "sfu" | "join" | "all") {
-        bail!("unknown benchmark `{what}`; expected sfu, join, size or all");
+    if !matches!(what, "size" | "sfu" | "join" | "load" | "all") {
+        bail!("unknown benchmark `{what}`; expected sfu, join, load, size or all");
     }
     if matches!(what, "size" | "all") {
         bundle::build(root, route)?;
@@ -30,15 +30,18 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
                 .args(args.iter().skip(1)),
         )?;
     }
-    if matches!(what, "join" | "all") {
+    for (name, example) in [("join", "join_bench"), ("load", "load_bench")] {
+        if !matches!(what, "all") && what != name {
+            continue;
+        }
         if !matches!(what, "all") {
             bundle::build(root, route)?;
         }
-        // The host tests' build (same features) holds the server and the example already.
+        // The host tests' build (same features) holds the server and the examples already.
         process::run(test::workspace("test").arg("--no-run"))?;
         let target = target_dir(root).join("debug");
         process::run(
-            Command::new(target.join("examples/join_bench"))
+            Command::new(target.join("examples").join(example))
                 .args(args.iter().skip(1))
                 .current_dir(root.join("crates/e2e"))
                 .env("SATSUMA_BIN", target.join("satsuma"))

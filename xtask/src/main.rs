@@ -4,6 +4,7 @@
 
 mod bench;
 mod bundle;
+mod chaos;
 mod deploy;
 mod fuzz;
 mod index_html;
@@ -30,7 +31,8 @@ commands:
   run            build the app and serve it at http://127.0.0.1:8080 (Ctrl-C stops)
   dev            `satsuma serve` for the API plus `trunk serve` with rebuild on change (:8085; installs trunk)
   test [suite…]  every test: host (fmt + clippy gates, then cargo test), browser, size, e2e
-  bench [what]   benchmarks; what = sfu | join | size | all (default all)
+  bench [what]   benchmarks; what = sfu | join | load | size | all (default all)
+  chaos          every fault scenario on a two-person call (losses, jitter, blackouts, a rebinding, a frozen machine, kill -9), with the table
   fuzz [--secs N] [target…]  cargo-fuzz targets (room messages, calls proxy), 30 s each
   worker build   the app plus the API as a Cloudflare Worker (crates/worker/build)
   worker dev [--listen 127.0.0.1:PORT] [--no-build]  build, then `wrangler dev` locally (no account), :8787
@@ -62,6 +64,7 @@ fn dispatch(args: &[String]) -> anyhow::Result<()> {
         Some("dev") => run::dev(&root),
         Some("test") => test::run(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("chaos") => chaos::run(&root),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("worker") => worker::run(&root, &args[1..]),
         Some("deploy") => deploy::run(&root, &args[1..]),

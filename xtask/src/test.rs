@@ -148,7 +148,7 @@ fn cargo_messages(mut cargo: Command) -> anyhow::Result<(std::process::ExitStatu
 }
 
 /// The e2e crate's test executables, from the host build (built now if it is not).
-fn e2e_binaries(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+pub fn e2e_binaries(root: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let manifest = root.join("crates/e2e/Cargo.toml");
     let mut build = workspace("test");
     build.arg("--no-run");
