@@ -14,7 +14,7 @@ use web_sys::{MediaStream, MediaStreamTrack};
 use super::api_host;
 use super::flash::{flash, not_received_words, show_reaction, words, Flash, Reaction};
 use super::peer_host::{swap_track, PeerHost};
-use super::stats::{Collector, TrackStats, STATS_EVERY_MS};
+use super::stats::{Collector, Direction, TrackStats, STATS_EVERY_MS};
 use super::tile_views::{measure, MEASURE_EVERY_MS};
 use crate::local_media::LocalMedia;
 use crate::placeholder::Placeholder;
@@ -316,10 +316,18 @@ impl Driver {
             let Some(peer) = state.peer.as_ref() else { return };
             (peer.stats(), state.collector.clone(), state.outlets)
         };
+        let driver = self.clone();
         leptos::task::spawn_local(async move {
             let Ok(report) = wasm_bindgen_futures::JsFuture::from(promise).await else { return };
             let rows = outlets.remote.try_with_untracked(|remote| collector.borrow_mut().read(&report, now() as f64, remote));
             if let Some(rows) = rows {
+                // Whether each pulled track still receives: the engine pulls a frozen one again.
+                let flows = rows
+                    .iter()
+                    .filter(|r| r.direction == Direction::Received)
+                    .filter_map(|r| Some((r.track_ref.clone()?, r.kbps > 0.0)))
+                    .collect();
+                driver.input(Input::Intent(Intent::Flow(flows)));
                 outlets.stats.try_set(rows);
             }
         });

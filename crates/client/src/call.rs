@@ -561,6 +561,7 @@ impl Call {
                 }
             }
             Intent::Receive(receive) => self.set_receive(receive),
+            Intent::Flow(flows) => self.on_flow(flows),
             Intent::View { track_ref, view } => {
                 if let Some(track_ref) = TrackRef::parse(&track_ref) {
                     self.set_view(track_ref, view);

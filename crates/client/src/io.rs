@@ -43,6 +43,10 @@ pub enum Intent {
         /// Its rendered size and visibility.
         view: crate::layers::View,
     },
+    /// What the host's statistics say of the pulled tracks: for each (`sessionId/trackName`),
+    /// whether bytes arrived since its previous report. A live track that stops while its
+    /// publisher still sends is pulled again (see `stalls`).
+    Flow(Vec<(String, bool)>),
     /// Send a chat message (checked against the protocol's rules first).
     Chat(String),
     /// Show a reaction on our tile for everyone.

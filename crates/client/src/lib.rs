@@ -27,6 +27,7 @@ pub mod quality;
 pub mod recovery;
 mod refusal;
 pub mod room_view;
+mod stalls;
 mod timers;
 pub mod vec_map;
 

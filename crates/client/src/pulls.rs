@@ -27,13 +27,15 @@ pub(crate) struct Pull {
     /// Failed attempts so far.
     pub attempts: u32,
     pub layer: LayerState,
+    /// Since when the host has seen no new bytes on it while live (see `stalls`).
+    pub still_since: Option<u64>,
 }
 
 impl Pull {
     /// A pull just asked for; cameras start on `layer`.
     pub fn new(kind: TrackKind, layer: Layer) -> Self {
         let layer = if kind == TrackKind::Camera { LayerState::chosen(layer) } else { LayerState::Fixed };
-        Self { kind, state: PullState::Requested, attempts: 0, layer }
+        Self { kind, state: PullState::Requested, attempts: 0, layer, still_since: None }
     }
 
     /// The mid it is (or is about to be) received on.
