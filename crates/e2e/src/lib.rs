@@ -13,6 +13,7 @@ pub mod freeze;
 pub mod media_relay;
 pub mod processes;
 pub mod scripts;
+pub mod whip_client;
 
 pub use browser::Browser;
 pub use processes::Harness;

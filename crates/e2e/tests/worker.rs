@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context};
 use satsuma_e2e::processes::{WORKER_INGEST_KEY, WORKER_VIEW_KEY};
 use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting, videos_presenting};
+use satsuma_e2e::whip_client::WhipClient;
 use satsuma_e2e::{api_checks, Harness};
 
 const ROOM: &str = "on-the-worker";
@@ -80,19 +81,9 @@ async fn broadcast(harness: &Harness) -> anyhow::Result<()> {
     let room = "worker-studio";
     let carol = harness.browser().await?;
     carol.join(room, "Carol").await?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("../../.tools/venv/bin/python");
-    ensure!(python.exists(), "{} is missing: run `cargo xtask setup`", python.display());
     let url = format!("{}/api/whip/{room}?name=OBS", harness.api_url);
     let posted = Instant::now();
-    let mut client = tokio::process::Command::new(&python)
-        .arg(root.join("whip/whip_client.py"))
-        .args([&url, WORKER_INGEST_KEY, "20"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start the WHIP client")?;
-    let stdout = client.stdout.take().context("no stdout")?;
+    let client = WhipClient::start(&url, WORKER_INGEST_KEY, 20)?;
     carol.wait_for("OBS's video through the Worker", WAIT, &remote_videos_presenting(1)).await?;
     println!("WHIP through the Worker: from the POST to the first presented frame {:?}", posted.elapsed());
     carol.wait_for("OBS's tone", WAIT, &remote_audio_flowing(1)).await?;
@@ -112,13 +103,7 @@ async fn broadcast(harness: &Harness) -> anyhow::Result<()> {
         )
         .await?;
 
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let mut said = Vec::new();
-    while let Some(line) = tokio::time::timeout(WAIT, lines.next_line()).await?? {
-        said.push(line);
-    }
-    ensure!(client.wait().await?.success(), "the WHIP client failed: {said:?}");
-    ensure!(said.iter().any(|l| l == "deleted 200"), "the WHIP client said {said:?}");
+    client.finish(WAIT).await?;
     carol
         .wait_for("OBS's tile to go", Duration::from_secs(5), "return !document.querySelector('figure.participant[data-name=\"OBS\"]');")
         .await?;

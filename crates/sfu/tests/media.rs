@@ -313,22 +313,9 @@ async fn a_connected_publishers_silent_track_waits_for_its_media() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_in_the_media_path_costs_one_step_not_the_call() {
-    let sfu = TestSfu::start().await;
-    let alice = Peer::spawn();
-    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
-    let bob = Peer::spawn();
-    let sub_sid = sfu.new_session().await;
-    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
-    let video_mid = mid_of(&tracks[0]);
-    let frames = |peer: &SharedPeer| peer.lock().unwrap().rx.frames.get(&video_mid).copied().unwrap_or(0);
-    wait_for(&bob, Duration::from_secs(10), "30 video frames", |rx| rx.frames.get(&video_mid).copied().unwrap_or(0) >= 30).await;
-
+    let CameraCall { sfu, alice: _alice, bob, video, pub_sid, sub_sid } = camera_call().await;
     sfu.handle.call(|sfu, _| sfu.inject_panic()).await.unwrap();
-    let before = frames(&bob);
-    wait_for(&bob, Duration::from_secs(5), "30 more video frames after the panic", |rx| {
-        rx.frames.get(&video_mid).copied().unwrap_or(0) >= before + 30
-    })
-    .await;
+    more_frames(&bob, video, 30, Duration::from_secs(5), "30 more video frames after the panic").await;
     let stats = sfu.handle.stats().await.unwrap();
     assert_eq!(stats.panics, 1, "{stats:?}");
     // The API still answers, and new sessions still connect.

@@ -400,3 +400,33 @@ pub fn create_negotiated_channel(peer: &SharedPeer, label: &str, id: u16) -> Cha
     let config = ChannelConfig { label: label.into(), negotiated: Some(id), ..Default::default() };
     peer.lock().unwrap().rtc.direct_api().create_data_channel(config)
 }
+
+/// A call where Alice publishes mic and camera and Bob pulls her camera.
+pub struct CameraCall {
+    pub sfu: TestSfu,
+    pub alice: SharedPeer,
+    pub bob: SharedPeer,
+    /// The camera's mid on Bob's side.
+    pub video: Mid,
+    pub pub_sid: String,
+    pub sub_sid: String,
+}
+
+/// Alice publishes mic and camera, Bob pulls her camera and has 30 frames of it.
+pub async fn camera_call() -> CameraCall {
+    let sfu = TestSfu::start().await;
+    let alice = Peer::spawn();
+    let pub_sid = publish(&sfu, &alice, ["mic", "cam"]).await;
+    let bob = Peer::spawn();
+    let sub_sid = sfu.new_session().await;
+    let tracks = pull(&sfu, &bob, &sub_sid, json!([{"location": "remote", "sessionId": pub_sid, "trackName": "cam"}])).await;
+    let video = mid_of(&tracks[0]);
+    wait_for(&bob, Duration::from_secs(10), "30 video frames", |rx| rx.frames.get(&video).copied().unwrap_or(0) >= 30).await;
+    CameraCall { sfu, alice, bob, video, pub_sid, sub_sid }
+}
+
+/// Until `peer` has received `more` frames on `mid` beyond what it has now.
+pub async fn more_frames(peer: &SharedPeer, mid: Mid, more: u64, limit: Duration, what: &str) {
+    let before = peer.lock().unwrap().rx.frames.get(&mid).copied().unwrap_or(0);
+    wait_for(peer, limit, what, |rx| rx.frames.get(&mid).copied().unwrap_or(0) >= before + more).await;
+}
