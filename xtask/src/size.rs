@@ -12,7 +12,7 @@ use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 /// raised to the measured total by issue 29's features (simulcast by tile size, Settings,
 /// Stats, Test connection; each one's cost is in the README's lever table), and by the
 /// boot file that lets the CSP forbid inline scripts (issue 31).
-pub const BUDGET_GZIP: u64 = 240_138;
+pub const BUDGET_GZIP: u64 = 241_857;
 
 /// What the gate counts (and the build precompresses): the code and styles a visit downloads.
 const GATED_EXTENSIONS: &[&str] = &["wasm", "js", "css"];

@@ -381,6 +381,26 @@ impl Call {
     /// Tells the room what we publish and our media state.
     pub(crate) fn announce(&mut self) {
         self.announce_tracks(&[TrackKind::Mic, TrackKind::Camera, TrackKind::Screen, TrackKind::ScreenAudio], false);
+        // What the room still lists of ours from an older session goes: the session was
+        // replaced while the socket was down (our `unpublish` was lost with it), and the
+        // resume brought the old list back. Others would pull dead tracks, and show them.
+        let session = self.session.as_ref();
+        let current = |track: &str| {
+            session.is_some_and(|s| {
+                s.published.iter().any(|p| p.track == track)
+                    || s.id
+                        .as_deref()
+                        .is_some_and(|id| s.channels.own_open().is_some() && satsuma_protocol::room::data::data_ref(id) == track)
+            })
+        };
+        let stale: Vec<String> = self
+            .room
+            .myself()
+            .map(|p| p.tracks.iter().filter(|t| !current(&t.track)).map(|t| t.track.clone()).collect())
+            .unwrap_or_default();
+        if !stale.is_empty() {
+            self.send(ClientMessage::Unpublish { tracks: stale });
+        }
         let media = self.config.media;
         let update = MediaUpdate { mic: Some(media.mic), camera: Some(media.camera), screen: Some(media.screen), ..MediaUpdate::default() };
         self.send(ClientMessage::Update(update));
