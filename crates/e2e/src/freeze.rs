@@ -34,8 +34,29 @@ fn processes() -> Vec<(i32, i32, String)> {
         .collect()
 }
 
+/// Kills the Chromium that runs in `profile` and everything it started (a crashed tab: the
+/// kernel closes its sockets).
+pub fn crash(profile: &Path) -> anyhow::Result<usize> {
+    let pids = tree(profile)?;
+    for pid in &pids {
+        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
+    }
+    Ok(pids.len())
+}
+
 /// Stops the Chromium that runs in `profile` and everything it started.
 pub fn freeze(profile: &Path) -> anyhow::Result<Frozen> {
+    let pids = tree(profile)?;
+    for pid in &pids {
+        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
+        unsafe { libc::kill(*pid, libc::SIGSTOP) };
+    }
+    Ok(Frozen { pids })
+}
+
+/// The processes of the Chromium in `profile` and their descendants.
+fn tree(profile: &Path) -> anyhow::Result<Vec<i32>> {
     let flag = format!("--user-data-dir={}", profile.display());
     let all = processes();
     let mut tree: HashSet<i32> = all.iter().filter(|(_, _, cmd)| cmd.contains(&flag)).map(|(pid, _, _)| *pid).collect();
@@ -48,12 +69,7 @@ pub fn freeze(profile: &Path) -> anyhow::Result<Frozen> {
         }
         tree.extend(more);
     }
-    let pids: Vec<i32> = tree.into_iter().collect();
-    for pid in &pids {
-        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
-        unsafe { libc::kill(*pid, libc::SIGSTOP) };
-    }
-    Ok(Frozen { pids })
+    Ok(tree.into_iter().collect())
 }
 
 impl Frozen {

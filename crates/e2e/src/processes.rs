@@ -198,6 +198,25 @@ impl Harness {
         Ok(())
     }
 
+    /// Kills the standalone `satsuma sfu` of a [`Harness::proxied`] (SIGKILL) and starts it
+    /// again on the same port: every media session is gone, `satsuma serve` stays.
+    pub async fn restart_sfu(&mut self) -> anyhow::Result<()> {
+        let url = self.sfu_url.clone().context("only a proxied harness has a standalone SFU")?;
+        let sfu = self.children.get_mut(1).context("no SFU process")?;
+        kill_group(sfu);
+        let (app_id, secret) = SFU_APP;
+        let listen = url.trim_start_matches("http://").to_owned();
+        let mut cmd = Command::new(env_path("SATSUMA_BIN")?);
+        cmd.args(["sfu", "--listen", &listen, "--app-id", app_id, "--app-secret", secret])
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        let mut restarted = spawn(cmd, "satsuma sfu")?;
+        wait_for_port(&url, "satsuma sfu", &mut restarted, Duration::from_secs(30)).await?;
+        if let Some(slot) = self.children.get_mut(1) {
+            *slot = restarted;
+        }
+        Ok(())
+    }
+
     /// `satsuma serve` proxying the Realtime API to a standalone `satsuma sfu`, as it does to
     /// Cloudflare's, so a test can read the SFU's own state ([`Harness::sfu_session`]).
     pub async fn proxied() -> anyhow::Result<Self> {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
 use satsuma_e2e::far_server::FarServer;
-use satsuma_e2e::freeze::{freeze, profile_dir};
+use satsuma_e2e::freeze::{crash, freeze, profile_dir};
 use satsuma_e2e::media_relay::MediaRelay;
 use satsuma_e2e::scripts::{remote_audio_flowing, remote_videos_presenting};
 use satsuma_e2e::{Browser, Harness};
@@ -37,6 +37,10 @@ enum Fault {
     Rebind,
     /// Bob's machine freezes for good: how long until Alice sees him gone.
     Frozen,
+    /// Bob's browser crashes (its processes killed): how long until Alice sees him gone.
+    Crashed,
+    /// The standalone `satsuma sfu` behind `satsuma serve` is killed and restarted.
+    SfuRestart,
 }
 
 impl Fault {
@@ -48,6 +52,8 @@ impl Fault {
             Fault::Blackout(d) => format!("{} s blackout", d.as_secs()),
             Fault::Rebind => "the clients' address changes".into(),
             Fault::Frozen => "a frozen machine (SIGSTOP)".into(),
+            Fault::Crashed => "a crashed browser (SIGKILL)".into(),
+            Fault::SfuRestart => "kill -9 of a standalone satsuma sfu, restarted".into(),
         }
     }
 }
@@ -128,8 +134,22 @@ async fn both_ways(alice: &Browser, bob: &Browser, limit: Duration) -> anyhow::R
 struct Stage {
     harness: Harness,
     far: FarServer,
-    relay: MediaRelay,
+    /// In front of the embedded SFU (none in front of a standalone one).
+    relay: Option<MediaRelay>,
     data: std::path::PathBuf,
+}
+
+impl Stage {
+    fn relay(&self) -> anyhow::Result<&MediaRelay> {
+        self.relay.as_ref().context("this stage has no media relay")
+    }
+}
+
+/// `satsuma serve` in front of a standalone `satsuma sfu`, for the SFU's own restart.
+async fn proxied_stage() -> anyhow::Result<Stage> {
+    let harness = Harness::proxied().await?;
+    let far = FarServer::start(&harness.base_url, Duration::ZERO).await?;
+    Ok(Stage { harness, far, relay: None, data: std::env::temp_dir().join("satsuma-chaos-unused") })
 }
 
 async fn stage() -> anyhow::Result<Stage> {
@@ -140,7 +160,7 @@ async fn stage() -> anyhow::Result<Stage> {
     let (media_s, relay_s, data_s) = (media.to_string(), relay.addr.to_string(), data.display().to_string());
     let harness = Harness::start_with(&["--media-addr", &media_s, "--media-announce", &relay_s, "--data-dir", &data_s]).await?;
     let far = FarServer::start(&harness.base_url, Duration::ZERO).await?;
-    Ok(Stage { harness, far, relay, data })
+    Ok(Stage { harness, far, relay: Some(relay), data })
 }
 
 async fn run(stage: &mut Stage, fault: Fault, n: usize) -> anyhow::Result<Outcome> {
@@ -166,32 +186,42 @@ async fn run(stage: &mut Stage, fault: Fault, n: usize) -> anyhow::Result<Outcom
             at
         }
         Fault::Loss(p) => {
-            stage.relay.set_loss(p);
+            stage.relay()?.set_loss(p);
             tokio::time::sleep(IMPAIRED).await;
-            stage.relay.set_loss(0);
+            stage.relay()?.set_loss(0);
             Instant::now()
         }
         Fault::Jitter(ms) => {
-            stage.relay.set_jitter(ms);
+            stage.relay()?.set_jitter(ms);
             tokio::time::sleep(IMPAIRED).await;
-            stage.relay.set_jitter(0);
+            stage.relay()?.set_jitter(0);
             Instant::now()
         }
         Fault::Blackout(d) => {
-            stage.relay.set_blackout(true);
+            stage.relay()?.set_blackout(true);
             stage.far.set_blackout(true);
             tokio::time::sleep(d).await;
-            stage.relay.set_blackout(false);
+            stage.relay()?.set_blackout(false);
             stage.far.set_blackout(false);
             Instant::now()
         }
         Fault::Rebind => {
-            stage.relay.rebind();
+            stage.relay()?.rebind();
             Instant::now()
         }
         Fault::Frozen => {
-            frozen = Some(freeze(&profile)?);
+            frozen = Some(Some(freeze(&profile)?));
             Instant::now()
+        }
+        Fault::Crashed => {
+            crash(&profile)?;
+            frozen = Some(None);
+            Instant::now()
+        }
+        Fault::SfuRestart => {
+            let at = Instant::now();
+            stage.harness.restart_sfu().await?;
+            at
         }
     };
 
@@ -244,7 +274,7 @@ fn table(outcomes: &[Outcome]) -> String {
     );
     for o in outcomes {
         let recovered = match o.fault {
-            Fault::Frozen => format!("gone for the others after {:.1} s", o.recovered.as_secs_f64()),
+            Fault::Frozen | Fault::Crashed => format!("gone for the other after {:.1} s", o.recovered.as_secs_f64()),
             _ => format!("{:.1} s", o.recovered.as_secs_f64()),
         };
         out.push_str(&format!(
@@ -275,18 +305,27 @@ async fn a_call_lives_through_faults_and_loses_no_one() -> anyhow::Result<()> {
             Fault::Blackout(Duration::from_secs(30)),
             Fault::Rebind,
             Fault::Frozen,
+            Fault::Crashed,
         ]
     } else {
         vec![Fault::Kill9, Fault::Loss(20)]
     };
-    // `only:N`: the Nth scenario of the full set alone (for a closer look at one).
-    if let Some(n) = chosen.strip_prefix("only:").and_then(|n| n.parse::<usize>().ok()) {
-        faults = faults.into_iter().skip(n).take(1).collect();
+    // `only:N`: the Nth scenario of the full set alone (for a closer look at one);
+    // `only:sfu`: the standalone SFU's restart alone.
+    if let Some(which) = chosen.strip_prefix("only:") {
+        faults = which.parse::<usize>().map(|n| faults.into_iter().skip(n).take(1).collect()).unwrap_or_default();
     }
     let mut stage = stage().await?;
     let mut outcomes = Vec::new();
     for (n, fault) in faults.into_iter().enumerate() {
         let outcome = run(&mut stage, fault, n).await.with_context(|| fault.name())?;
+        eprintln!("{outcome:?}");
+        outcomes.push(outcome);
+    }
+    if full || chosen == "only:sfu" {
+        let mut proxied = proxied_stage().await?;
+        let n = outcomes.len();
+        let outcome = run(&mut proxied, Fault::SfuRestart, n).await.with_context(|| Fault::SfuRestart.name())?;
         eprintln!("{outcome:?}");
         outcomes.push(outcome);
     }
