@@ -411,8 +411,16 @@ impl Call {
         let from = sub.participant.clone();
         match message {
             DataMessage::Speaking { on, .. } => {
-                self.room_data.speaking.insert(from, on);
-                if self.impose_heard_speaking() {
+                self.room_data.speaking.insert(from.clone(), on);
+                let changed = match self.room.participants.iter_mut().find(|p| p.id == from) {
+                    // A stop ends only what a channel lit; the socket's next word stands.
+                    Some(p) if !on && p.speaking => {
+                        p.speaking = false;
+                        true
+                    }
+                    _ => false,
+                };
+                if self.impose_heard_speaking() || changed {
                     self.event(Event::Room);
                 }
             }
@@ -434,14 +442,15 @@ impl Call {
         }
     }
 
-    /// Puts what open channels said about speaking over the socket's (older) word; true
-    /// when that changed the view.
+    /// Adds what open channels say about speaking to the socket's word: a channel lights
+    /// a speaker at once, and never hides one the socket reports (its `false` may be older
+    /// than the socket's `true`); true when that changed the view.
     pub(crate) fn impose_heard_speaking(&mut self) -> bool {
         let mut changed = false;
         for p in self.room.participants.iter_mut() {
-            if let Some(on) = self.room_data.speaking.get(&p.id) {
-                changed |= p.speaking != *on;
-                p.speaking = *on;
+            if self.room_data.speaking.get(&p.id) == Some(&true) && !p.speaking {
+                p.speaking = true;
+                changed = true;
             }
         }
         changed
