@@ -206,6 +206,14 @@ impl Driver {
         }
     }
 
+    /// Runs `f` on the open peer connection, if there is one.
+    fn with_peer(&self, f: impl FnOnce(&PeerHost)) {
+        let state = self.0.borrow();
+        if let Some(host) = state.peer.as_ref() {
+            f(host);
+        }
+    }
+
     fn peer(&self, generation: u32, op: PeerOp) {
         match op {
             PeerOp::Open => {
@@ -225,36 +233,13 @@ impl Driver {
                     Err(err) => self.input(Input::Peer(generation, satsuma_client::PeerEvent::Error(err.to_string()))),
                 }
             }
-            PeerOp::Offer { receivers } => {
-                let state = self.0.borrow();
-                if let Some(host) = state.peer.as_ref() {
-                    host.offer(self, &receivers);
-                }
-            }
-            PeerOp::Answer(sdp) => {
-                let state = self.0.borrow();
-                if let Some(host) = state.peer.as_ref() {
-                    host.answer(self, sdp);
-                }
-            }
+            PeerOp::Offer { receivers } => self.with_peer(|host| host.offer(self, &receivers)),
+            PeerOp::Answer(sdp) => self.with_peer(|host| host.answer(self, sdp)),
             PeerOp::OpenChannel { id, ordered, max_retransmits } => {
-                let state = self.0.borrow();
-                if let Some(host) = state.peer.as_ref() {
-                    host.open_channel(self, id, ordered, max_retransmits);
-                }
+                self.with_peer(|host| host.open_channel(self, id, ordered, max_retransmits))
             }
-            PeerOp::SendData { id, message } => {
-                let state = self.0.borrow();
-                if let Some(host) = state.peer.as_ref() {
-                    host.send_data(id, &message);
-                }
-            }
-            PeerOp::CloseChannel(id) => {
-                let state = self.0.borrow();
-                if let Some(host) = state.peer.as_ref() {
-                    host.close_channel(id);
-                }
-            }
+            PeerOp::SendData { id, message } => self.with_peer(|host| host.send_data(id, &message)),
+            PeerOp::CloseChannel(id) => self.with_peer(|host| host.close_channel(id)),
             PeerOp::Close => {
                 let host = self.0.borrow_mut().peer.take();
                 if let Some(host) = host {
