@@ -119,9 +119,21 @@ pub fn sfu_refused(status: u16, body: &[u8]) -> ApiError {
     }
 }
 
+/// Whether an SFU session (a stream's when `publishing`, else a viewer's) is still there,
+/// by the SFU's answer to `GET sessions/{id}` (`None`: no answer at all). Only a clear
+/// "gone" counts: 404 or 410, or a stream with no active track left; an unreachable SFU
+/// is not a dead session.
+pub fn still_there(answer: Option<(u16, &[u8])>, publishing: bool) -> bool {
+    match answer {
+        Some((status, body)) if (200..300).contains(&status) => !publishing || session_alive(body),
+        Some((status, _)) => !(status == 404 || status == 410),
+        None => true,
+    }
+}
+
 /// Whether a `GET sessions/{id}` answer shows a stream still publishing: a track is active.
 /// An answer in another shape counts as alive: only a clear "gone" ends a stream.
-pub fn session_alive(body: &[u8]) -> bool {
+fn session_alive(body: &[u8]) -> bool {
     match serde_json::from_slice::<satsuma_protocol::calls::SessionStateResponse>(body) {
         Ok(state) => state.tracks.iter().flatten().any(|t| t.status == Some(satsuma_protocol::calls::ResourceStatus::Active)),
         Err(_) => true,
@@ -147,6 +159,20 @@ mod tests {
     use satsuma_protocol::calls::TrackObject;
 
     use super::*;
+
+    #[test]
+    fn only_a_clear_gone_ends_a_session() {
+        let live = br#"{"tracks":[{"mid":"0","status":"active"}]}"#.as_slice();
+        let idle = br#"{"tracks":[{"mid":"0","status":"inactive"}]}"#.as_slice();
+        assert!(still_there(Some((200, live)), true));
+        assert!(!still_there(Some((200, idle)), true), "a stream with no active track is over");
+        assert!(still_there(Some((200, idle)), false), "a viewer's pulls may idle");
+        assert!(still_there(Some((200, b"?".as_slice())), true), "an odd answer is not a verdict");
+        assert!(!still_there(Some((404, b"".as_slice())), false));
+        assert!(!still_there(Some((410, b"".as_slice())), true));
+        assert!(still_there(Some((503, b"".as_slice())), true));
+        assert!(still_there(None, true), "an unreachable SFU is not a dead session");
+    }
 
     #[test]
     fn the_key_is_required_and_without_one_whip_is_off() {

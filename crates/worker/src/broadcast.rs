@@ -111,10 +111,8 @@ async fn serve(obj: &RoomObject, mut req: Request) -> std::result::Result<Respon
                 return Err(whip::method_not_allowed().into());
             }
             let key = obj.key()?;
-            let record = obj.with_host(|h| h.end_stream(id, &key, now_ms())).ok_or(ApiError::NotFound)?;
-            obj.commit().await?;
-            close_tracks(obj.env(), &record.session_id, &record.mids).await;
-            Ok(Response::empty()?.with_status(200))
+            let ended = obj.with_host(|h| h.end_stream(id, &key, now_ms())).map(|r| (r.session_id, r.mids));
+            ended_resource(obj, ended).await
         }
         (Kind::Whep, None) if method == Method::Post => {
             let view_key = config::setting(obj.env(), "SATSUMA_VIEW_KEY");
@@ -132,13 +130,20 @@ async fn serve(obj: &RoomObject, mut req: Request) -> std::result::Result<Respon
                 return Err(whip::method_not_allowed().into());
             }
             let key = obj.key()?;
-            let record = obj.with_host(|h| h.take_viewer(id, &key, now_ms())).ok_or(ApiError::NotFound)?;
-            obj.commit().await?;
-            close_tracks(obj.env(), &record.session_id, &record.mids()).await;
-            Ok(Response::empty()?.with_status(200))
+            let ended = obj.with_host(|h| h.take_viewer(id, &key, now_ms())).map(|r| (r.session_id.clone(), r.mids()));
+            ended_resource(obj, ended).await
         }
         (_, None) => Err(whip::method_not_allowed().into()),
     }
+}
+
+/// The answer to a stream's or viewer's `DELETE`: 404 for one already gone, else its record
+/// is stored as gone and its tracks (`session`, `mids`) closed on the SFU.
+async fn ended_resource(obj: &RoomObject, ended: Option<(String, Vec<String>)>) -> std::result::Result<Response, Failure> {
+    let (session_id, mids) = ended.ok_or(ApiError::NotFound)?;
+    obj.commit().await?;
+    close_tracks(obj.env(), &session_id, &mids).await;
+    Ok(Response::empty()?.with_status(200))
 }
 
 fn check_key(env: &Env, name: &str, authorization: Option<&str>) -> std::result::Result<(), Failure> {
@@ -230,12 +235,8 @@ pub async fn tend(obj: &RoomObject) -> Result<()> {
             content_type: None,
             body: Vec::new(),
         };
-        let alive = match upstream::call(&upstream, request).await {
-            Ok(r) if (200..300).contains(&r.status) => !is_stream || whip::session_alive(&r.body),
-            Ok(r) => !(r.status == 404 || r.status == 410),
-            // An unreachable SFU is not a dead stream.
-            Err(_) => true,
-        };
+        let answer = upstream::call(&upstream, request).await.ok();
+        let alive = whip::still_there(answer.as_ref().map(|r| (r.status, r.body.as_slice())), is_stream);
         if !alive {
             if let Gone::Stream(_, record) = obj.with_host(|h| h.session_gone(&session_id, &key, now_ms())) {
                 close_tracks(env, &record.session_id, &record.mids).await;

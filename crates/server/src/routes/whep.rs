@@ -132,8 +132,6 @@ async fn session_gone(state: &AppState, session_id: &str) -> bool {
         content_type: None,
         body: Bytes::new(),
     };
-    match state.upstream().call(request).await {
-        Ok(r) => r.status == StatusCode::NOT_FOUND || r.status == StatusCode::GONE,
-        Err(_) => false,
-    }
+    let answer = state.upstream().call(request).await.ok();
+    !whip::still_there(answer.as_ref().map(|r| (r.status.as_u16(), &r.body[..])), false)
 }

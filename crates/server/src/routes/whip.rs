@@ -132,12 +132,8 @@ async fn watch(state: AppState, id: String) {
         let Some(stream) = state.streams().get(&id) else { return };
         let path = format!("sessions/{}", stream.session_id);
         let request = UpstreamRequest { method: Method::GET, path, query: None, content_type: None, body: Bytes::new() };
-        let alive = match state.upstream().call(request).await {
-            Ok(r) if r.status.is_success() => whip::session_alive(&r.body),
-            Ok(r) => !(r.status == StatusCode::NOT_FOUND || r.status == StatusCode::GONE),
-            // An unreachable SFU is not a dead stream.
-            Err(_) => true,
-        };
+        let answer = state.upstream().call(request).await.ok();
+        let alive = whip::still_there(answer.as_ref().map(|r| (r.status.as_u16(), &r.body[..])), true);
         if !alive && state.streams().take(&id, None).is_some() {
             end(&state, &id, &stream).await;
             return;
