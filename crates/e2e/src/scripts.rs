@@ -101,3 +101,8 @@ pub const INBOUND_VIDEO_BYTES: &str = "return Promise.all((window.__pcs || []).m
   reports.forEach(r => r.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') bytes += s.bytesReceived || 0; }));
   return bytes;
 });";
+
+/// True when exactly `n` people's tiles show.
+pub fn tiles(n: usize) -> String {
+    format!("return document.querySelectorAll('figure.participant').length === {n};")
+}

@@ -6,15 +6,11 @@
 use std::time::{Duration, Instant};
 
 use satsuma_e2e::freeze::{freeze, profile_dir};
-use satsuma_e2e::scripts::remote_videos_presenting;
+use satsuma_e2e::scripts::{remote_videos_presenting, tiles};
 use satsuma_e2e::Harness;
 
 const ROOM: &str = "frozen-machine";
 const WAIT: Duration = Duration::from_secs(30);
-
-fn tiles(n: usize) -> String {
-    format!("return document.querySelectorAll('figure.participant').length === {n};")
-}
 
 #[tokio::test]
 #[ignore = "needs the built app and Chromium: run `cargo xtask test e2e`"]

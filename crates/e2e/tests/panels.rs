@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use satsuma_bot::{BotConfig, Bots, LoopConfig};
+use satsuma_e2e::scripts::tiles;
 use satsuma_e2e::{Browser, Harness};
 use satsuma_protocol::room::QUIET_JOIN_ABOVE;
 
@@ -25,11 +26,6 @@ async fn close_all(browsers: Vec<(&str, Browser)>) -> anyhow::Result<()> {
         browser.close().await?;
     }
     Ok(())
-}
-
-/// A script true when `n` people's tiles show.
-fn tiles(n: usize) -> String {
-    format!("return document.querySelectorAll('figure.participant').length === {n};")
 }
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";

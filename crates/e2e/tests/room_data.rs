@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use satsuma_e2e::far_server::FarServer;
+use satsuma_e2e::scripts::tiles;
 use satsuma_e2e::{Browser, Harness};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -20,10 +21,6 @@ async fn join(harness: &Harness, far: &FarServer, room: &str, name: &str) -> any
     let browser = harness.browser_at(&far.url).await?;
     browser.join(room, name).await?;
     Ok(browser)
-}
-
-fn tiles(n: usize) -> String {
-    format!("return document.querySelectorAll('figure.participant').length === {n};")
 }
 
 /// Records, in the page, every reaction that appears on `from`'s tile: when (on the
