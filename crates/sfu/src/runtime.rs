@@ -71,11 +71,26 @@ pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
     }
     let socket = UdpSocket::bind(config.media_addr).await.map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
     config.media_addr = socket.local_addr().map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
+    size_buffers(&socket);
     tracing::info!(media = %config.media_addr, app_id = %config.app_id, "SFU media socket bound");
     let (jobs, rx) = mpsc::unbounded_channel();
     let sfu = Sfu::new(config.clone(), Instant::now());
     tokio::spawn(run(sfu, socket, rx));
     Ok(SfuHandle { inner: Arc::new(Inner { jobs, config }) })
+}
+
+/// Socket buffers for bursts: publishers' frames arrive as bursts of packets (a 720p
+/// keyframe is dozens), often from many publishers in the same millisecond, and the
+/// kernel's default (about 200 KiB) drops them while the media loop is busy; a lost packet
+/// costs a retransmission and holds the frame back. The kernel caps the sizes at
+/// `net.core.rmem_max` / `wmem_max`.
+fn size_buffers(socket: &UdpSocket) {
+    const BUFFER: usize = 4 << 20;
+    let sock = socket2::SockRef::from(socket);
+    if let Err(e) = sock.set_recv_buffer_size(BUFFER).and_then(|()| sock.set_send_buffer_size(BUFFER)) {
+        tracing::debug!(error = %e, "socket buffers left at the kernel's default");
+    }
+    tracing::debug!(recv = ?sock.recv_buffer_size().ok(), send = ?sock.send_buffer_size().ok(), "media socket buffers");
 }
 
 async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<Job>) {
