@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// address through another one: a 1:1 NAT, a port forward. Default: the media address.
     #[arg(long, env = "SATSUMA_MEDIA_ANNOUNCE", help_heading = "Realtime API")]
     pub media_announce: Option<SocketAddr>,
+    /// Threads that forward the embedded SFU's media. Default: the machine's cores.
+    #[arg(long, env = "SATSUMA_MEDIA_THREADS", value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Realtime API")]
+    pub media_threads: Option<u16>,
     /// Cloudflare Realtime app id. With `--calls-app-secret`, `/api/calls/*` goes to
     /// Cloudflare instead of the embedded SFU.
     #[arg(long, env = "CALLS_APP_ID", help_heading = "Realtime API")]
@@ -206,6 +209,14 @@ pub struct SfuArgs {
     /// Default: the listen IP with an ephemeral port.
     #[arg(long, env = "SATSUMA_SFU_MEDIA_ADDR")]
     pub media_addr: Option<SocketAddr>,
+    /// Threads that forward media. Default: the machine's cores.
+    #[arg(long, env = "SATSUMA_MEDIA_THREADS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub media_threads: Option<u16>,
+}
+
+/// `--media-threads`, or the machine's cores.
+pub fn media_threads(arg: Option<u16>) -> usize {
+    arg.map(usize::from).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
 /// Cloudflare TURN key settings.

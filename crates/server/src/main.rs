@@ -90,6 +90,7 @@ async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<(Upstream, satsuma_sfu
     let secret = Secret::new(satsuma_server::random::hex_id());
     let mut config = satsuma_sfu::SfuConfig::new(app_id.clone(), secret.clone(), media_addr);
     config.announce_addr = args.media_announce;
+    config.media_threads = satsuma_server::config::media_threads(args.media_threads);
     // The proxy enforces its own body limit first; the SFU must not be stricter.
     config.max_body_bytes = config.max_body_bytes.max(args.max_calls_body);
     let handle = satsuma_sfu::start(config).await.context("cannot start the embedded SFU (set --media-addr to a concrete IP)")?;
@@ -102,7 +103,8 @@ async fn embedded_sfu(args: &ServeArgs) -> anyhow::Result<(Upstream, satsuma_sfu
 /// (`--media-addr`, else the listen IP with an ephemeral port).
 async fn sfu(args: SfuArgs) -> anyhow::Result<()> {
     let media_addr = args.media_addr.unwrap_or_else(|| std::net::SocketAddr::new(args.listen.ip(), 0));
-    let config = satsuma_sfu::SfuConfig::new(args.app_id.clone(), args.app_secret.clone(), media_addr);
+    let mut config = satsuma_sfu::SfuConfig::new(args.app_id.clone(), args.app_secret.clone(), media_addr);
+    config.media_threads = satsuma_server::config::media_threads(args.media_threads);
     let handle = satsuma_sfu::start(config).await.context("cannot start the SFU")?;
     let app = satsuma_sfu::http::router(handle.clone());
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -44,6 +44,10 @@ pub struct SfuConfig {
     pub max_sessions: usize,
     /// Open tracks per session, `autoDiscover`'s included; beyond, `invalid_params`.
     pub max_tracks_per_session: usize,
+    /// Threads that poll sessions (str0m's per-packet work: payloading, SRTP, sending);
+    /// 1 polls on the media thread itself. `satsuma serve` and `satsuma sfu` default to
+    /// the machine's cores.
+    pub media_threads: usize,
 }
 
 impl SfuConfig {
@@ -69,6 +73,7 @@ impl SfuConfig {
             start_bitrate_kbps: Some(crate::sdp_bitrate::DEFAULT_START_KBPS),
             max_sessions: 4_096,
             max_tracks_per_session: 256,
+            media_threads: 1,
         }
     }
 }

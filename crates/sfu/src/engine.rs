@@ -10,10 +10,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use str0m::net::{Protocol, Receive, Transmit};
-use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
+use str0m::{Candidate, Event, IceConnectionState, Input, Rtc};
 
 use crate::config::SfuConfig;
 use crate::error::ApiError;
+use crate::polling::{self, TransmitSink};
 use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
 use crate::stats::Stats;
@@ -43,11 +44,16 @@ pub struct Sfu {
     pub(crate) stats: Stats,
     /// Fault injection: the media path panics once when this is set.
     panic_armed: bool,
+    /// Threads that poll sessions in parallel (`media_threads` above 1).
+    pool: Option<rayon::ThreadPool>,
+    /// Where polled datagrams go, if not to `transmits`.
+    sink: Option<TransmitSink>,
 }
 
 impl Sfu {
     /// A new SFU advertising `config.media_addr` (which must carry the real bound port).
     pub fn new(config: SfuConfig, now: Instant) -> Self {
+        let config_threads = config.media_threads;
         Self {
             config,
             sessions: HashMap::new(),
@@ -61,7 +67,15 @@ impl Sfu {
             next_housekeeping: now,
             stats: Stats::default(),
             panic_armed: false,
+            pool: media_pool(config_threads),
+            sink: None,
         }
+    }
+
+    /// Sends every polled datagram through `sink` from now on, from the thread that polled
+    /// it, instead of queueing it for [`Sfu::poll_transmit`].
+    pub fn set_transmit_sink(&mut self, sink: TransmitSink) {
+        self.sink = Some(sink);
     }
 
     /// The configuration in use.
@@ -158,6 +172,26 @@ impl Sfu {
 
     /// Feeds one received datagram. `destination` is the advertised media address.
     pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
+        self.accept(now, source, destination, data);
+        self.drive(now);
+    }
+
+    /// Feeds a batch of datagrams received together, then polls the sessions they touched
+    /// once: a publisher's burst of packets becomes one round of work, not one per packet.
+    pub fn handle_receive_batch<'a>(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        datagrams: impl IntoIterator<Item = (SocketAddr, &'a [u8])>,
+    ) {
+        for (source, data) in datagrams {
+            self.accept(now, source, destination, data);
+        }
+        self.drive(now);
+    }
+
+    /// Routes one datagram to its session's `Rtc`, without polling.
+    fn accept(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
         self.stats.datagrams_in += 1;
         let Ok(contents) = data.try_into() else {
             // Neither STUN, DTLS, RTP nor RTCP.
@@ -184,7 +218,6 @@ impl Sfu {
             feed(s, input);
         }
         self.touch(key);
-        self.drive(now);
     }
 
     /// Advances time: str0m timers, housekeeping.
@@ -244,47 +277,29 @@ impl Sfu {
     }
 
     /// Polls every touched session until idle, dispatching events (which may touch others).
+    /// Each round polls the whole batch of touched sessions (on the pool's threads when
+    /// there is one), then dispatches what they produced in order, on this thread.
     pub(crate) fn drive(&mut self, now: Instant) {
-        while let Some(key) = self.dirty.pop() {
-            self.dirty_set.remove(&key);
-            let Some(session) = self.sessions.get_mut(&key) else { continue };
-            let mut events = Vec::new();
-            loop {
-                if !session.rtc.is_alive() {
-                    session.next_timeout = now + HOUSEKEEPING;
-                    self.timers.schedule(key, session.next_timeout);
-                    break;
+        while !self.dirty.is_empty() {
+            let batch = std::mem::take(&mut self.dirty);
+            self.dirty_set.clear();
+            let sessions: Vec<(SessionKey, &mut Session)> = if let [key] = batch[..] {
+                self.sessions.get_mut(&key).map(|s| (key, s)).into_iter().collect()
+            } else {
+                let wanted: HashSet<SessionKey> = batch.into_iter().collect();
+                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| (*k, s)).collect()
+            };
+            let polled = polling::poll_all(self.pool.as_ref(), sessions, now, self.sink.as_ref());
+            for p in polled {
+                if let Some(t) = p.new_timeout {
+                    self.timers.schedule(p.key, t);
                 }
-                match catch_unwind(AssertUnwindSafe(|| session.rtc.poll_output())) {
-                    Ok(Ok(Output::Timeout(t))) => {
-                        if t != session.next_timeout {
-                            session.next_timeout = t;
-                            self.timers.schedule(key, t);
-                        }
-                        break;
-                    }
-                    Ok(Ok(Output::Transmit(mut t))) => {
-                        let was = session.path.moved_to();
-                        t.destination = session.path.route(t.destination, crate::path::is_check_answer(&t.contents), now);
-                        if let Some(to) = session.path.moved_to().filter(|to| Some(*to) != was) {
-                            tracing::info!(parent: &session.span, %to, "the peer's address changed; media follows it");
-                            self.stats.peers_moved += 1;
-                        }
-                        self.transmits.push_back(t);
-                    }
-                    Ok(Ok(Output::Event(e))) => events.push(e),
-                    Ok(Err(e)) => {
-                        tracing::warn!(parent: &session.span, error = %e, "session failed");
-                        session.rtc.disconnect();
-                    }
-                    Err(_) => {
-                        tracing::error!(parent: &session.span, "str0m panicked; dropping the session");
-                        session.rtc.disconnect();
-                    }
+                self.stats.datagrams_out += p.sent as u64;
+                self.stats.peers_moved += u64::from(p.moved_to.is_some());
+                self.transmits.extend(p.transmits);
+                for event in p.events {
+                    self.on_event(now, p.key, event);
                 }
-            }
-            for event in events {
-                self.on_event(now, key, event);
             }
         }
         // Stale entries pile up as sessions move their timers: start over from the live ones.
@@ -381,6 +396,21 @@ impl Sfu {
             s.rtc.disconnect();
             self.by_id.remove(&s.id);
             self.routes.forget(key);
+        }
+    }
+}
+
+/// The pool for `threads` media threads (none for one: the caller's thread polls).
+fn media_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    if threads <= 1 {
+        return None;
+    }
+    let built = rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("sfu-worker-{i}")).build();
+    match built {
+        Ok(pool) => Some(pool),
+        Err(e) => {
+            tracing::warn!(error = %e, "no media worker threads; polling on the media thread alone");
+            None
         }
     }
 }

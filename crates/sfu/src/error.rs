@@ -93,4 +93,7 @@ pub enum SfuError {
     /// The media address cannot be advertised (e.g. 0.0.0.0).
     #[error("cannot advertise media address {0}: use a concrete IP, not 0.0.0.0 or ::")]
     Unspecified(std::net::SocketAddr),
+    /// The media thread could not be started.
+    #[error("cannot start the media thread: {0}")]
+    Thread(std::io::Error),
 }

@@ -5,13 +5,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::SfuConfig;
 use crate::engine::Sfu;
 use crate::error::{ApiError, SfuError};
 use crate::stats::Stats;
+use crate::udp::{Buffers, MediaSocket};
 
 type Job = Box<dyn FnOnce(&mut Sfu, Instant) + Send>;
 
@@ -63,19 +63,34 @@ impl SfuHandle {
     }
 }
 
-/// Binds the media socket on exactly `config.media_addr` (port 0: ephemeral) and spawns the
-/// media task on the current tokio runtime.
+/// Binds the media socket on exactly `config.media_addr` (port 0: ephemeral) and starts the
+/// media loop on a thread of its own (`sfu-media`), with `config.media_threads` workers
+/// polling sessions beside it, so the media path never waits for the HTTP side or blocks it.
 pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
     if config.media_addr.ip().is_unspecified() {
         return Err(SfuError::Unspecified(config.media_addr));
     }
-    let socket = UdpSocket::bind(config.media_addr).await.map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
-    config.media_addr = socket.local_addr().map_err(|source| SfuError::Bind { addr: config.media_addr, source })?;
+    let bind_error = |addr| move |source| SfuError::Bind { addr, source };
+    let socket = std::net::UdpSocket::bind(config.media_addr).map_err(bind_error(config.media_addr))?;
+    config.media_addr = socket.local_addr().map_err(bind_error(config.media_addr))?;
+    socket.set_nonblocking(true).map_err(bind_error(config.media_addr))?;
     size_buffers(&socket);
-    tracing::info!(media = %config.media_addr, app_id = %config.app_id, "SFU media socket bound");
+    tracing::info!(media = %config.media_addr, app_id = %config.app_id, threads = config.media_threads, "SFU media socket bound");
     let (jobs, rx) = mpsc::unbounded_channel();
     let sfu = Sfu::new(config.clone(), Instant::now());
-    tokio::spawn(run(sfu, socket, rx));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(SfuError::Thread)?;
+    let addr = config.media_addr;
+    std::thread::Builder::new()
+        .name("sfu-media".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match MediaSocket::new(socket) {
+                    Ok(socket) => run(sfu, Arc::new(socket), rx).await,
+                    Err(e) => tracing::error!(error = %e, %addr, "the media socket cannot be polled; the SFU is not running"),
+                }
+            })
+        })
+        .map_err(SfuError::Thread)?;
     Ok(SfuHandle { inner: Arc::new(Inner { jobs, config }) })
 }
 
@@ -84,7 +99,7 @@ pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
 /// kernel's default (about 200 KiB) drops them while the media loop is busy; a lost packet
 /// costs a retransmission and holds the frame back. The kernel caps the sizes at
 /// `net.core.rmem_max` / `wmem_max`.
-fn size_buffers(socket: &UdpSocket) {
+fn size_buffers(socket: &std::net::UdpSocket) {
     const BUFFER: usize = 4 << 20;
     let sock = socket2::SockRef::from(socket);
     if let Err(e) = sock.set_recv_buffer_size(BUFFER).and_then(|()| sock.set_send_buffer_size(BUFFER)) {
@@ -93,13 +108,14 @@ fn size_buffers(socket: &UdpSocket) {
     tracing::debug!(recv = ?sock.recv_buffer_size().ok(), send = ?sock.send_buffer_size().ok(), "media socket buffers");
 }
 
-async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<Job>) {
+async fn run(mut sfu: Sfu, socket: Arc<MediaSocket>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     // str0m knows the announced address: datagrams are delivered as sent there.
     let local = sfu.config().announced();
     let log_every = sfu.config().stats_log_interval;
     let mut next_log = log_every.map(|d| Instant::now() + d);
     let mut last_logged = Stats::default();
-    let mut buf = vec![0u8; 2048];
+    let mut buffers = Buffers::new(&socket);
+    sfu.set_transmit_sink(socket.sink());
     loop {
         let deadline = sfu.poll_timeout().max(Instant::now());
         tokio::select! {
@@ -112,10 +128,10 @@ async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<
                 }
                 None => break,
             },
-            received = socket.recv_from(&mut buf) => match received {
-                Ok((n, source)) => {
-                    let data = buf.get(..n).unwrap_or_default();
-                    guarded(&mut sfu, "receive", |sfu| sfu.handle_receive(Instant::now(), source, local, data));
+            received = socket.recv(&mut buffers) => match received {
+                Ok(filled) => {
+                    let datagrams = buffers.datagrams(filled);
+                    guarded(&mut sfu, "receive", |sfu| sfu.handle_receive_batch(Instant::now(), local, datagrams));
                 }
                 // ICMP errors from peers that went away surface here; they are not fatal.
                 Err(e) => tracing::trace!(error = %e, "udp receive error"),
@@ -125,11 +141,6 @@ async fn run(mut sfu: Sfu, socket: UdpSocket, mut jobs: mpsc::UnboundedReceiver<
         let now = Instant::now();
         if sfu.poll_timeout() <= now {
             guarded(&mut sfu, "timeout", |sfu| sfu.handle_timeout(now));
-        }
-        while let Some(t) = sfu.poll_transmit() {
-            if let Err(e) = socket.send_to(&t.contents, t.destination).await {
-                tracing::trace!(error = %e, dest = %t.destination, "udp send error");
-            }
         }
         if let (Some(at), Some(every)) = (next_log, log_every) {
             if now >= at {

@@ -216,17 +216,18 @@ fn options() -> Options {
 
 /// One measured run: a fresh SFU, `n` publishers, `m` subscribers.
 fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
-    // The SFU's own thread and runtime; its threads are named `sfu-` so their CPU can be read.
+    // A runtime for `start` to be called in; the SFU's own threads are named `sfu-`, so
+    // their CPU can be read.
     let (tx, rx) = std::sync::mpsc::channel();
     let threads = o.threads;
     std::thread::Builder::new()
-        .name("sfu-media".into())
+        .name("bench-sfu-host".into())
         .spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async move {
                 let mut config = satsuma_sfu::SfuConfig::new(APP, SECRET, "127.0.0.1:0".parse().expect("addr"));
                 config.stats_log_interval = None;
-                let _ = threads;
+                config.media_threads = threads;
                 let handle = satsuma_sfu::start(config).await.expect("sfu");
                 let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
                 let _ = tx.send((handle, stop));
@@ -267,6 +268,12 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
 
     let from = Instant::now() + Duration::from_millis(200);
     let until = from + Duration::from_secs(o.secs);
+    // Frames stamped in this span are counted when sent and when received; it ends early
+    // enough for the last of them to arrive before the pumps stop.
+    let micros = |t: Instant| t.duration_since(epoch).as_micros() as u64;
+    let window = Some((micros(from), micros(until - Duration::from_millis(500))));
+    pubs.iter_mut().for_each(|p| p.window = window);
+    probes.iter_mut().for_each(|p| p.window = window);
     let senders = pump_thread("bench-pub", (pubs, probes), from, until, |(pubs, probes), measuring| {
         pubs.iter_mut().for_each(|p| p.pump(p_epoch()));
         probes.iter_mut().for_each(|p| p.pump(p_epoch(), measuring));
@@ -278,7 +285,10 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     std::thread::sleep(until.saturating_duration_since(Instant::now()));
     let (stats1, cpu1, drops1) = (rt.block_on(handle.stats()).expect("stats"), threads_cpu("sfu-"), udp_drops());
     let elapsed = t0.elapsed().as_secs_f64();
-    let ((_, probes), pub_cpu) = senders.join().expect("publishers");
+    let ((pubs, probes), pub_cpu) = senders.join().expect("publishers");
+    let expected = pubs.iter().map(|p| p.sent_in_window).sum::<u64>() * probes.len() as u64;
+    let got = probes.iter().map(|p| p.received_in_window).sum::<u64>();
+    let frame_loss = 100.0 - got as f64 * 100.0 / expected.max(1) as f64;
     let (counters, count_cpu) = counting.join().expect("counters");
     let _ = stop.send(());
 
@@ -289,7 +299,7 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     let mut lat: Vec<u32> = probes.iter().flat_map(|p| p.latencies.iter().copied()).collect();
     lat.sort_unstable();
     let (received, missing) = counters.iter().fold((0, 0), |(r, m), c| (r + c.received, m + c.missing));
-    let loss = missing as f64 * 100.0 / (received + missing).max(1) as f64;
+    let gaps = missing as f64 * 100.0 / (received + missing).max(1) as f64;
     let (base50, base99) = direct_baseline(epoch, 3);
     eprintln!(
         "  {n}×{m}: harness CPU {:.0} % publishing and probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; direct p50 {base50:.2} ms, p99 {base99:.2} ms",
@@ -298,7 +308,7 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
         probes.iter().map(|p| p.frames).sum::<u64>(),
     );
     format!(
-        "| {n}×{m} | {streams} | {threads} | {datagrams:.0} | {:.1} | {:.1} % | {:.0} | {:.2} / {:.2} ms | {loss:.3} % | {} |",
+        "| {n}×{m} | {streams} | {threads} | {datagrams:.0} | {:.1} | {:.1} % | {:.0} | {:.2} / {:.2} ms | {frame_loss:.2} % | {gaps:.3} % | {} |",
         bits / 1e6,
         cpu * 100.0,
         datagrams / cpu.max(1e-9),
@@ -317,8 +327,8 @@ fn p_epoch() -> Instant {
 fn main() {
     let o = options();
     let epoch = p_epoch();
-    println!("| publishers × subscribers | streams | media threads | datagrams/s out | Mbit/s forwarded | SFU CPU | datagrams/s per busy core | added latency p50 / p99 | loss | kernel drops |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| publishers × subscribers | streams | media threads | datagrams/s out | Mbit/s forwarded | SFU CPU | datagrams/s per busy core | added latency p50 / p99 | frames lost | RTP gaps | kernel drops |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &(n, m) in &o.shapes {
         println!("{}", run(n, m, &o, epoch));
     }

@@ -24,6 +24,13 @@ pub struct Peer {
     pub rtc: Rtc,
     socket: UdpSocket,
     addr: SocketAddr,
+    /// When str0m wants time to pass next; until then, and without input, it is left alone.
+    next_timeout: Instant,
+    /// Input went in since the last drain.
+    fed: bool,
+    /// Drained only when input went in or a timeout is due (the counters, which feed
+    /// str0m nothing but STUN and DTLS); the others are drained on every pump.
+    lazy: bool,
 }
 
 impl Peer {
@@ -36,21 +43,31 @@ impl Peer {
         let addr = socket.local_addr().expect("addr");
         let mut rtc = Rtc::builder().set_stats_interval(None).build(Instant::now());
         rtc.add_local_candidate(Candidate::host(addr, "udp").expect("candidate"));
-        Peer { rtc, socket, addr }
+        Peer { rtc, socket, addr, next_timeout: Instant::now(), fed: true, lazy: false }
     }
 
     fn feed(&mut self, source: SocketAddr, data: &[u8]) {
         let Ok(contents) = data.try_into() else { return };
         let input = Input::Receive(Instant::now(), Receive { proto: Protocol::Udp, source, destination: self.addr, contents });
         let _ = self.rtc.handle_input(input);
+        self.fed = true;
     }
 
-    /// Advances str0m's clock and sends what it wants sent; events go to `on_event`.
+    /// Advances str0m's clock and sends what it wants sent; events go to `on_event`. Does
+    /// nothing before str0m's next timeout unless input went in: the harness must stay
+    /// cheap, as it shares the machine with the SFU it measures.
     fn drain(&mut self, mut on_event: impl FnMut(Event)) {
-        let _ = self.rtc.handle_input(Input::Timeout(Instant::now()));
+        let now = Instant::now();
+        if !std::mem::take(&mut self.fed) && self.lazy && now < self.next_timeout {
+            return;
+        }
+        let _ = self.rtc.handle_input(Input::Timeout(now));
         while let Ok(out) = self.rtc.poll_output() {
             match out {
-                Output::Timeout(_) => break,
+                Output::Timeout(t) => {
+                    self.next_timeout = t;
+                    break;
+                }
                 Output::Transmit(t) => {
                     let _ = self.socket.send_to(&t.contents, t.destination);
                 }
@@ -73,6 +90,10 @@ pub struct Publisher {
     next_audio: Instant,
     frames: u64,
     force_key: bool,
+    /// Frames a subscriber gets (audio, and the top video layer) stamped in `window`.
+    pub sent_in_window: u64,
+    /// The measured span, µs since the epoch; frames stamped in it are counted both ends.
+    pub window: Option<(u64, u64)>,
 }
 
 impl Publisher {
@@ -83,7 +104,17 @@ impl Publisher {
     pub fn new(epoch: Instant, phase: f64) -> Publisher {
         let video = epoch + Duration::from_micros(33_333).mul_f64(phase);
         let audio = epoch + Duration::from_millis(20).mul_f64(phase);
-        Publisher { peer: Peer::new(), mids: None, simulcast: true, next_video: video, next_audio: audio, frames: 0, force_key: false }
+        Publisher {
+            peer: Peer::new(),
+            mids: None,
+            simulcast: true,
+            next_video: video,
+            next_audio: audio,
+            frames: 0,
+            force_key: false,
+            sent_in_window: 0,
+            window: None,
+        }
     }
 
     /// Receives, sends what is due, and answers keyframe requests.
@@ -92,18 +123,21 @@ impl Publisher {
         while let Ok((n, source)) = self.peer.socket.recv_from(&mut buf) {
             self.peer.feed(source, buf.get(..n).unwrap_or_default());
         }
-        if self.peer.rtc.is_connected() {
-            self.send(Instant::now(), epoch);
+        if self.peer.rtc.is_connected() && self.send(Instant::now(), epoch) {
+            self.peer.wrote();
         }
         let mut key = false;
         self.peer.drain(|e| key |= matches!(e, Event::KeyframeRequest(_)));
         self.force_key |= key;
     }
 
-    fn send(&mut self, now: Instant, epoch: Instant) {
-        let Some((audio, video)) = self.mids else { return };
+    /// Writes what is due; whether anything was.
+    fn send(&mut self, now: Instant, epoch: Instant) -> bool {
+        let Some((audio, video)) = self.mids else { return false };
+        let mut wrote = false;
         let micros = now.duration_since(epoch).as_micros() as u64;
         let stamp = micros.to_le_bytes();
+        let counted = u64::from(self.window.is_some_and(|(from, to)| (from..to).contains(&micros)));
         if now >= self.next_audio {
             self.next_audio += Duration::from_millis(20);
             let mut data = vec![0xf8, 0xff, 0xfe, 0, 0, 0, 0, 0];
@@ -111,6 +145,8 @@ impl Publisher {
             data.resize(AUDIO_BYTES, 0x42);
             let time = MediaTime::new(micros * 48 / 1000, Frequency::FORTY_EIGHT_KHZ);
             write(&mut self.peer.rtc, audio, None, Codec::Opus, now, time, data);
+            self.sent_in_window += counted;
+            wrote = true;
         }
         if now >= self.next_video {
             self.next_video += Duration::from_micros(33_333);
@@ -126,11 +162,14 @@ impl Publisher {
                 write(&mut self.peer.rtc, video, self.simulcast.then(|| Rid::from(rid)), Codec::Vp8, now, time, data);
             }
             self.frames += 1;
+            self.sent_in_window += counted;
             self.force_key = false;
+            wrote = true;
         }
         // A harness that fell behind does not send a burst to catch up.
         self.next_audio = self.next_audio.max(now - Duration::from_millis(20));
         self.next_video = self.next_video.max(now - Duration::from_millis(33));
+        wrote
     }
 }
 
@@ -144,6 +183,13 @@ fn write(rtc: &mut Rtc, mid: Mid, rid: Option<Rid>, codec: Codec, now: Instant, 
     let _ = w.write(pt, now, time, data);
 }
 
+impl Peer {
+    /// Media was written: str0m has packets to send.
+    fn wrote(&mut self) {
+        self.fed = true;
+    }
+}
+
 /// A subscriber that decodes everything: end-to-end latency from each frame's timestamp.
 pub struct Probe {
     /// Its connection.
@@ -152,12 +198,16 @@ pub struct Probe {
     pub latencies: Vec<u32>,
     /// Frames received in all.
     pub frames: u64,
+    /// Frames received that were stamped in `window`.
+    pub received_in_window: u64,
+    /// See [`Publisher::window`].
+    pub window: Option<(u64, u64)>,
 }
 
 impl Probe {
     /// A probe with nothing received.
     pub fn new() -> Probe {
-        Probe { peer: Peer::new(), latencies: Vec::new(), frames: 0 }
+        Probe { peer: Peer::new(), latencies: Vec::new(), frames: 0, received_in_window: 0, window: None }
     }
 
     /// Receives and decodes; times frames when `measuring`.
@@ -167,11 +217,13 @@ impl Probe {
             self.peer.feed(source, buf.get(..n).unwrap_or_default());
         }
         let now = Instant::now();
-        let (frames, latencies) = (&mut self.frames, &mut self.latencies);
+        let (frames, latencies, in_window, window) = (&mut self.frames, &mut self.latencies, &mut self.received_in_window, self.window);
         self.peer.drain(|e| {
             let Event::MediaData(d) = e else { return };
             *frames += 1;
             let Some(stamp) = d.data.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok()) else { return };
+            let stamp_micros = u64::from_le_bytes(stamp);
+            *in_window += u64::from(window.is_some_and(|(from, to)| (from..to).contains(&stamp_micros)));
             if measuring {
                 let at = now.duration_since(epoch).as_micros() as u64;
                 latencies.push(at.saturating_sub(u64::from_le_bytes(stamp)) as u32);
@@ -196,7 +248,9 @@ pub struct Counter {
 impl Counter {
     /// A counter with nothing received.
     pub fn new() -> Counter {
-        Counter { peer: Peer::new(), received: 0, missing: 0, last_seq: HashMap::new() }
+        let mut peer = Peer::new();
+        peer.lazy = true;
+        Counter { peer, received: 0, missing: 0, last_seq: HashMap::new() }
     }
 
     /// Receives and counts.

@@ -35,6 +35,8 @@ impl TestSfu {
     pub async fn start_with(tune: impl FnOnce(&mut satsuma_sfu::SfuConfig)) -> Self {
         let mut config = satsuma_sfu::SfuConfig::new(APP, SECRET, "127.0.0.1:0".parse().unwrap());
         config.stats_log_interval = None;
+        // Two pollers, as on a small server: every test crosses the parallel path.
+        config.media_threads = 2;
         tune(&mut config);
         let handle = satsuma_sfu::start(config).await.expect("sfu starts");
         let router = satsuma_sfu::http::router(handle.clone());

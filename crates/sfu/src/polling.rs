@@ -1,0 +1,100 @@
+//! Polling sessions: each session's `Rtc` is drained of its datagrams, events and next
+//! timeout on its own, so a batch of sessions can be polled on several threads at once.
+//! This is where the SFU spends most of its time (payloading, SRTP, the send queues), and
+//! it touches nothing but the session polled; what crosses sessions (events) is handed
+//! back and dispatched on one thread, in order, by the engine.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use str0m::net::Transmit;
+use str0m::{Event, Output};
+
+use crate::session::{Session, SessionKey};
+
+/// Where datagrams go as they are polled: set by the runtime to write them to its socket
+/// from whichever thread polled them; without one they queue for [`crate::Sfu::poll_transmit`].
+/// Gets one session's datagrams of one poll, in order; returns how many it sent.
+pub type TransmitSink = Arc<dyn Fn(&[Transmit]) -> usize + Send + Sync>;
+
+/// A session whose `Rtc` is not alive is looked at again this much later.
+const DEAD_RECHECK: Duration = Duration::from_millis(250);
+/// Batches smaller than this are polled on the calling thread: waking a worker costs more.
+const PARALLEL_FROM: usize = 4;
+
+/// What polling one session produced.
+pub(crate) struct Polled {
+    /// The session.
+    pub key: SessionKey,
+    /// Its next timeout, when that changed (the timer heap needs an entry).
+    pub new_timeout: Option<Instant>,
+    /// Datagrams not taken by a sink.
+    pub transmits: Vec<Transmit>,
+    /// Datagrams a sink sent.
+    pub sent: usize,
+    /// Its events, in order.
+    pub events: Vec<Event>,
+    /// The peer's new address, when media started following it (see `path`).
+    pub moved_to: Option<std::net::SocketAddr>,
+}
+
+/// Polls `sessions` (on `pool` when there is one and the batch is worth it).
+pub(crate) fn poll_all(
+    pool: Option<&rayon::ThreadPool>,
+    sessions: Vec<(SessionKey, &mut Session)>,
+    now: Instant,
+    sink: Option<&TransmitSink>,
+) -> Vec<Polled> {
+    match pool {
+        Some(pool) if sessions.len() >= PARALLEL_FROM => {
+            pool.install(|| sessions.into_par_iter().map(|(key, s)| poll_one(key, s, now, sink)).collect())
+        }
+        _ => sessions.into_iter().map(|(key, s)| poll_one(key, s, now, sink)).collect(),
+    }
+}
+
+/// Drains one session's `Rtc` until it wants a timeout.
+pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, sink: Option<&TransmitSink>) -> Polled {
+    let mut polled = Polled { key, new_timeout: None, transmits: Vec::new(), sent: 0, events: Vec::new(), moved_to: None };
+    loop {
+        if !session.rtc.is_alive() {
+            session.next_timeout = now + DEAD_RECHECK;
+            polled.new_timeout = Some(session.next_timeout);
+            break;
+        }
+        match catch_unwind(AssertUnwindSafe(|| session.rtc.poll_output())) {
+            Ok(Ok(Output::Timeout(t))) => {
+                if t != session.next_timeout {
+                    session.next_timeout = t;
+                    polled.new_timeout = Some(t);
+                }
+                break;
+            }
+            Ok(Ok(Output::Transmit(mut t))) => {
+                let was = session.path.moved_to();
+                t.destination = session.path.route(t.destination, crate::path::is_check_answer(&t.contents), now);
+                if let Some(to) = session.path.moved_to().filter(|to| Some(*to) != was) {
+                    tracing::info!(parent: &session.span, %to, "the peer's address changed; media follows it");
+                    polled.moved_to = Some(to);
+                }
+                polled.transmits.push(t);
+            }
+            Ok(Ok(Output::Event(e))) => polled.events.push(e),
+            Ok(Err(e)) => {
+                tracing::warn!(parent: &session.span, error = %e, "session failed");
+                session.rtc.disconnect();
+            }
+            Err(_) => {
+                tracing::error!(parent: &session.span, "str0m panicked; dropping the session");
+                session.rtc.disconnect();
+            }
+        }
+    }
+    if let Some(sink) = sink.filter(|_| !polled.transmits.is_empty()) {
+        polled.sent = sink(&polled.transmits);
+        polled.transmits.clear();
+    }
+    polled
+}
