@@ -14,6 +14,7 @@ use str0m::{Candidate, Event, IceConnectionState, Input, Rtc};
 
 use crate::config::SfuConfig;
 use crate::error::ApiError;
+use crate::fanout::Fanout;
 use crate::polling::{self, TransmitSink};
 use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
@@ -33,13 +34,17 @@ const PENDING_OFFER_TTL: Duration = Duration::from_secs(30);
 pub struct Sfu {
     pub(crate) config: SfuConfig,
     pub(crate) sessions: HashMap<SessionKey, Session>,
-    by_id: HashMap<String, SessionKey>,
+    pub(crate) by_id: HashMap<String, SessionKey>,
+    /// Who pulls each publication.
+    pub(crate) fanout: Fanout,
     next_key: SessionKey,
     routes: Routes,
     timers: Timers,
     transmits: VecDeque<Transmit>,
     dirty: Vec<SessionKey>,
     dirty_set: HashSet<SessionKey>,
+    /// Sessions whose timer is due: fed `Input::Timeout` when next polled.
+    timed_out: HashSet<SessionKey>,
     next_housekeeping: Instant,
     pub(crate) stats: Stats,
     /// Fault injection: the media path panics once when this is set.
@@ -58,12 +63,14 @@ impl Sfu {
             config,
             sessions: HashMap::new(),
             by_id: HashMap::new(),
+            fanout: Fanout::default(),
             next_key: 1,
             routes: Routes::default(),
             timers: Timers::default(),
             transmits: VecDeque::new(),
             dirty: Vec::new(),
             dirty_set: HashSet::new(),
+            timed_out: HashSet::new(),
             next_housekeeping: now,
             stats: Stats::default(),
             panic_armed: false,
@@ -158,6 +165,7 @@ impl Sfu {
     /// After an API operation on session `key`: an accepted offer may have restarted ICE,
     /// so its routing follows, then the session is polled.
     pub(crate) fn api_changed(&mut self, key: SessionKey, now: Instant) {
+        self.fanout.changed();
         self.index_ufrag(key);
         self.touch(key);
         self.drive(now);
@@ -227,10 +235,10 @@ impl Sfu {
         }
         let sessions = &self.sessions;
         let due = self.timers.due(now, |key| sessions.get(&key).map(|s| s.next_timeout));
+        // The timeout is fed as each session is polled, on whichever thread polls it: for
+        // a subscriber this is where str0m turns written frames into packets.
         for key in due {
-            if let Some(s) = self.sessions.get_mut(&key) {
-                feed(s, Input::Timeout(now));
-            }
+            self.timed_out.insert(key);
             self.touch(key);
         }
         if now >= self.next_housekeeping {
@@ -283,11 +291,13 @@ impl Sfu {
         while !self.dirty.is_empty() {
             let batch = std::mem::take(&mut self.dirty);
             self.dirty_set.clear();
-            let sessions: Vec<(SessionKey, &mut Session)> = if let [key] = batch[..] {
-                self.sessions.get_mut(&key).map(|s| (key, s)).into_iter().collect()
+            let timed_out = &mut self.timed_out;
+            let mut entry = |key: SessionKey, session| (key, session, timed_out.remove(&key));
+            let sessions: Vec<(SessionKey, &mut Session, bool)> = if let [key] = batch[..] {
+                self.sessions.get_mut(&key).map(|s| entry(key, s)).into_iter().collect()
             } else {
                 let wanted: HashSet<SessionKey> = batch.into_iter().collect();
-                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| (*k, s)).collect()
+                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| entry(*k, s)).collect()
             };
             let polled = polling::poll_all(self.pool.as_ref(), sessions, now, self.sink.as_ref());
             for p in polled {
@@ -396,16 +406,18 @@ impl Sfu {
             s.rtc.disconnect();
             self.by_id.remove(&s.id);
             self.routes.forget(key);
+            self.timed_out.remove(&key);
         }
     }
 }
 
-/// The pool for `threads` media threads (none for one: the caller's thread polls).
+/// The workers for `threads` media threads: the media thread polls too, so one fewer
+/// (none for one).
 fn media_pool(threads: usize) -> Option<rayon::ThreadPool> {
     if threads <= 1 {
         return None;
     }
-    let built = rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("sfu-worker-{i}")).build();
+    let built = rayon::ThreadPoolBuilder::new().num_threads(threads - 1).thread_name(|i| format!("sfu-worker-{i}")).build();
     match built {
         Ok(pool) => Some(pool),
         Err(e) => {

@@ -41,41 +41,43 @@ impl Sfu {
 
         let mut wanted_keyframes: Vec<Option<Rid>> = Vec::new();
         let mut touched = Vec::new();
-        for (sub_key, sub) in self.sessions.iter_mut() {
+        let subscribers = self.fanout.subscribers(&self.sessions, &self.by_id, key, &name);
+        for &(sub_key, mid) in subscribers.iter() {
+            let Some(sub) = self.sessions.get_mut(&sub_key) else { continue };
             if !sub.connected || !sub.rtc.is_connected() {
                 // str0m drops media written before the transport is up.
                 continue;
             }
-            for t in sub.tracks.iter_mut().filter(|t| t.active && t.negotiated) {
-                let TrackRole::Remote(s) = &mut t.role else { continue };
-                if s.session_id != pub_id || s.track_name != name {
+            // The index may be older than the last close or collection: check the entry.
+            let Some(t) = sub.tracks.iter_mut().find(|t| t.mid == mid && t.active && t.negotiated) else { continue };
+            let TrackRole::Remote(s) = &mut t.role else { continue };
+            if s.session_id != pub_id || s.track_name != name {
+                continue;
+            }
+            let time = if video {
+                let d = s.selector.on_frame(now, &layers, data.rid, keyframe);
+                if let Some(rid) = d.keyframe_for.filter(|r| !wanted_keyframes.contains(r)) {
+                    wanted_keyframes.push(rid);
+                }
+                if !d.forward {
                     continue;
                 }
-                let time = if video {
-                    let d = s.selector.on_frame(now, &layers, data.rid, keyframe);
-                    if let Some(rid) = d.keyframe_for.filter(|r| !wanted_keyframes.contains(r)) {
-                        wanted_keyframes.push(rid);
-                    }
-                    if !d.forward {
-                        continue;
-                    }
-                    if d.switched {
-                        tracing::debug!(session = %sub.id, mid = %t.mid, track = %name, rid = ?data.rid, "keyframe starts the stream");
-                    }
-                    s.selector.out_time(now, data.time, d.switched)
-                } else {
-                    data.time
-                };
-                let Some(writer) = sub.rtc.writer(t.mid) else { continue };
-                let Some(pt) = writer.match_params(data.params) else { continue };
-                match writer.write(pt, data.network_time, time, data.data.clone()) {
-                    Ok(()) => {
-                        self.stats.media_forwarded += 1;
-                        self.stats.bytes_forwarded += data.data.len() as u64;
-                        touched.push(*sub_key);
-                    }
-                    Err(e) => tracing::debug!(error = %e, "write to subscriber failed"),
+                if d.switched {
+                    tracing::debug!(session = %sub.id, mid = %t.mid, track = %name, rid = ?data.rid, "keyframe starts the stream");
                 }
+                s.selector.out_time(now, data.time, d.switched)
+            } else {
+                data.time
+            };
+            let Some(writer) = sub.rtc.writer(t.mid) else { continue };
+            let Some(pt) = writer.match_params(data.params) else { continue };
+            match writer.write(pt, data.network_time, time, data.data.clone()) {
+                Ok(()) => {
+                    self.stats.media_forwarded += 1;
+                    self.stats.bytes_forwarded += data.data.len() as u64;
+                    touched.push(sub_key);
+                }
+                Err(e) => tracing::debug!(error = %e, "write to subscriber failed"),
             }
         }
         for k in touched {

@@ -37,6 +37,7 @@ pub mod config;
 pub mod datachannels;
 pub mod engine;
 pub mod error;
+mod fanout;
 pub mod forwarding;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

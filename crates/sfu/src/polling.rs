@@ -8,9 +8,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use str0m::net::Transmit;
-use str0m::{Event, Output};
+use str0m::{Event, Input, Output};
 
 use crate::session::{Session, SessionKey};
 
@@ -40,23 +39,46 @@ pub(crate) struct Polled {
     pub moved_to: Option<std::net::SocketAddr>,
 }
 
-/// Polls `sessions` (on `pool` when there is one and the batch is worth it).
+/// Polls `sessions` (each with whether its timer fell due), in parts on `pool`'s workers and this thread when there is a pool and
+/// the batch is worth it; the results keep the batch's order.
 pub(crate) fn poll_all(
     pool: Option<&rayon::ThreadPool>,
-    sessions: Vec<(SessionKey, &mut Session)>,
+    mut sessions: Vec<(SessionKey, &mut Session, bool)>,
     now: Instant,
     sink: Option<&TransmitSink>,
 ) -> Vec<Polled> {
-    match pool {
-        Some(pool) if sessions.len() >= PARALLEL_FROM => {
-            pool.install(|| sessions.into_par_iter().map(|(key, s)| poll_one(key, s, now, sink)).collect())
-        }
-        _ => sessions.into_iter().map(|(key, s)| poll_one(key, s, now, sink)).collect(),
+    let poll = |part: Vec<(SessionKey, &mut Session, bool)>| -> Vec<Polled> {
+        part.into_iter().map(|(key, s, timed_out)| poll_one(key, s, now, timed_out, sink)).collect()
+    };
+    let Some(pool) = pool.filter(|_| sessions.len() >= PARALLEL_FROM) else { return poll(sessions) };
+    // This thread takes the first part and the workers one each: a fan-out's sessions cost
+    // about the same, and a worker's wake-up is paid once per part, not per session.
+    let parts = pool.current_num_threads() + 1;
+    let size = sessions.len().div_ceil(parts);
+    let mut rest = Vec::with_capacity(parts);
+    while sessions.len() > size {
+        let tail = sessions.split_off(sessions.len() - size);
+        rest.push(tail);
     }
+    rest.reverse();
+    let mut results: Vec<Vec<Polled>> = Vec::with_capacity(rest.len());
+    results.resize_with(rest.len(), Vec::new);
+    let mut first = Vec::new();
+    pool.in_place_scope(|scope| {
+        for (part, out) in rest.into_iter().zip(results.iter_mut()) {
+            scope.spawn(move |_| *out = poll(part));
+        }
+        first = poll(sessions);
+    });
+    first.into_iter().chain(results.into_iter().flatten()).collect()
 }
 
-/// Drains one session's `Rtc` until it wants a timeout.
-pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, sink: Option<&TransmitSink>) -> Polled {
+/// Drains one session's `Rtc` until it wants a timeout, after feeding it the timeout that
+/// fell due when `timed_out`.
+pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, timed_out: bool, sink: Option<&TransmitSink>) -> Polled {
+    if timed_out {
+        crate::engine::feed(session, Input::Timeout(now));
+    }
     let mut polled = Polled { key, new_timeout: None, transmits: Vec::new(), sent: 0, events: Vec::new(), moved_to: None };
     loop {
         if !session.rtc.is_alive() {

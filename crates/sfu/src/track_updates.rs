@@ -117,6 +117,7 @@ impl Sfu {
             }
             results.push(strip_status(t));
         }
+        self.fanout.changed();
         self.drive(now);
         Ok(TracksResponse { requires_immediate_renegotiation: Some(false), tracks: Some(results), ..Default::default() })
     }

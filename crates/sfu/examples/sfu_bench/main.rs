@@ -237,6 +237,9 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
         .expect("sfu thread");
     let (handle, stop) = rx.recv().expect("sfu handle");
     let router = satsuma_sfu::http::router(handle.clone());
+    if std::env::var_os("BENCH_DEBUG").is_some() {
+        eprintln!("SFU media on {}", handle.media_addr());
+    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
 
     let mut pubs: Vec<Publisher> = (0..n).map(|i| Publisher::new(epoch, i as f64 / n as f64)).collect();
@@ -274,10 +277,9 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     let window = Some((micros(from), micros(until - Duration::from_millis(500))));
     pubs.iter_mut().for_each(|p| p.window = window);
     probes.iter_mut().for_each(|p| p.window = window);
-    let senders = pump_thread("bench-pub", (pubs, probes), from, until, |(pubs, probes), measuring| {
-        pubs.iter_mut().for_each(|p| p.pump(p_epoch()));
-        probes.iter_mut().for_each(|p| p.pump(p_epoch(), measuring));
-    });
+    let senders = pump_thread("bench-pub", pubs, from, until, |pubs, _| pubs.iter_mut().for_each(|p| p.pump(p_epoch())));
+    let probing =
+        pump_thread("bench-probe", probes, from, until, |probes, measuring| probes.iter_mut().for_each(|p| p.pump(p_epoch(), measuring)));
     let counting =
         pump_thread("bench-count", counters, from, until, |counters, measuring| counters.iter_mut().for_each(|c| c.pump(measuring)));
     std::thread::sleep(from.saturating_duration_since(Instant::now()));
@@ -285,7 +287,8 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     std::thread::sleep(until.saturating_duration_since(Instant::now()));
     let (stats1, cpu1, drops1) = (rt.block_on(handle.stats()).expect("stats"), threads_cpu("sfu-"), udp_drops());
     let elapsed = t0.elapsed().as_secs_f64();
-    let ((pubs, probes), pub_cpu) = senders.join().expect("publishers");
+    let (pubs, pub_cpu) = senders.join().expect("publishers");
+    let (probes, probe_cpu) = probing.join().expect("probes");
     let expected = pubs.iter().map(|p| p.sent_in_window).sum::<u64>() * probes.len() as u64;
     let got = probes.iter().map(|p| p.received_in_window).sum::<u64>();
     let frame_loss = 100.0 - got as f64 * 100.0 / expected.max(1) as f64;
@@ -302,8 +305,9 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     let gaps = missing as f64 * 100.0 / (received + missing).max(1) as f64;
     let (base50, base99) = direct_baseline(epoch, 3);
     eprintln!(
-        "  {n}×{m}: harness CPU {:.0} % publishing and probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; direct p50 {base50:.2} ms, p99 {base99:.2} ms",
+        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; direct p50 {base50:.2} ms, p99 {base99:.2} ms",
         pub_cpu.as_secs_f64() * 100.0 / elapsed,
+        probe_cpu.as_secs_f64() * 100.0 / elapsed,
         count_cpu.as_secs_f64() * 100.0 / elapsed,
         probes.iter().map(|p| p.frames).sum::<u64>(),
     );

@@ -227,6 +227,9 @@ impl Probe {
             if measuring {
                 let at = now.duration_since(epoch).as_micros() as u64;
                 latencies.push(at.saturating_sub(u64::from_le_bytes(stamp)) as u32);
+                if std::env::var_os("BENCH_DEBUG").is_some() && at.saturating_sub(stamp_micros) > 1000 {
+                    eprintln!("slow {} us at {} ms, {} bytes", at - stamp_micros, at / 1000, d.data.len());
+                }
             }
         });
     }
