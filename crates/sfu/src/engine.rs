@@ -44,7 +44,7 @@ pub struct Sfu {
     dirty: Vec<SessionKey>,
     dirty_set: HashSet<SessionKey>,
     /// Sessions whose timer is due: fed `Input::Timeout` when next polled.
-    timed_out: HashSet<SessionKey>,
+    pub(crate) timed_out: HashSet<SessionKey>,
     next_housekeeping: Instant,
     pub(crate) stats: Stats,
     /// Fault injection: the media path panics once when this is set.

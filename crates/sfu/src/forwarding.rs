@@ -81,6 +81,9 @@ impl Sfu {
             }
         }
         for k in touched {
+            // str0m packetizes written frames on a timeout: polling with one right away sends
+            // them in this round, not in one more pass over every subscriber.
+            self.timed_out.insert(k);
             self.touch(k);
         }
         for rid in wanted_keyframes {

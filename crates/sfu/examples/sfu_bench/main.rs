@@ -162,10 +162,11 @@ async fn subscribe(router: &axum::Router, rtc: &mut str0m::Rtc, publishers: &[St
     call(router, "PUT", &format!("sessions/{sid}/renegotiate"), Some(body)).await;
 }
 
-/// Latency of the same harness without the SFU: one publisher (its top layer only) straight
-/// into one probe.
-fn direct_baseline(epoch: Instant, secs: u64) -> (f64, f64) {
-    let mut p = Publisher::new(epoch, 0.0);
+/// The control pair: one publisher (its top layer only) wired straight into one probe, run
+/// on the same threads as the rest while the SFU is measured, so its latency is the
+/// harness's own under the same load; what the SFU adds is the difference.
+fn direct_pair(epoch: Instant) -> (Publisher, Probe) {
+    let mut p = Publisher::new(epoch, 0.5);
     p.simulcast = false;
     let mut s = Probe::new();
     let mut api = p.peer.rtc.sdp_api();
@@ -175,15 +176,7 @@ fn direct_baseline(epoch: Instant, secs: u64) -> (f64, f64) {
     let answer = s.peer.rtc.sdp_api().accept_offer(offer).expect("answer");
     p.peer.rtc.sdp_api().accept_answer(pending, answer).expect("accept");
     p.mids = Some((a, v));
-    let warm = Instant::now() + Duration::from_secs(1);
-    let until = warm + Duration::from_secs(secs);
-    while Instant::now() < until {
-        p.pump(epoch);
-        s.pump(epoch, Instant::now() >= warm);
-        tick();
-    }
-    s.latencies.sort_unstable();
-    (percentile(&s.latencies, 0.5), percentile(&s.latencies, 0.99))
+    (p, s)
 }
 
 struct Options {
@@ -266,6 +259,10 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     for c in &mut counters {
         rt.block_on(subscribe(&router, &mut c.peer.rtc, &ids));
     }
+    // The control pair joins the pumps last, so it is the last publisher and probe.
+    let (control_pub, control_probe) = direct_pair(epoch);
+    pubs.push(control_pub);
+    probes.push(control_probe);
     // Connections, keyframes, and the layers' liveness settle.
     settle(&mut pubs, &mut probes, &mut counters, Duration::from_secs(3));
 
@@ -287,8 +284,11 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     std::thread::sleep(until.saturating_duration_since(Instant::now()));
     let (stats1, cpu1, drops1) = (rt.block_on(handle.stats()).expect("stats"), threads_cpu("sfu-"), udp_drops());
     let elapsed = t0.elapsed().as_secs_f64();
-    let (pubs, pub_cpu) = senders.join().expect("publishers");
-    let (probes, probe_cpu) = probing.join().expect("probes");
+    let (mut pubs, pub_cpu) = senders.join().expect("publishers");
+    let (mut probes, probe_cpu) = probing.join().expect("probes");
+    let (_, mut control) = (pubs.pop(), probes.pop().expect("control probe"));
+    control.latencies.sort_unstable();
+    let (base50, base99) = (percentile(&control.latencies, 0.5), percentile(&control.latencies, 0.99));
     let expected = pubs.iter().map(|p| p.sent_in_window).sum::<u64>() * probes.len() as u64;
     let got = probes.iter().map(|p| p.received_in_window).sum::<u64>();
     let frame_loss = 100.0 - got as f64 * 100.0 / expected.max(1) as f64;
@@ -303,13 +303,14 @@ fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
     lat.sort_unstable();
     let (received, missing) = counters.iter().fold((0, 0), |(r, m), c| (r + c.received, m + c.missing));
     let gaps = missing as f64 * 100.0 / (received + missing).max(1) as f64;
-    let (base50, base99) = direct_baseline(epoch, 3);
     eprintln!(
-        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; direct p50 {base50:.2} ms, p99 {base99:.2} ms",
+        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; SFU path p50 {:.2} ms, p99 {:.2} ms; control pair p50 {base50:.2} ms, p99 {base99:.2} ms",
         pub_cpu.as_secs_f64() * 100.0 / elapsed,
         probe_cpu.as_secs_f64() * 100.0 / elapsed,
         count_cpu.as_secs_f64() * 100.0 / elapsed,
         probes.iter().map(|p| p.frames).sum::<u64>(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
     );
     format!(
         "| {n}×{m} | {streams} | {threads} | {datagrams:.0} | {:.1} | {:.1} % | {:.0} | {:.2} / {:.2} ms | {frame_loss:.2} % | {gaps:.3} % | {} |",
