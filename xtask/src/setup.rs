@@ -25,6 +25,8 @@ pub const GECKODRIVER_VERSION: &str = "0.37.1";
 /// Debian packages for `satsuma bot`: the `opus` crate links the system libopus, found
 /// with pkg-config (openh264 builds its bundled source with the C compiler).
 const BOT_PACKAGES: &[&str] = &["libopus-dev", "pkg-config"];
+/// Debian packages for the server: jemalloc, its allocator, builds with make.
+const SERVER_PACKAGES: &[&str] = &["make"];
 /// binaryen from npm: Debian's wasm-opt 108 corrupts the externref table of our bundle
 /// ("WebAssembly.Table.set(): Argument 1 is invalid"), 132 does not.
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -45,6 +47,7 @@ pub fn run(root: &Path) -> anyhow::Result<WasmRoute> {
     println!("==> setup (wasm std: {route:?})");
     let mut packages: Vec<&str> = BROWSER_PACKAGES.to_vec();
     packages.extend_from_slice(BOT_PACKAGES);
+    packages.extend_from_slice(SERVER_PACKAGES);
     if route == WasmRoute::DebianBuildStd {
         packages.extend_from_slice(WASM_STD_PACKAGES);
     }

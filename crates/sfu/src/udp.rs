@@ -62,20 +62,8 @@ impl MediaSocket {
         let mut scratch = Vec::new();
         while let Some(first) = rest.first() {
             let size = first.contents.len();
-            // Every segment but the last must be exactly `size`; the last may be shorter.
-            let mut run = 1;
-            while run < max_segments && (run + 1) * size <= GSO_MAX_BYTES {
-                match rest.get(run) {
-                    Some(t) if t.destination == first.destination && t.contents.len() <= size => {
-                        run += 1;
-                        if t.contents.len() < size {
-                            break;
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            let (group, tail) = rest.split_at(run);
+            let run = gso_run(rest, max_segments);
+            let Some((group, tail)) = rest.split_at_checked(run) else { break };
             rest = tail;
             let contents: &[u8] = if run == 1 {
                 &first.contents
@@ -109,6 +97,27 @@ impl MediaSocket {
     }
 }
 
+/// How many of `transmits`, from the first, can leave as one GSO send: same destination,
+/// every segment the first one's size but the last, which may be shorter, at most
+/// `max_segments` and [`GSO_MAX_BYTES`] in all.
+fn gso_run(transmits: &[Transmit], max_segments: usize) -> usize {
+    let Some(first) = transmits.first() else { return 0 };
+    let size = first.contents.len();
+    let mut run = 1;
+    while run < max_segments && (run + 1) * size <= GSO_MAX_BYTES {
+        match transmits.get(run) {
+            Some(t) if t.destination == first.destination && t.contents.len() <= size => {
+                run += 1;
+                if t.contents.len() < size {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    run
+}
+
 /// Receive buffers for one batch, each large enough for a GRO-merged run.
 pub(crate) struct Buffers {
     data: Vec<u8>,
@@ -129,5 +138,55 @@ impl Buffers {
             let data = buf.get(..meta.len).unwrap_or_default();
             data.chunks(meta.stride.max(1)).map(move |d| (meta.addr, d))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use str0m::net::Protocol;
+
+    fn datagram(to: u16, len: usize) -> Transmit {
+        let addr = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        Transmit { proto: Protocol::Udp, source: addr(1), destination: addr(to), contents: vec![0; len].into() }
+    }
+
+    fn runs(transmits: &[Transmit], max_segments: usize) -> Vec<usize> {
+        let mut rest = transmits;
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let run = gso_run(rest, max_segments);
+            out.push(run);
+            rest = &rest[run..];
+        }
+        out
+    }
+
+    #[test]
+    fn a_frame_to_one_peer_is_one_send() {
+        let frame = [datagram(5, 1200), datagram(5, 1200), datagram(5, 1200), datagram(5, 700)];
+        assert_eq!(runs(&frame, 64), vec![4]);
+    }
+
+    #[test]
+    fn runs_break_at_a_new_peer_a_larger_datagram_and_after_a_shorter_one() {
+        let mixed = [
+            datagram(5, 1200),
+            datagram(5, 1200),
+            datagram(6, 1200), // another peer
+            datagram(6, 300),  // shorter: ends the run
+            datagram(6, 300),
+            datagram(6, 900), // larger than the run's size
+        ];
+        assert_eq!(runs(&mixed, 64), vec![2, 2, 1, 1]);
+    }
+
+    #[test]
+    fn runs_respect_the_kernel_limits() {
+        let many: Vec<Transmit> = (0..10).map(|_| datagram(5, 1200)).collect();
+        assert_eq!(runs(&many, 4), vec![4, 4, 2]);
+        assert_eq!(runs(&many, 1), vec![1; 10]);
+        let big: Vec<Transmit> = (0..60).map(|_| datagram(5, 1400)).collect();
+        assert!(runs(&big, 64).iter().all(|r| r * 1400 <= GSO_MAX_BYTES));
     }
 }

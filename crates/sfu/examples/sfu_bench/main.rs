@@ -13,9 +13,10 @@
 //! latency minus the same harness wired straight through), and loss (RTP sequence gaps at
 //! the counting subscribers, and the kernel's UDP receive-buffer drops).
 //!
-//! Usage: `cargo xtask bench sfu [STREAMS|PxS ...] [--secs S] [--threads N]`, where a
+//! Usage: `cargo xtask bench sfu [STREAMS|PxS ...] [--secs S] [--threads N[,N…]]`, where a
 //! stream is one track forwarded to one subscriber: 192 (6 publishers × 16 subscribers),
-//! 512 (16 × 16) and 1024 (16 × 32) are the presets and the default.
+//! 512 (16 × 16) and 1024 (16 × 32) are the presets and the default, each with one and
+//! with two media threads unless `--threads` says otherwise.
 
 mod peers;
 
@@ -29,6 +30,10 @@ use str0m::media::{Direction, MediaKind, Simulcast, SimulcastLayer};
 use tower::ServiceExt;
 
 use peers::{Counter, Probe, Publisher, LAYERS};
+
+/// The allocator `satsuma` runs with, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const APP: &str = "bench";
 const SECRET: &str = "bench-secret";
@@ -182,16 +187,18 @@ fn direct_pair(epoch: Instant) -> (Publisher, Probe) {
 struct Options {
     shapes: Vec<(usize, usize)>,
     secs: u64,
-    threads: usize,
+    threads: Vec<usize>,
 }
 
 fn options() -> Options {
-    let mut o = Options { shapes: Vec::new(), secs: 10, threads: 1 };
+    let mut o = Options { shapes: Vec::new(), secs: 10, threads: Vec::new() };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--secs" => o.secs = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.secs),
-            "--threads" => o.threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(o.threads),
+            "--threads" => {
+                o.threads = args.next().unwrap_or_default().split(',').filter_map(|v| v.parse().ok()).filter(|n| *n > 0).collect()
+            }
             "192" => o.shapes.push((6, 16)),
             "512" => o.shapes.push((16, 16)),
             "1024" => o.shapes.push((16, 32)),
@@ -204,15 +211,17 @@ fn options() -> Options {
     if o.shapes.is_empty() {
         o.shapes = vec![(6, 16), (16, 16), (16, 32)];
     }
+    if o.threads.is_empty() {
+        o.threads = vec![1, 2];
+    }
     o
 }
 
-/// One measured run: a fresh SFU, `n` publishers, `m` subscribers.
-fn run(n: usize, m: usize, o: &Options, epoch: Instant) -> String {
+/// One measured run: a fresh SFU with `threads` media threads, `n` publishers, `m` subscribers.
+fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> String {
     // A runtime for `start` to be called in; the SFU's own threads are named `sfu-`, so
     // their CPU can be read.
     let (tx, rx) = std::sync::mpsc::channel();
-    let threads = o.threads;
     std::thread::Builder::new()
         .name("bench-sfu-host".into())
         .spawn(move || {
@@ -334,7 +343,9 @@ fn main() {
     let epoch = p_epoch();
     println!("| publishers × subscribers | streams | media threads | datagrams/s out | Mbit/s forwarded | SFU CPU | datagrams/s per busy core | added latency p50 / p99 | frames lost | RTP gaps | kernel drops |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &(n, m) in &o.shapes {
-        println!("{}", run(n, m, &o, epoch));
+    for &threads in &o.threads {
+        for &(n, m) in &o.shapes {
+            println!("{}", run(n, m, threads, &o, epoch));
+        }
     }
 }
