@@ -6,9 +6,13 @@
 //!
 //! Layers:
 //! - [`Sfu`] (modules `engine`, `negotiation`, `tracks`, `track_updates`, `datachannels`,
-//!   `forwarding`, `state`): the sans-IO core. Datagrams and time go in, datagrams come out;
-//!   API operations are methods.
-//! - [`start`] / [`SfuHandle`] (module `runtime`): a tokio task owning the socket and clock.
+//!   `forwarding`, `fanout`, `polling`, `state`): the sans-IO core. Datagrams and time go
+//!   in, datagrams come out; API operations are methods. Sessions touched by an input are
+//!   polled as a batch, on [`SfuConfig::media_threads`] threads (str0m's per-packet work:
+//!   payloading, SRTP, send queues), and what crosses sessions (a frame to its
+//!   subscribers, a keyframe request to its publisher) is dispatched in order on one.
+//! - [`start`] / [`SfuHandle`] (modules `runtime`, `udp`): the media thread, owning the
+//!   socket and the clock; datagrams are read in batches and sent with UDP GSO.
 //! - [`http::router`]: the axum routes.
 //!
 //! Mids: the client's own mids are kept (browsers use "0", "1", …), but m-sections the SFU
