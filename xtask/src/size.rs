@@ -11,8 +11,9 @@ use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 /// The gzip -9 target for every `.wasm`, `.js` and `.css` in `dist/`: 200 KB (issue 27),
 /// raised to the measured total by issue 29's features (simulcast by tile size, Settings,
 /// Stats, Test connection; each one's cost is in the README's lever table), and by the
-/// boot file that lets the CSP forbid inline scripts (issue 31).
-pub const BUDGET_GZIP: u64 = 241_857;
+/// boot file that lets the CSP forbid inline scripts (issue 31), and since then by later issues'
+/// features, each in the same table.
+pub const BUDGET_GZIP: u64 = 241_889;
 
 /// What the gate counts (and the build precompresses): the code and styles a visit downloads.
 const GATED_EXTENSIONS: &[&str] = &["wasm", "js", "css"];
