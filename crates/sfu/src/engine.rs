@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use str0m::net::{Protocol, Receive, Transmit};
@@ -74,7 +73,7 @@ impl Sfu {
             next_housekeeping: now,
             stats: Stats::default(),
             panic_armed: false,
-            pool: media_pool(config_threads),
+            pool: polling::pool(config_threads),
             sink: None,
         }
     }
@@ -223,7 +222,7 @@ impl Sfu {
         self.routes.learn_source(source, key);
         if let Some(s) = self.sessions.get_mut(&key) {
             s.path.heard(source, now);
-            feed(s, input);
+            polling::feed(s, input);
         }
         self.touch(key);
     }
@@ -407,40 +406,6 @@ impl Sfu {
             self.by_id.remove(&s.id);
             self.routes.forget(key);
             self.timed_out.remove(&key);
-        }
-    }
-}
-
-/// The workers for `threads` media threads: the media thread polls too, so one fewer
-/// (none for one).
-fn media_pool(threads: usize) -> Option<rayon::ThreadPool> {
-    if threads <= 1 {
-        return None;
-    }
-    let built = rayon::ThreadPoolBuilder::new().num_threads(threads - 1).thread_name(|i| format!("sfu-worker-{i}")).build();
-    match built {
-        Ok(pool) => Some(pool),
-        Err(e) => {
-            tracing::warn!(error = %e, "no media worker threads; polling on the media thread alone");
-            None
-        }
-    }
-}
-
-/// Feeds one input to a session's `Rtc`, disconnecting it on error or panic.
-pub(crate) fn feed(session: &mut Session, input: Input) {
-    if !session.rtc.is_alive() {
-        return;
-    }
-    match catch_unwind(AssertUnwindSafe(|| session.rtc.handle_input(input))) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            tracing::info!(parent: &session.span, error = %e, "input rejected; disconnecting");
-            session.rtc.disconnect();
-        }
-        Err(_) => {
-            tracing::error!(parent: &session.span, "str0m panicked on input; disconnecting");
-            session.rtc.disconnect();
         }
     }
 }

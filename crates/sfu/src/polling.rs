@@ -2,14 +2,15 @@
 //! timeout on its own, so a batch of sessions can be polled on several threads at once.
 //! This is where the SFU spends most of its time (payloading, SRTP, the send queues), and
 //! it touches nothing but the session polled; what crosses sessions (events) is handed
-//! back and dispatched on one thread, in order, by the engine.
+//! back and dispatched on one thread, in order, by the engine. Feeding an input to a
+//! session (`feed`) and the pool of pollers live here too.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::net::Transmit;
-use str0m::{Event, Input, Output};
+use str0m::{Event, Input, Output, Rtc, RtcError};
 
 use crate::session::{Session, SessionKey};
 
@@ -77,7 +78,7 @@ pub(crate) fn poll_all(
 /// fell due when `timed_out`.
 pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, timed_out: bool, sink: Option<&TransmitSink>) -> Polled {
     if timed_out {
-        crate::engine::feed(session, Input::Timeout(now));
+        feed(session, Input::Timeout(now));
     }
     let mut polled = Polled { key, new_timeout: None, transmits: Vec::new(), sent: 0, events: Vec::new(), moved_to: None };
     loop {
@@ -86,15 +87,15 @@ pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, tim
             polled.new_timeout = Some(session.next_timeout);
             break;
         }
-        match catch_unwind(AssertUnwindSafe(|| session.rtc.poll_output())) {
-            Ok(Ok(Output::Timeout(t))) => {
+        match guarded(session, "poll", Rtc::poll_output) {
+            Some(Output::Timeout(t)) => {
                 if t != session.next_timeout {
                     session.next_timeout = t;
                     polled.new_timeout = Some(t);
                 }
                 break;
             }
-            Ok(Ok(Output::Transmit(mut t))) => {
+            Some(Output::Transmit(mut t)) => {
                 let was = session.path.moved_to();
                 t.destination = session.path.route(t.destination, crate::path::is_check_answer(&t.contents), now);
                 if let Some(to) = session.path.moved_to().filter(|to| Some(*to) != was) {
@@ -103,15 +104,9 @@ pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, tim
                 }
                 polled.transmits.push(t);
             }
-            Ok(Ok(Output::Event(e))) => polled.events.push(e),
-            Ok(Err(e)) => {
-                tracing::warn!(parent: &session.span, error = %e, "session failed");
-                session.rtc.disconnect();
-            }
-            Err(_) => {
-                tracing::error!(parent: &session.span, "str0m panicked; dropping the session");
-                session.rtc.disconnect();
-            }
+            Some(Output::Event(e)) => polled.events.push(e),
+            // Disconnected: the next turn of the loop sees it.
+            None => {}
         }
     }
     if let Some(sink) = sink.filter(|_| !polled.transmits.is_empty()) {
@@ -119,4 +114,45 @@ pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, tim
         polled.transmits.clear();
     }
     polled
+}
+
+/// The workers for `threads` media threads: the media thread polls too, so one fewer
+/// (none for one).
+pub(crate) fn pool(threads: usize) -> Option<rayon::ThreadPool> {
+    if threads <= 1 {
+        return None;
+    }
+    let built = rayon::ThreadPoolBuilder::new().num_threads(threads - 1).thread_name(|i| format!("sfu-worker-{i}")).build();
+    match built {
+        Ok(pool) => Some(pool),
+        Err(e) => {
+            tracing::warn!(error = %e, "no media worker threads; polling on the media thread alone");
+            None
+        }
+    }
+}
+
+/// Feeds one input to a session's `Rtc`, disconnecting it on error or panic.
+pub(crate) fn feed(session: &mut Session, input: Input) {
+    if session.rtc.is_alive() {
+        guarded(session, "input", |rtc| rtc.handle_input(input));
+    }
+}
+
+/// Calls into a session's `Rtc`; an error (bad input, a failed transport) or a panic in
+/// str0m disconnects the session, which housekeeping then collects, and gives `None`.
+fn guarded<T>(session: &mut Session, call: &'static str, f: impl FnOnce(&mut Rtc) -> Result<T, RtcError>) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(|| f(&mut session.rtc))) {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(e)) => {
+            tracing::info!(parent: &session.span, call, error = %e, "str0m refused; disconnecting");
+            session.rtc.disconnect();
+            None
+        }
+        Err(_) => {
+            tracing::error!(parent: &session.span, call, "str0m panicked; disconnecting");
+            session.rtc.disconnect();
+            None
+        }
+    }
 }
