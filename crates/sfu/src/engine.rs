@@ -14,7 +14,7 @@ use str0m::{Candidate, Event, IceConnectionState, Input, Rtc};
 use crate::config::SfuConfig;
 use crate::error::ApiError;
 use crate::fanout::Fanout;
-use crate::polling::{self, TransmitSink};
+use crate::polling::{self, Received, TransmitSink, Turn};
 use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
 use crate::stats::Stats;
@@ -179,31 +179,38 @@ impl Sfu {
 
     /// Feeds one received datagram. `destination` is the advertised media address.
     pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
-        self.accept(now, source, destination, data);
-        self.drive(now);
+        self.handle_receive_batch(now, destination, [(source, data)]);
     }
 
-    /// Feeds a batch of datagrams received together, then polls the sessions they touched
-    /// once: a publisher's burst of packets becomes one round of work, not one per packet.
+    /// Feeds a batch of datagrams received together and polls the sessions they are for:
+    /// a publisher's burst of packets becomes one round of work, not one per packet, and
+    /// the datagrams are fed (SRTP, depacketizing) on whichever thread polls their session.
     pub fn handle_receive_batch<'a>(
         &mut self,
         now: Instant,
         destination: SocketAddr,
         datagrams: impl IntoIterator<Item = (SocketAddr, &'a [u8])>,
     ) {
+        let mut received: Received<'a> = Vec::new();
         for (source, data) in datagrams {
-            self.accept(now, source, destination, data);
+            let Some(key) = self.route(now, source, destination, data) else { continue };
+            match received.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push((source, data)),
+                None => received.push((key, vec![(source, data)])),
+            }
+            self.touch(key);
         }
-        self.drive(now);
+        self.drive_receiving(now, destination, received);
     }
 
-    /// Routes one datagram to its session's `Rtc`, without polling.
-    fn accept(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
+    /// The session `data` from `source` is for, learning its source; `None` when it is for
+    /// no session (counted).
+    fn route(&mut self, now: Instant, source: SocketAddr, destination: SocketAddr, data: &[u8]) -> Option<SessionKey> {
         self.stats.datagrams_in += 1;
         let Ok(contents) = data.try_into() else {
             // Neither STUN, DTLS, RTP nor RTCP.
             self.stats.datagrams_unrouted += 1;
-            return;
+            return None;
         };
         let input = Input::Receive(now, Receive { proto: Protocol::Udp, source, destination, contents });
         let accepts = |sfu: &Self, key: SessionKey| sfu.sessions.get(&key).is_some_and(|s| s.rtc.accepts(&input));
@@ -217,14 +224,13 @@ impl Sfu {
         let Some(key) = key else {
             self.stats.datagrams_unrouted += 1;
             tracing::trace!(%source, "datagram for no session");
-            return;
+            return None;
         };
         self.routes.learn_source(source, key);
         if let Some(s) = self.sessions.get_mut(&key) {
             s.path.heard(source, now);
-            polling::feed(s, input);
         }
-        self.touch(key);
+        Some(key)
     }
 
     /// Advances time: str0m timers, housekeeping.
@@ -284,21 +290,30 @@ impl Sfu {
     }
 
     /// Polls every touched session until idle, dispatching events (which may touch others).
-    /// Each round polls the whole batch of touched sessions (on the pool's threads when
-    /// there is one), then dispatches what they produced in order, on this thread.
     pub(crate) fn drive(&mut self, now: Instant) {
+        self.drive_receiving(now, self.config.announced(), Vec::new());
+    }
+
+    /// [`Sfu::drive`], feeding each session in `received` its datagrams (addressed to
+    /// `destination`) first. Each round polls the whole batch of touched sessions (on the
+    /// pool's threads when there is one), then dispatches what they produced in order, on
+    /// this thread.
+    fn drive_receiving(&mut self, now: Instant, destination: SocketAddr, mut received: Received<'_>) {
         while !self.dirty.is_empty() {
             let batch = std::mem::take(&mut self.dirty);
             self.dirty_set.clear();
             let timed_out = &mut self.timed_out;
-            let mut entry = |key: SessionKey, session| (key, session, timed_out.remove(&key));
-            let sessions: Vec<(SessionKey, &mut Session, bool)> = if let [key] = batch[..] {
-                self.sessions.get_mut(&key).map(|s| entry(key, s)).into_iter().collect()
+            let mut turn = |key: SessionKey, session| {
+                let datagrams = received.iter_mut().find(|(k, _)| *k == key).map(|(_, d)| std::mem::take(d)).unwrap_or_default();
+                Turn { key, session, timed_out: timed_out.remove(&key), received: datagrams }
+            };
+            let sessions: Vec<Turn<'_, '_>> = if let [key] = batch[..] {
+                self.sessions.get_mut(&key).map(|s| turn(key, s)).into_iter().collect()
             } else {
                 let wanted: HashSet<SessionKey> = batch.into_iter().collect();
-                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| entry(*k, s)).collect()
+                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| turn(*k, s)).collect()
             };
-            let polled = polling::poll_all(self.pool.as_ref(), sessions, now, self.sink.as_ref());
+            let polled = polling::poll_all(self.pool.as_ref(), sessions, now, destination, self.sink.as_ref());
             for p in polled {
                 if let Some(t) = p.new_timeout {
                     self.timers.schedule(p.key, t);

@@ -5,11 +5,12 @@
 //! back and dispatched on one thread, in order, by the engine. Feeding an input to a
 //! session (`feed`) and the pool of pollers live here too.
 
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use str0m::net::Transmit;
+use str0m::net::{Protocol, Receive, Transmit};
 use str0m::{Event, Input, Output, Rtc, RtcError};
 
 use crate::session::{Session, SessionKey};
@@ -40,17 +41,33 @@ pub(crate) struct Polled {
     pub moved_to: Option<std::net::SocketAddr>,
 }
 
-/// Polls `sessions` (each with whether its timer fell due), in parts on `pool`'s workers and this thread when there is a pool and
+/// A received datagram: where from, and its bytes.
+pub(crate) type Datagram<'d> = (SocketAddr, &'d [u8]);
+/// Datagrams routed to each session, in the order they came.
+pub(crate) type Received<'d> = Vec<(SessionKey, Vec<Datagram<'d>>)>;
+
+/// One session's turn in a round, with what to feed it before it is polled.
+pub(crate) struct Turn<'s, 'd> {
+    /// The session.
+    pub key: SessionKey,
+    /// Its state.
+    pub session: &'s mut Session,
+    /// Its timer fell due, or frames were written to it.
+    pub timed_out: bool,
+    /// Datagrams routed to it, in the order they came.
+    pub received: Vec<Datagram<'d>>,
+}
+
+/// Polls `sessions`, in parts on `pool`'s workers and this thread when there is a pool and
 /// the batch is worth it; the results keep the batch's order.
 pub(crate) fn poll_all(
     pool: Option<&rayon::ThreadPool>,
-    mut sessions: Vec<(SessionKey, &mut Session, bool)>,
+    mut sessions: Vec<Turn<'_, '_>>,
     now: Instant,
+    destination: SocketAddr,
     sink: Option<&TransmitSink>,
 ) -> Vec<Polled> {
-    let poll = |part: Vec<(SessionKey, &mut Session, bool)>| -> Vec<Polled> {
-        part.into_iter().map(|(key, s, timed_out)| poll_one(key, s, now, timed_out, sink)).collect()
-    };
+    let poll = |part: Vec<Turn<'_, '_>>| -> Vec<Polled> { part.into_iter().map(|turn| poll_one(turn, now, destination, sink)).collect() };
     let Some(pool) = pool.filter(|_| sessions.len() >= PARALLEL_FROM) else { return poll(sessions) };
     // This thread takes the first part and the workers one each: a fan-out's sessions cost
     // about the same, and a worker's wake-up is paid once per part, not per session.
@@ -74,9 +91,16 @@ pub(crate) fn poll_all(
     first.into_iter().chain(results.into_iter().flatten()).collect()
 }
 
-/// Drains one session's `Rtc` until it wants a timeout, after feeding it the timeout that
-/// fell due when `timed_out`.
-pub(crate) fn poll_one(key: SessionKey, session: &mut Session, now: Instant, timed_out: bool, sink: Option<&TransmitSink>) -> Polled {
+/// Feeds a session its turn's datagrams (addressed to `destination`) and due timeout, then
+/// drains its `Rtc` until it wants a timeout.
+pub(crate) fn poll_one(turn: Turn<'_, '_>, now: Instant, destination: SocketAddr, sink: Option<&TransmitSink>) -> Polled {
+    let Turn { key, session, timed_out, received } = turn;
+    for (source, data) in received {
+        // Routing parsed it already; this cannot fail.
+        if let Ok(contents) = data.try_into() {
+            feed(session, Input::Receive(now, Receive { proto: Protocol::Udp, source, destination, contents }));
+        }
+    }
     if timed_out {
         feed(session, Input::Timeout(now));
     }
