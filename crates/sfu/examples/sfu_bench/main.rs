@@ -272,8 +272,18 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     let (control_pub, control_probe) = direct_pair(epoch);
     pubs.push(control_pub);
     probes.push(control_probe);
-    // Connections, keyframes, and the layers' liveness settle.
+    // Connections, keyframes, and the layers' liveness settle; then every counter must be
+    // getting every publisher's audio and video (a subscriber that connected late would
+    // otherwise start inside the measurement, waiting for its first keyframes).
     settle(&mut pubs, &mut probes, &mut counters, Duration::from_secs(3));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while counters.iter().any(|c| c.streams() < 2 * n) && Instant::now() < deadline {
+        settle(&mut pubs, &mut probes, &mut counters, Duration::from_millis(200));
+    }
+    let short = counters.iter().filter(|c| c.streams() < 2 * n).count();
+    if short > 0 {
+        eprintln!("  {n}×{m}: {short} counting subscribers still miss streams after 18 s");
+    }
 
     let from = Instant::now() + Duration::from_millis(200);
     let until = from + Duration::from_secs(o.secs);
@@ -312,12 +322,15 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     lat.sort_unstable();
     let (received, missing) = counters.iter().fold((0, 0), |(r, m), c| (r + c.received, m + c.missing));
     let gaps = missing as f64 * 100.0 / (received + missing).max(1) as f64;
+    let per_counter = (counters.iter().map(|c| c.received).min().unwrap_or(0), counters.iter().map(|c| c.received).max().unwrap_or(0));
     eprintln!(
-        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted; SFU path p50 {:.2} ms, p99 {:.2} ms; control pair p50 {base50:.2} ms, p99 {base99:.2} ms",
+        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted ({} to {} per counter); SFU path p50 {:.2} ms, p99 {:.2} ms; control pair p50 {base50:.2} ms, p99 {base99:.2} ms",
         pub_cpu.as_secs_f64() * 100.0 / elapsed,
         probe_cpu.as_secs_f64() * 100.0 / elapsed,
         count_cpu.as_secs_f64() * 100.0 / elapsed,
         probes.iter().map(|p| p.frames).sum::<u64>(),
+        per_counter.0,
+        per_counter.1,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),
     );

@@ -256,6 +256,11 @@ impl Counter {
         Counter { peer, received: 0, missing: 0, last_seq: HashMap::new() }
     }
 
+    /// How many RTP streams (SSRCs) have reached it.
+    pub fn streams(&self) -> usize {
+        self.last_seq.len()
+    }
+
     /// Receives and counts.
     pub fn pump(&mut self, measuring: bool) {
         let mut buf = [0u8; 2048];
