@@ -38,21 +38,23 @@ fn processes() -> Vec<(i32, i32, String)> {
 /// kernel closes its sockets).
 pub fn crash(profile: &Path) -> anyhow::Result<usize> {
     let pids = tree(profile)?;
-    for pid in &pids {
-        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
-    }
+    signal(&pids, libc::SIGKILL);
     Ok(pids.len())
 }
 
 /// Stops the Chromium that runs in `profile` and everything it started.
 pub fn freeze(profile: &Path) -> anyhow::Result<Frozen> {
     let pids = tree(profile)?;
-    for pid in &pids {
-        // SAFETY: kill(2) on processes of the test's own browser; it touches no memory.
-        unsafe { libc::kill(*pid, libc::SIGSTOP) };
-    }
+    signal(&pids, libc::SIGSTOP);
     Ok(Frozen { pids })
+}
+
+/// Sends `sig` to each of `pids`, processes of the test's own browser.
+fn signal(pids: &[i32], sig: libc::c_int) {
+    for pid in pids {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        unsafe { libc::kill(*pid, sig) };
+    }
 }
 
 /// The processes of the Chromium in `profile` and their descendants.
@@ -81,9 +83,6 @@ impl Frozen {
 
 impl Drop for Frozen {
     fn drop(&mut self) {
-        for pid in &self.pids {
-            // SAFETY: as above.
-            unsafe { libc::kill(*pid, libc::SIGCONT) };
-        }
+        signal(&self.pids, libc::SIGCONT);
     }
 }
