@@ -22,7 +22,8 @@ pub(crate) type Subscriber = (SessionKey, Mid);
 pub(crate) struct Fanout {
     stale: bool,
     built: bool,
-    by_publication: HashMap<(SessionKey, String), Arc<[Subscriber]>>,
+    /// By publisher session, then track name (so a frame looks its name up without a copy).
+    by_publication: HashMap<SessionKey, HashMap<String, Arc<[Subscriber]>>>,
 }
 
 impl Fanout {
@@ -42,21 +43,20 @@ impl Fanout {
         if self.stale || !self.built {
             self.rebuild(sessions, by_id);
         }
-        // `(SessionKey, String)` keys cannot be looked up by `&str` without a copy; a
-        // frame's one small allocation is far below the walk it replaces.
-        self.by_publication.get(&(publisher, name.to_owned())).cloned().unwrap_or_else(|| Arc::from([]))
+        self.by_publication.get(&publisher).and_then(|names| names.get(name)).cloned().unwrap_or_else(|| Arc::from([]))
     }
 
     fn rebuild(&mut self, sessions: &HashMap<SessionKey, Session>, by_id: &HashMap<String, SessionKey>) {
-        let mut lists: HashMap<(SessionKey, String), Vec<Subscriber>> = HashMap::new();
+        let mut lists: HashMap<SessionKey, HashMap<String, Vec<Subscriber>>> = HashMap::new();
         for (key, session) in sessions {
             for t in session.tracks.iter().filter(|t| t.active && t.negotiated) {
                 let TrackRole::Remote(s) = &t.role else { continue };
                 let Some(publisher) = by_id.get(&s.session_id) else { continue };
-                lists.entry((*publisher, s.track_name.clone())).or_default().push((*key, t.mid));
+                lists.entry(*publisher).or_default().entry(s.track_name.clone()).or_default().push((*key, t.mid));
             }
         }
-        self.by_publication = lists.into_iter().map(|(k, v)| (k, Arc::from(v))).collect();
+        self.by_publication =
+            lists.into_iter().map(|(publisher, names)| (publisher, names.into_iter().map(|(n, v)| (n, Arc::from(v))).collect())).collect();
         self.stale = false;
         self.built = true;
     }

@@ -106,7 +106,7 @@ fn pump_thread<T: Send + 'static>(
     mut work: T,
     from: Instant,
     until: Instant,
-    step: fn(&mut T, bool),
+    mut step: impl FnMut(&mut T, bool) + Send + 'static,
 ) -> std::thread::JoinHandle<(T, Duration)> {
     std::thread::Builder::new()
         .name(name.into())
@@ -293,9 +293,9 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     let window = Some((micros(from), micros(until - Duration::from_millis(500))));
     pubs.iter_mut().for_each(|p| p.window = window);
     probes.iter_mut().for_each(|p| p.window = window);
-    let senders = pump_thread("bench-pub", pubs, from, until, |pubs, _| pubs.iter_mut().for_each(|p| p.pump(p_epoch())));
+    let senders = pump_thread("bench-pub", pubs, from, until, move |pubs, _| pubs.iter_mut().for_each(|p| p.pump(epoch)));
     let probing =
-        pump_thread("bench-probe", probes, from, until, |probes, measuring| probes.iter_mut().for_each(|p| p.pump(p_epoch(), measuring)));
+        pump_thread("bench-probe", probes, from, until, move |probes, measuring| probes.iter_mut().for_each(|p| p.pump(epoch, measuring)));
     let counting =
         pump_thread("bench-count", counters, from, until, |counters, measuring| counters.iter_mut().for_each(|c| c.pump(measuring)));
     std::thread::sleep(from.saturating_duration_since(Instant::now()));
@@ -345,15 +345,10 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     )
 }
 
-/// The bench's epoch, shared by every peer's timestamps.
-fn p_epoch() -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
 fn main() {
     let o = options();
-    let epoch = p_epoch();
+    // Every peer's timestamps count from here.
+    let epoch = Instant::now();
     println!("| publishers × subscribers | streams | media threads | datagrams/s out | Mbit/s forwarded | SFU CPU | datagrams/s per busy core | added latency p50 / p99 | frames lost | RTP gaps | kernel drops |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &threads in &o.threads {

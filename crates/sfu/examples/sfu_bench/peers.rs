@@ -53,6 +53,11 @@ impl Peer {
         self.fed = true;
     }
 
+    /// Media was written: str0m has packets to send.
+    fn wrote(&mut self) {
+        self.fed = true;
+    }
+
     /// Advances str0m's clock and sends what it wants sent; events go to `on_event`. Does
     /// nothing before str0m's next timeout unless input went in: the harness must stay
     /// cheap, as it shares the machine with the SFU it measures.
@@ -181,13 +186,6 @@ fn write(rtc: &mut Rtc, mid: Mid, rid: Option<Rid>, codec: Codec, now: Instant, 
     };
     let Some(pt) = w.payload_params().find(|p| p.spec().codec == codec).map(|p| p.pt()) else { return };
     let _ = w.write(pt, now, time, data);
-}
-
-impl Peer {
-    /// Media was written: str0m has packets to send.
-    fn wrote(&mut self) {
-        self.fed = true;
-    }
 }
 
 /// A subscriber that decodes everything: end-to-end latency from each frame's timestamp.
