@@ -57,19 +57,21 @@ fn tick() {
     std::thread::sleep(Duration::from_micros(100));
 }
 
-/// CPU time of this process's threads whose name starts with `prefix`.
-fn threads_cpu(prefix: &str) -> Duration {
-    let mut total = Duration::ZERO;
+/// CPU time of this process's threads whose name starts with `prefix`, and the time they
+/// were ready to run but waited for a core.
+fn threads_cpu(prefix: &str) -> (Duration, Duration) {
+    let (mut total, mut waited) = (Duration::ZERO, Duration::ZERO);
     for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
         if !comm.starts_with(prefix) {
             continue;
         }
         let sched = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        let ns: u64 = sched.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0);
-        total += Duration::from_nanos(ns);
+        let mut fields = sched.split_whitespace().map(|v| v.parse::<u64>().unwrap_or(0));
+        total += Duration::from_nanos(fields.next().unwrap_or(0));
+        waited += Duration::from_nanos(fields.next().unwrap_or(0));
     }
-    total
+    (total, waited)
 }
 
 /// The kernel's count of UDP datagrams dropped for a full receive buffer (all sockets).
@@ -305,6 +307,8 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     let elapsed = t0.elapsed().as_secs_f64();
     let (mut pubs, pub_cpu) = senders.join().expect("publishers");
     let (mut probes, probe_cpu) = probing.join().expect("probes");
+    let mut late: Vec<u32> = pubs.iter().flat_map(|p| p.lateness.iter().copied()).collect();
+    late.sort_unstable();
     let (_, mut control) = (pubs.pop(), probes.pop().expect("control probe"));
     control.latencies.sort_unstable();
     let (base50, base99) = (percentile(&control.latencies, 0.5), percentile(&control.latencies, 0.99));
@@ -317,14 +321,15 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
     let streams = n * 2 * m;
     let datagrams = (stats1.datagrams_out - stats0.datagrams_out) as f64 / elapsed;
     let bits = (stats1.bytes_forwarded - stats0.bytes_forwarded) as f64 * 8.0 / elapsed;
-    let cpu = (cpu1 - cpu0).as_secs_f64() / elapsed;
+    let cpu = (cpu1.0 - cpu0.0).as_secs_f64() / elapsed;
+    let waited = (cpu1.1 - cpu0.1).as_secs_f64() / elapsed;
     let mut lat: Vec<u32> = probes.iter().flat_map(|p| p.latencies.iter().copied()).collect();
     lat.sort_unstable();
     let (received, missing) = counters.iter().fold((0, 0), |(r, m), c| (r + c.received, m + c.missing));
     let gaps = missing as f64 * 100.0 / (received + missing).max(1) as f64;
     let per_counter = (counters.iter().map(|c| c.received).min().unwrap_or(0), counters.iter().map(|c| c.received).max().unwrap_or(0));
     eprintln!(
-        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted ({} to {} per counter); SFU path p50 {:.2} ms, p99 {:.2} ms; control pair p50 {base50:.2} ms, p99 {base99:.2} ms",
+        "  {n}×{m}: harness CPU {:.0} % publishing, {:.0} % probing, {:.0} % counting; probes saw {} frames; {received} RTP datagrams counted ({} to {} per counter); SFU path p50 {:.2} ms, p99 {:.2} ms; control pair p50 {base50:.2} ms, p99 {base99:.2} ms; SFU threads waited for a core {:.1} % of the time; frames written late by p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         pub_cpu.as_secs_f64() * 100.0 / elapsed,
         probe_cpu.as_secs_f64() * 100.0 / elapsed,
         count_cpu.as_secs_f64() * 100.0 / elapsed,
@@ -333,6 +338,10 @@ fn run(n: usize, m: usize, threads: usize, o: &Options, epoch: Instant) -> Strin
         per_counter.1,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),
+        waited * 100.0,
+        percentile(&late, 0.5),
+        percentile(&late, 0.99),
+        percentile(&late, 1.0),
     );
     format!(
         "| {n}×{m} | {streams} | {threads} | {datagrams:.0} | {:.1} | {:.1} % | {:.0} | {:.2} / {:.2} ms | {frame_loss:.2} % | {gaps:.3} % | {} |",

@@ -17,6 +17,10 @@ pub const LAYERS: [(&str, usize); 3] = [("h", 5_000), ("m", 1_250), ("l", 420)];
 const AUDIO_BYTES: usize = 80;
 /// A keyframe every this many frames, besides the SFU's requests.
 const KEYFRAME_EVERY: u64 = 90;
+/// 30 frames a second.
+const VIDEO_INTERVAL: Duration = Duration::from_micros(33_333);
+/// Opus's 20 ms packets.
+const AUDIO_INTERVAL: Duration = Duration::from_millis(20);
 
 /// One UDP socket on 127.0.0.1 with a full-ICE str0m `Rtc` behind it.
 pub struct Peer {
@@ -99,6 +103,9 @@ pub struct Publisher {
     pub sent_in_window: u64,
     /// The measured span, µs since the epoch; frames stamped in it are counted both ends.
     pub window: Option<(u64, u64)>,
+    /// How late each video frame in `window` was written, µs after it was due: the
+    /// harness's own scheduling, which would bunch frames that cameras send apart.
+    pub lateness: Vec<u32>,
 }
 
 impl Publisher {
@@ -107,8 +114,8 @@ impl Publisher {
     /// other, and publishers sending in the same instant would measure the SFU's burst
     /// queue rather than what it adds to a packet.
     pub fn new(epoch: Instant, phase: f64) -> Publisher {
-        let video = epoch + Duration::from_micros(33_333).mul_f64(phase);
-        let audio = epoch + Duration::from_millis(20).mul_f64(phase);
+        let video = epoch + VIDEO_INTERVAL.mul_f64(phase);
+        let audio = epoch + AUDIO_INTERVAL.mul_f64(phase);
         Publisher {
             peer: Peer::new(),
             mids: None,
@@ -119,6 +126,7 @@ impl Publisher {
             force_key: false,
             sent_in_window: 0,
             window: None,
+            lateness: Vec::new(),
         }
     }
 
@@ -144,7 +152,7 @@ impl Publisher {
         let stamp = micros.to_le_bytes();
         let counted = u64::from(self.window.is_some_and(|(from, to)| (from..to).contains(&micros)));
         if now >= self.next_audio {
-            self.next_audio += Duration::from_millis(20);
+            self.next_audio += AUDIO_INTERVAL;
             let mut data = vec![0xf8, 0xff, 0xfe, 0, 0, 0, 0, 0];
             data.extend_from_slice(&stamp);
             data.resize(AUDIO_BYTES, 0x42);
@@ -154,7 +162,10 @@ impl Publisher {
             wrote = true;
         }
         if now >= self.next_video {
-            self.next_video += Duration::from_micros(33_333);
+            if counted == 1 {
+                self.lateness.push(now.duration_since(self.next_video).as_micros() as u32);
+            }
+            self.next_video += VIDEO_INTERVAL;
             let key = self.force_key || self.frames.is_multiple_of(KEYFRAME_EVERY);
             let time = MediaTime::from_90khz(micros * 9 / 100);
             let layers = if self.simulcast { &LAYERS[..] } else { &LAYERS[..1] };
@@ -171,10 +182,22 @@ impl Publisher {
             self.force_key = false;
             wrote = true;
         }
-        // A harness that fell behind does not send a burst to catch up.
-        self.next_audio = self.next_audio.max(now - Duration::from_millis(20));
-        self.next_video = self.next_video.max(now - Duration::from_millis(33));
+        // A harness that fell behind (or a publisher that just connected) skips the frames it
+        // missed rather than sending a burst, and keeps its phase: clamping to `now` would
+        // put every publisher that waited in step, and the SFU would get all their frames
+        // in the same instant, every frame interval.
+        skip_missed(&mut self.next_audio, AUDIO_INTERVAL, now);
+        skip_missed(&mut self.next_video, VIDEO_INTERVAL, now);
         wrote
+    }
+}
+
+/// Moves `next` on by whole `interval`s until it is no more than one interval behind `now`.
+fn skip_missed(next: &mut Instant, interval: Duration, now: Instant) {
+    let behind = now.saturating_duration_since(*next);
+    if behind > interval {
+        let missed = (behind.as_nanos() / interval.as_nanos()) as u32;
+        *next += interval * missed;
     }
 }
 
