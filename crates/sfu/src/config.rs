@@ -48,6 +48,10 @@ pub struct SfuConfig {
     /// 1 polls on the media thread itself. `satsuma serve` and `satsuma sfu` default to
     /// the machine's cores.
     pub media_threads: usize,
+    /// How long a frame written to a subscriber may wait for others before the subscriber
+    /// is polled (see `flush`): frames that leave together cost less. `Duration::ZERO`
+    /// sends each frame at once.
+    pub flush_interval: Duration,
 }
 
 impl SfuConfig {
@@ -74,6 +78,7 @@ impl SfuConfig {
             max_sessions: 4_096,
             max_tracks_per_session: 256,
             media_threads: 1,
+            flush_interval: Duration::from_millis(1),
         }
     }
 }

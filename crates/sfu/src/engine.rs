@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::net::{Protocol, Receive, Transmit};
@@ -14,6 +15,7 @@ use str0m::{Candidate, Event, IceConnectionState, Input, Rtc};
 use crate::config::SfuConfig;
 use crate::error::ApiError;
 use crate::fanout::Fanout;
+use crate::flush::Flush;
 use crate::polling::{self, Received, TransmitSink, Turn};
 use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
@@ -44,12 +46,14 @@ pub struct Sfu {
     dirty_set: HashSet<SessionKey>,
     /// Sessions whose timer is due: fed `Input::Timeout` when next polled.
     pub(crate) timed_out: HashSet<SessionKey>,
+    /// Subscribers written to, polled together at the next flush.
+    pub(crate) flush: Flush,
     next_housekeeping: Instant,
     pub(crate) stats: Stats,
     /// Fault injection: the media path panics once when this is set.
     panic_armed: bool,
     /// Threads that poll sessions in parallel (`media_threads` above 1).
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Arc<rayon::ThreadPool>>,
     /// Where polled datagrams go, if not to `transmits`.
     sink: Option<TransmitSink>,
 }
@@ -58,6 +62,7 @@ impl Sfu {
     /// A new SFU advertising `config.media_addr` (which must carry the real bound port).
     pub fn new(config: SfuConfig, now: Instant) -> Self {
         let config_threads = config.media_threads;
+        let flush = Flush::new(config.flush_interval);
         Self {
             config,
             sessions: HashMap::new(),
@@ -70,11 +75,24 @@ impl Sfu {
             dirty: Vec::new(),
             dirty_set: HashSet::new(),
             timed_out: HashSet::new(),
+            flush,
             next_housekeeping: now,
             stats: Stats::default(),
             panic_armed: false,
             pool: polling::pool(config_threads),
             sink: None,
+        }
+    }
+
+    /// Runs `media_loop` with this SFU on a media thread of its own: one of the pool's, when
+    /// there is one, so the loop polls beside the other threads and can take their share.
+    pub(crate) fn run_on_media_thread(self, media_loop: impl FnOnce(Sfu) + Send + 'static) -> std::io::Result<()> {
+        match self.pool.clone() {
+            Some(pool) => {
+                pool.spawn(move || media_loop(self));
+                Ok(())
+            }
+            None => std::thread::Builder::new().name("sfu-media".into()).spawn(move || media_loop(self)).map(drop),
         }
     }
 
@@ -239,7 +257,8 @@ impl Sfu {
             panic!("injected fault in the media path");
         }
         let sessions = &self.sessions;
-        let due = self.timers.due(now, |key| sessions.get(&key).map(|s| s.next_timeout));
+        let mut due = self.timers.due(now, |key| sessions.get(&key).map(|s| s.next_timeout));
+        due.extend(self.flush.due(now).into_iter().filter(|k| sessions.contains_key(k)));
         // The timeout is fed as each session is polled, on whichever thread polls it: for
         // a subscriber this is where str0m turns written frames into packets.
         for key in due {
@@ -255,7 +274,8 @@ impl Sfu {
 
     /// When [`Sfu::handle_timeout`] should be called next.
     pub fn poll_timeout(&self) -> Instant {
-        self.timers.next().map_or(self.next_housekeeping, |t| t.min(self.next_housekeeping))
+        let timers = self.timers.next().map_or(self.next_housekeeping, |t| t.min(self.next_housekeeping));
+        self.flush.next().map_or(timers, |at| at.min(timers))
     }
 
     /// Carries on after a panic in the media path: a session popped from the work list but
@@ -313,7 +333,7 @@ impl Sfu {
                 let wanted: HashSet<SessionKey> = batch.into_iter().collect();
                 self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| turn(*k, s)).collect()
             };
-            let polled = polling::poll_all(self.pool.as_ref(), sessions, now, destination, self.sink.as_ref());
+            let polled = polling::poll_all(self.pool.as_deref(), sessions, now, destination, self.sink.as_ref());
             for p in polled {
                 if let Some(t) = p.new_timeout {
                     self.timers.schedule(p.key, t);

@@ -81,10 +81,12 @@ impl Sfu {
             }
         }
         for k in touched {
-            // str0m packetizes written frames on a timeout: polling with one right away sends
-            // them in this round, not in one more pass over every subscriber.
-            self.timed_out.insert(k);
-            self.touch(k);
+            // str0m packetizes written frames on a timeout: polling with one sends them in
+            // the round it is polled in, now or at the flush.
+            if self.flush.written(k, now) {
+                self.timed_out.insert(k);
+                self.touch(k);
+            }
         }
         for rid in wanted_keyframes {
             self.request_keyframe(now, key, data.mid, rid);

@@ -42,6 +42,7 @@ pub mod datachannels;
 pub mod engine;
 pub mod error;
 mod fanout;
+mod flush;
 pub mod forwarding;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

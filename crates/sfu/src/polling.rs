@@ -10,6 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use str0m::net::{Protocol, Receive, Transmit};
 use str0m::{Event, Input, Output, Rtc, RtcError};
 
@@ -23,7 +24,7 @@ pub type TransmitSink = Arc<dyn Fn(&[Transmit]) -> usize + Send + Sync>;
 /// A session whose `Rtc` is not alive is looked at again this much later.
 const DEAD_RECHECK: Duration = Duration::from_millis(250);
 /// Batches smaller than this are polled on the calling thread: waking a worker costs more.
-const PARALLEL_FROM: usize = 4;
+const PARALLEL_FROM: usize = 16;
 
 /// What polling one session produced.
 pub(crate) struct Polled {
@@ -58,37 +59,21 @@ pub(crate) struct Turn<'s, 'd> {
     pub received: Vec<Datagram<'d>>,
 }
 
-/// Polls `sessions`, in parts on `pool`'s workers and this thread when there is a pool and
-/// the batch is worth it; the results keep the batch's order.
+/// Polls `sessions` on `pool`'s threads when there is one and the batch is worth it; the
+/// results keep the batch's order. Called from the media loop, which runs on one of the
+/// pool's own threads, this thread polls too and takes back whatever the others have not
+/// started: a worker that is slow to wake (or waiting for a core) delays nothing.
 pub(crate) fn poll_all(
     pool: Option<&rayon::ThreadPool>,
-    mut sessions: Vec<Turn<'_, '_>>,
+    sessions: Vec<Turn<'_, '_>>,
     now: Instant,
     destination: SocketAddr,
     sink: Option<&TransmitSink>,
 ) -> Vec<Polled> {
-    let poll = |part: Vec<Turn<'_, '_>>| -> Vec<Polled> { part.into_iter().map(|turn| poll_one(turn, now, destination, sink)).collect() };
-    let Some(pool) = pool.filter(|_| sessions.len() >= PARALLEL_FROM) else { return poll(sessions) };
-    // This thread takes the first part and the workers one each: a fan-out's sessions cost
-    // about the same, and a worker's wake-up is paid once per part, not per session.
-    let parts = pool.current_num_threads() + 1;
-    let size = sessions.len().div_ceil(parts);
-    let mut rest = Vec::with_capacity(parts);
-    while sessions.len() > size {
-        let tail = sessions.split_off(sessions.len() - size);
-        rest.push(tail);
-    }
-    rest.reverse();
-    let mut results: Vec<Vec<Polled>> = Vec::with_capacity(rest.len());
-    results.resize_with(rest.len(), Vec::new);
-    let mut first = Vec::new();
-    pool.in_place_scope(|scope| {
-        for (part, out) in rest.into_iter().zip(results.iter_mut()) {
-            scope.spawn(move |_| *out = poll(part));
-        }
-        first = poll(sessions);
-    });
-    first.into_iter().chain(results.into_iter().flatten()).collect()
+    let Some(pool) = pool.filter(|_| sessions.len() >= PARALLEL_FROM) else {
+        return sessions.into_iter().map(|turn| poll_one(turn, now, destination, sink)).collect();
+    };
+    pool.install(|| sessions.into_par_iter().map(|turn| poll_one(turn, now, destination, sink)).collect())
 }
 
 /// Feeds a session its turn's datagrams (addressed to `destination`) and due timeout, then
@@ -140,15 +125,20 @@ pub(crate) fn poll_one(turn: Turn<'_, '_>, now: Instant, destination: SocketAddr
     polled
 }
 
-/// The workers for `threads` media threads: the media thread polls too, so one fewer
-/// (none for one).
-pub(crate) fn pool(threads: usize) -> Option<rayon::ThreadPool> {
+/// The threads for `threads` media threads (none for one): the media loop runs on one of
+/// them (see `runtime`) and polls with the rest.
+pub(crate) fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
     if threads <= 1 {
         return None;
     }
-    let built = rayon::ThreadPoolBuilder::new().num_threads(threads - 1).thread_name(|i| format!("sfu-worker-{i}")).build();
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("sfu-media-{i}"))
+        // The media loop catches its own panics; anything else ends the loop, not the process.
+        .panic_handler(|_| tracing::error!("the SFU's media loop panicked and stopped"))
+        .build();
     match built {
-        Ok(pool) => Some(pool),
+        Ok(pool) => Some(Arc::new(pool)),
         Err(e) => {
             tracing::warn!(error = %e, "no media worker threads; polling on the media thread alone");
             None
@@ -178,5 +168,33 @@ fn guarded<T>(session: &mut Session, call: &'static str, f: impl FnOnce(&mut Rtc
             session.rtc.disconnect();
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sessions(n: u64, now: Instant) -> Vec<(SessionKey, Session)> {
+        (1..=n).map(|k| (k, Session::new(format!("s{k}"), Rtc::new(now), now))).collect()
+    }
+
+    fn turns(all: &mut [(SessionKey, Session)]) -> Vec<Turn<'_, 'static>> {
+        all.iter_mut().map(|(key, session)| Turn { key: *key, session, timed_out: true, received: Vec::new() }).collect()
+    }
+
+    #[test]
+    fn a_batch_polled_on_the_pool_keeps_its_order_from_inside_and_outside_the_pool() {
+        let now = Instant::now();
+        let destination: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+        let pool = pool(2).expect("pool");
+        let mut all = sessions(3 * PARALLEL_FROM as u64, now);
+        let keys: Vec<SessionKey> = all.iter().map(|(k, _)| *k).collect();
+        let outside = poll_all(Some(&pool), turns(&mut all), now, destination, None);
+        assert_eq!(outside.iter().map(|p| p.key).collect::<Vec<_>>(), keys);
+        // The media loop calls it from one of the pool's threads.
+        let inside = pool.install(|| poll_all(Some(&pool), turns(&mut all), now, destination, None));
+        assert_eq!(inside.iter().map(|p| p.key).collect::<Vec<_>>(), keys);
+        assert!(all.iter().all(|(_, s)| s.next_timeout > now), "every session was polled to its next timeout");
     }
 }
