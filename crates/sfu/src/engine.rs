@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::net::{Protocol, Receive, Transmit};
@@ -16,7 +15,8 @@ use crate::config::SfuConfig;
 use crate::error::ApiError;
 use crate::fanout::Fanout;
 use crate::flush::Flush;
-use crate::polling::{self, Received, TransmitSink, Turn};
+use crate::pollers::{Job, Pollers};
+use crate::polling::{self, Polled, Received, TransmitSink, Turn};
 use crate::routing::Routes;
 use crate::session::{Session, SessionKey, TrackRole};
 use crate::stats::Stats;
@@ -34,7 +34,8 @@ const PENDING_OFFER_TTL: Duration = Duration::from_secs(30);
 /// The SFU state machine.
 pub struct Sfu {
     pub(crate) config: SfuConfig,
-    pub(crate) sessions: HashMap<SessionKey, Session>,
+    /// Boxed, so a round can hand sessions to the pollers and take them back cheaply.
+    pub(crate) sessions: HashMap<SessionKey, Box<Session>>,
     pub(crate) by_id: HashMap<String, SessionKey>,
     /// Who pulls each publication.
     pub(crate) fanout: Fanout,
@@ -52,8 +53,8 @@ pub struct Sfu {
     pub(crate) stats: Stats,
     /// Fault injection: the media path panics once when this is set.
     panic_armed: bool,
-    /// Threads that poll sessions in parallel (`media_threads` above 1).
-    pool: Option<Arc<rayon::ThreadPool>>,
+    /// Threads that poll sessions beside the media thread (`media_threads` above 1).
+    pollers: Option<Pollers>,
     /// Where polled datagrams go, if not to `transmits`.
     sink: Option<TransmitSink>,
 }
@@ -79,20 +80,8 @@ impl Sfu {
             next_housekeeping: now,
             stats: Stats::default(),
             panic_armed: false,
-            pool: polling::pool(config_threads),
+            pollers: Pollers::start(config_threads.saturating_sub(1)),
             sink: None,
-        }
-    }
-
-    /// Runs `media_loop` with this SFU on a media thread of its own: one of the pool's, when
-    /// there is one, so the loop polls beside the other threads and can take their share.
-    pub(crate) fn run_on_media_thread(self, media_loop: impl FnOnce(Sfu) + Send + 'static) -> std::io::Result<()> {
-        match self.pool.clone() {
-            Some(pool) => {
-                pool.spawn(move || media_loop(self));
-                Ok(())
-            }
-            None => std::thread::Builder::new().name("sfu-media".into()).spawn(move || media_loop(self)).map(drop),
         }
     }
 
@@ -153,7 +142,7 @@ impl Sfu {
         let mut session = Session::new(id.clone(), rtc, now);
         session.start_bitrate_kbps = self.config.start_bitrate_kbps;
         tracing::info!(parent: &session.span, "session created");
-        self.sessions.insert(key, session);
+        self.sessions.insert(key, Box::new(session));
         self.by_id.insert(id, key);
         self.index_ufrag(key);
         self.timers.schedule(key, now);
@@ -315,26 +304,54 @@ impl Sfu {
     }
 
     /// [`Sfu::drive`], feeding each session in `received` its datagrams (addressed to
-    /// `destination`) first. Each round polls the whole batch of touched sessions (on the
-    /// pool's threads when there is one), then dispatches what they produced in order, on
-    /// this thread.
+    /// `destination`) first. Each round polls the whole batch of touched sessions (with the
+    /// pollers when there are any and the batch is worth it), then dispatches what they
+    /// produced in the batch's order, on this thread.
     fn drive_receiving(&mut self, now: Instant, destination: SocketAddr, mut received: Received<'_>) {
         while !self.dirty.is_empty() {
             let batch = std::mem::take(&mut self.dirty);
             self.dirty_set.clear();
+            // Sessions with datagrams are polled on this thread (their datagrams borrow the
+            // receive buffers); the rest of a large batch is handed to the pollers by value.
+            let parallel = self.pollers.is_some() && batch.len() >= PARALLEL_FROM;
+            let mut jobs = Vec::new();
+            let mut local: HashMap<SessionKey, usize> = HashMap::new();
+            for (index, &key) in batch.iter().enumerate() {
+                let has_datagrams = received.iter().any(|(k, d)| *k == key && !d.is_empty());
+                if parallel && !has_datagrams {
+                    if let Some(session) = self.sessions.remove(&key) {
+                        jobs.push(Job { index, key, session, timed_out: self.timed_out.remove(&key) });
+                    }
+                } else {
+                    local.insert(key, index);
+                }
+            }
             let timed_out = &mut self.timed_out;
-            let mut turn = |key: SessionKey, session| {
-                let datagrams = received.iter_mut().find(|(k, _)| *k == key).map(|(_, d)| std::mem::take(d)).unwrap_or_default();
-                Turn { key, session, timed_out: timed_out.remove(&key), received: datagrams }
+            let mut turns: Vec<(usize, Turn<'_, '_>)> = Vec::with_capacity(local.len());
+            for (key, session) in self.sessions.iter_mut() {
+                let Some(&index) = local.get(key) else { continue };
+                let datagrams = received.iter_mut().find(|(k, _)| k == key).map(|(_, d)| std::mem::take(d)).unwrap_or_default();
+                turns.push((index, Turn { key: *key, session, timed_out: timed_out.remove(key), received: datagrams }));
+            }
+            let sink = self.sink.as_ref();
+            let poll_local = |turns: Vec<(usize, Turn<'_, '_>)>| -> Vec<(usize, Polled)> {
+                turns.into_iter().map(|(i, turn)| (i, polling::poll_one(turn, now, destination, sink))).collect()
             };
-            let sessions: Vec<Turn<'_, '_>> = if let [key] = batch[..] {
-                self.sessions.get_mut(&key).map(|s| turn(key, s)).into_iter().collect()
-            } else {
-                let wanted: HashSet<SessionKey> = batch.into_iter().collect();
-                self.sessions.iter_mut().filter(|(k, _)| wanted.contains(k)).map(|(k, s)| turn(*k, s)).collect()
+            let mut polled: Vec<(usize, Polled)> = match (&self.pollers, jobs.is_empty()) {
+                (Some(pollers), false) => {
+                    let mut mine = Vec::new();
+                    let done = pollers.poll(jobs, now, destination, sink, || mine = poll_local(turns));
+                    let mut all = mine;
+                    for d in done {
+                        self.sessions.insert(d.polled.key, d.session);
+                        all.push((d.index, d.polled));
+                    }
+                    all
+                }
+                _ => poll_local(turns),
             };
-            let polled = polling::poll_all(self.pool.as_deref(), sessions, now, destination, self.sink.as_ref());
-            for p in polled {
+            polled.sort_unstable_by_key(|(i, _)| *i);
+            for (_, p) in polled {
                 if let Some(t) = p.new_timeout {
                     self.timers.schedule(p.key, t);
                 }
@@ -444,6 +461,10 @@ impl Sfu {
         }
     }
 }
+
+/// Rounds smaller than this are polled on the media thread alone: handing sessions over and
+/// waking a poller costs more than polling a few.
+const PARALLEL_FROM: usize = 4;
 
 /// 32 lowercase hex characters, like Cloudflare's session ids.
 pub(crate) fn new_session_id() -> String {

@@ -35,7 +35,7 @@ impl Fanout {
     /// The subscribers of `publisher`'s track `name`.
     pub(crate) fn subscribers(
         &mut self,
-        sessions: &HashMap<SessionKey, Session>,
+        sessions: &HashMap<SessionKey, Box<Session>>,
         by_id: &HashMap<String, SessionKey>,
         publisher: SessionKey,
         name: &str,
@@ -46,7 +46,7 @@ impl Fanout {
         self.by_publication.get(&publisher).and_then(|names| names.get(name)).cloned().unwrap_or_else(|| Arc::from([]))
     }
 
-    fn rebuild(&mut self, sessions: &HashMap<SessionKey, Session>, by_id: &HashMap<String, SessionKey>) {
+    fn rebuild(&mut self, sessions: &HashMap<SessionKey, Box<Session>>, by_id: &HashMap<String, SessionKey>) {
         let mut lists: HashMap<SessionKey, HashMap<String, Vec<Subscriber>>> = HashMap::new();
         for (key, session) in sessions {
             for t in session.tracks.iter().filter(|t| t.active && t.negotiated) {
@@ -73,7 +73,7 @@ mod tests {
         let rtc = || str0m::Rtc::builder().build(now);
         let mut sessions = HashMap::new();
         let mut by_id = HashMap::new();
-        sessions.insert(1, Session::new("pub".into(), rtc(), now));
+        sessions.insert(1, Box::new(Session::new("pub".into(), rtc(), now)));
         by_id.insert("pub".to_string(), 1);
         let pull = |name: &str, mid: &str, active: bool, negotiated: bool| {
             let object = satsuma_protocol::calls::TrackObject {
@@ -89,7 +89,7 @@ mod tests {
         let mut sub = Session::new("sub".into(), rtc(), now);
         sub.tracks =
             vec![pull("cam", "a", true, true), pull("cam", "b", false, true), pull("cam", "c", true, false), pull("mic", "d", true, true)];
-        sessions.insert(2, sub);
+        sessions.insert(2, Box::new(sub));
         by_id.insert("sub".to_string(), 2);
 
         let mut fanout = Fanout::default();

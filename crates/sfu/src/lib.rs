@@ -6,11 +6,13 @@
 //!
 //! Layers:
 //! - [`Sfu`] (modules `engine`, `negotiation`, `tracks`, `track_updates`, `datachannels`,
-//!   `forwarding`, `fanout`, `polling`, `state`): the sans-IO core. Datagrams and time go
-//!   in, datagrams come out; API operations are methods. Sessions touched by an input are
-//!   polled as a batch, on [`SfuConfig::media_threads`] threads (str0m's per-packet work:
-//!   payloading, SRTP, send queues), and what crosses sessions (a frame to its
-//!   subscribers, a keyframe request to its publisher) is dispatched in order on one.
+//!   `forwarding`, `fanout`, `flush`, `polling`, `pollers`, `state`): the sans-IO core.
+//!   Datagrams and time go in, datagrams come out; API operations are methods. Sessions
+//!   touched by an input are polled as a batch, on [`SfuConfig::media_threads`] threads
+//!   (str0m's per-packet work: payloading, SRTP, send queues), and what crosses sessions (a
+//!   frame to its subscribers, a keyframe request to its publisher) is dispatched in order
+//!   on one. Subscribers written to are polled together once per
+//!   [`SfuConfig::flush_interval`].
 //! - [`start`] / [`SfuHandle`] (modules `runtime`, `udp`): the media thread, owning the
 //!   socket and the clock; datagrams are read in batches and sent with UDP GSO.
 //! - [`http::router`]: the axum routes.
@@ -50,6 +52,7 @@ pub mod http;
 pub mod layers;
 pub mod negotiation;
 mod path;
+mod pollers;
 mod polling;
 mod routing;
 pub mod runtime;

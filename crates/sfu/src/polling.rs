@@ -3,14 +3,13 @@
 //! This is where the SFU spends most of its time (payloading, SRTP, the send queues), and
 //! it touches nothing but the session polled; what crosses sessions (events) is handed
 //! back and dispatched on one thread, in order, by the engine. Feeding an input to a
-//! session (`feed`) and the pool of pollers live here too.
+//! session (`feed`) lives here too; the threads are in `pollers`.
 
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use str0m::net::{Protocol, Receive, Transmit};
 use str0m::{Event, Input, Output, Rtc, RtcError};
 
@@ -23,8 +22,6 @@ pub type TransmitSink = Arc<dyn Fn(&[Transmit]) -> usize + Send + Sync>;
 
 /// A session whose `Rtc` is not alive is looked at again this much later.
 const DEAD_RECHECK: Duration = Duration::from_millis(250);
-/// Batches smaller than this are polled on the calling thread: waking a worker costs more.
-const PARALLEL_FROM: usize = 16;
 
 /// What polling one session produced.
 pub(crate) struct Polled {
@@ -40,6 +37,13 @@ pub(crate) struct Polled {
     pub events: Vec<Event>,
     /// The peer's new address, when media started following it (see `path`).
     pub moved_to: Option<std::net::SocketAddr>,
+}
+
+impl Polled {
+    /// A poll that produced nothing (the session was not polled).
+    pub(crate) fn nothing(key: SessionKey) -> Polled {
+        Polled { key, new_timeout: None, transmits: Vec::new(), sent: 0, events: Vec::new(), moved_to: None }
+    }
 }
 
 /// A received datagram: where from, and its bytes.
@@ -59,23 +63,6 @@ pub(crate) struct Turn<'s, 'd> {
     pub received: Vec<Datagram<'d>>,
 }
 
-/// Polls `sessions` on `pool`'s threads when there is one and the batch is worth it; the
-/// results keep the batch's order. Called from the media loop, which runs on one of the
-/// pool's own threads, this thread polls too and takes back whatever the others have not
-/// started: a worker that is slow to wake (or waiting for a core) delays nothing.
-pub(crate) fn poll_all(
-    pool: Option<&rayon::ThreadPool>,
-    sessions: Vec<Turn<'_, '_>>,
-    now: Instant,
-    destination: SocketAddr,
-    sink: Option<&TransmitSink>,
-) -> Vec<Polled> {
-    let Some(pool) = pool.filter(|_| sessions.len() >= PARALLEL_FROM) else {
-        return sessions.into_iter().map(|turn| poll_one(turn, now, destination, sink)).collect();
-    };
-    pool.install(|| sessions.into_par_iter().map(|turn| poll_one(turn, now, destination, sink)).collect())
-}
-
 /// Feeds a session its turn's datagrams (addressed to `destination`) and due timeout, then
 /// drains its `Rtc` until it wants a timeout.
 pub(crate) fn poll_one(turn: Turn<'_, '_>, now: Instant, destination: SocketAddr, sink: Option<&TransmitSink>) -> Polled {
@@ -89,7 +76,7 @@ pub(crate) fn poll_one(turn: Turn<'_, '_>, now: Instant, destination: SocketAddr
     if timed_out {
         feed(session, Input::Timeout(now));
     }
-    let mut polled = Polled { key, new_timeout: None, transmits: Vec::new(), sent: 0, events: Vec::new(), moved_to: None };
+    let mut polled = Polled::nothing(key);
     loop {
         if !session.rtc.is_alive() {
             session.next_timeout = now + DEAD_RECHECK;
@@ -125,27 +112,6 @@ pub(crate) fn poll_one(turn: Turn<'_, '_>, now: Instant, destination: SocketAddr
     polled
 }
 
-/// The threads for `threads` media threads (none for one): the media loop runs on one of
-/// them (see `runtime`) and polls with the rest.
-pub(crate) fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
-    if threads <= 1 {
-        return None;
-    }
-    let built = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("sfu-media-{i}"))
-        // The media loop catches its own panics; anything else ends the loop, not the process.
-        .panic_handler(|_| tracing::error!("the SFU's media loop panicked and stopped"))
-        .build();
-    match built {
-        Ok(pool) => Some(Arc::new(pool)),
-        Err(e) => {
-            tracing::warn!(error = %e, "no media worker threads; polling on the media thread alone");
-            None
-        }
-    }
-}
-
 /// Feeds one input to a session's `Rtc`, disconnecting it on error or panic.
 pub(crate) fn feed(session: &mut Session, input: Input) {
     if session.rtc.is_alive() {
@@ -168,33 +134,5 @@ fn guarded<T>(session: &mut Session, call: &'static str, f: impl FnOnce(&mut Rtc
             session.rtc.disconnect();
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sessions(n: u64, now: Instant) -> Vec<(SessionKey, Session)> {
-        (1..=n).map(|k| (k, Session::new(format!("s{k}"), Rtc::new(now), now))).collect()
-    }
-
-    fn turns(all: &mut [(SessionKey, Session)]) -> Vec<Turn<'_, 'static>> {
-        all.iter_mut().map(|(key, session)| Turn { key: *key, session, timed_out: true, received: Vec::new() }).collect()
-    }
-
-    #[test]
-    fn a_batch_polled_on_the_pool_keeps_its_order_from_inside_and_outside_the_pool() {
-        let now = Instant::now();
-        let destination: SocketAddr = "127.0.0.1:9".parse().expect("addr");
-        let pool = pool(2).expect("pool");
-        let mut all = sessions(3 * PARALLEL_FROM as u64, now);
-        let keys: Vec<SessionKey> = all.iter().map(|(k, _)| *k).collect();
-        let outside = poll_all(Some(&pool), turns(&mut all), now, destination, None);
-        assert_eq!(outside.iter().map(|p| p.key).collect::<Vec<_>>(), keys);
-        // The media loop calls it from one of the pool's threads.
-        let inside = pool.install(|| poll_all(Some(&pool), turns(&mut all), now, destination, None));
-        assert_eq!(inside.iter().map(|p| p.key).collect::<Vec<_>>(), keys);
-        assert!(all.iter().all(|(_, s)| s.next_timeout > now), "every session was polled to its next timeout");
     }
 }

@@ -64,8 +64,8 @@ impl SfuHandle {
 }
 
 /// Binds the media socket on exactly `config.media_addr` (port 0: ephemeral) and starts the
-/// media loop on a thread of its own (`sfu-media`, or `sfu-media-N` with `config.media_threads`
-/// threads polling sessions), so the media path never waits for the HTTP side or blocks it.
+/// media loop on a thread of its own (`sfu-media`, with `config.media_threads − 1` pollers
+/// beside it), so the media path never waits for the HTTP side or blocks it.
 pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
     if config.media_addr.ip().is_unspecified() {
         return Err(SfuError::Unspecified(config.media_addr));
@@ -80,15 +80,17 @@ pub async fn start(mut config: SfuConfig) -> Result<SfuHandle, SfuError> {
     let sfu = Sfu::new(config.clone(), Instant::now());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(SfuError::Thread)?;
     let addr = config.media_addr;
-    sfu.run_on_media_thread(move |sfu| {
-        runtime.block_on(async move {
-            match MediaSocket::new(socket) {
-                Ok(socket) => run(sfu, Arc::new(socket), rx).await,
-                Err(e) => tracing::error!(error = %e, %addr, "the media socket cannot be polled; the SFU is not running"),
-            }
+    std::thread::Builder::new()
+        .name("sfu-media".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match MediaSocket::new(socket) {
+                    Ok(socket) => run(sfu, Arc::new(socket), rx).await,
+                    Err(e) => tracing::error!(error = %e, %addr, "the media socket cannot be polled; the SFU is not running"),
+                }
+            })
         })
-    })
-    .map_err(SfuError::Thread)?;
+        .map_err(SfuError::Thread)?;
     Ok(SfuHandle { inner: Arc::new(Inner { jobs, config }) })
 }
 
