@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::panic::resume_unwind;
 use std::time::{Duration, Instant};
 
 use str0m::net::{Protocol, Receive, Transmit};
@@ -339,13 +340,16 @@ impl Sfu {
             };
             let mut polled: Vec<(usize, Polled)> = match (&self.pollers, jobs.is_empty()) {
                 (Some(pollers), false) => {
-                    let mut mine = Vec::new();
-                    let done = pollers.poll(jobs, now, destination, sink, || mine = poll_local(turns));
-                    let mut all = mine;
+                    // A panic here must wait until the handed-over sessions are back in the
+                    // map, or the recovery (which polls every session) would lose them.
+                    let (mine, done) = pollers.poll(jobs, now, destination, sink, || poll_local(turns));
+                    let mut handed = Vec::with_capacity(done.len());
                     for d in done {
                         self.sessions.insert(d.polled.key, d.session);
-                        all.push((d.index, d.polled));
+                        handed.push((d.index, d.polled));
                     }
+                    let mut all = mine.unwrap_or_else(|panic| resume_unwind(panic));
+                    all.extend(handed);
                     all
                 }
                 _ => poll_local(turns),

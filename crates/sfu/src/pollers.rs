@@ -112,15 +112,17 @@ impl Pollers {
     }
 
     /// Polls `jobs` on the pollers and this thread; `local` runs on this thread first (the
-    /// sessions that cannot be handed over). Returns every job's result, in `index` order.
-    pub(crate) fn poll(
+    /// sessions that cannot be handed over). Returns what `local` returned, or its panic,
+    /// and every job's result in `index` order: a panic in `local` still waits for every
+    /// session to come back, so none is lost.
+    pub(crate) fn poll<R>(
         &self,
         jobs: Vec<Job>,
         now: Instant,
         destination: SocketAddr,
         sink: Option<&TransmitSink>,
-        local: impl FnOnce(),
-    ) -> Vec<Done> {
+        local: impl FnOnce() -> R,
+    ) -> (std::thread::Result<R>, Vec<Done>) {
         let count = jobs.len();
         let round = Arc::new(Round { now, destination, sink: sink.cloned() });
         {
@@ -135,7 +137,7 @@ impl Pollers {
             q.round = Some(round);
         }
         self.shared.work.notify_all();
-        local();
+        let mine = catch_unwind(AssertUnwindSafe(local));
         let mut done = Vec::with_capacity(count);
         while let Some((job, round)) = self.shared.take() {
             done.push(run(job, &round));
@@ -150,7 +152,7 @@ impl Pollers {
         }
         self.shared.lock().round = None;
         done.sort_unstable_by_key(|d| d.index);
-        done
+        (mine, done)
     }
 }
 
@@ -207,27 +209,42 @@ mod tests {
 
     use super::*;
 
+    fn jobs(now: Instant) -> Vec<Job> {
+        (0..16)
+            .map(|i| Job {
+                index: i,
+                key: i as SessionKey + 1,
+                session: Box::new(Session::new(format!("s{i}"), Rtc::new(now), now)),
+                timed_out: true,
+            })
+            .collect()
+    }
+
     #[test]
     fn a_round_comes_back_whole_and_in_order() {
         let now = Instant::now();
         let destination: SocketAddr = "127.0.0.1:9".parse().expect("addr");
         let pollers = Pollers::start(1).expect("a poller");
         for round in 0..3 {
-            let jobs: Vec<Job> = (0..16)
-                .map(|i| Job {
-                    index: i,
-                    key: i as SessionKey + 1,
-                    session: Box::new(Session::new(format!("s{i}"), Rtc::new(now), now)),
-                    timed_out: true,
-                })
-                .collect();
-            let mut local_ran = false;
-            let done = pollers.poll(jobs, now, destination, None, || local_ran = true);
-            assert!(local_ran, "round {round}: the media thread's own turns ran");
+            let jobs = jobs(now);
+            let (local, done) = pollers.poll(jobs, now, destination, None, || round * 2);
+            assert_eq!(local.ok(), Some(round * 2), "round {round}: the media thread's own turns ran");
             assert_eq!(done.iter().map(|d| d.index).collect::<Vec<_>>(), (0..16).collect::<Vec<_>>());
             assert!(done.iter().all(|d| d.polled.key == d.index as SessionKey + 1 && d.session.id == format!("s{}", d.index)));
             assert!(done.iter().all(|d| d.session.next_timeout > now), "every session was polled to its next timeout");
         }
+    }
+
+    #[test]
+    fn a_panic_on_the_media_thread_still_gets_every_session_back() {
+        let now = Instant::now();
+        let destination: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+        let pollers = Pollers::start(1).expect("a poller");
+        let (local, done) = pollers.poll(jobs(now), now, destination, None, || panic!("a bug in local polling"));
+        assert!(local.is_err(), "the panic is handed back");
+        assert_eq!(done.len(), 16, "every handed-over session came back");
+        let (local, done) = pollers.poll(jobs(now), now, destination, None, || ());
+        assert!(local.is_ok() && done.len() == 16, "the next round is whole");
     }
 
     #[test]
