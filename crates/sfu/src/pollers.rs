@@ -248,6 +248,19 @@ mod tests {
     }
 
     #[test]
+    fn a_large_round_through_the_engine_puts_every_session_back() {
+        let now = Instant::now();
+        let mut config = crate::SfuConfig::new("app", "secret", "127.0.0.1:9".parse().expect("addr"));
+        config.media_threads = 2;
+        let mut sfu = crate::Sfu::new(config, now);
+        let keys: Vec<SessionKey> = (0..40).map(|_| sfu.create_session(now).expect("session")).collect();
+        // Every new session's timer is due at once: one round of 40, handed to the poller.
+        sfu.handle_timeout(now);
+        assert!(keys.iter().all(|k| sfu.sessions.get(k).is_some_and(|s| s.next_timeout > now)), "each polled and back");
+        assert_eq!(sfu.sessions.len(), 40);
+    }
+
+    #[test]
     fn no_pollers_for_one_media_thread() {
         assert!(Pollers::start(0).is_none());
     }
