@@ -20,8 +20,8 @@ pub(crate) type Subscriber = (SessionKey, Mid);
 /// The index.
 #[derive(Debug, Default)]
 pub(crate) struct Fanout {
-    stale: bool,
-    built: bool,
+    /// Built since the last change (false at first, so the first lookup builds it).
+    fresh: bool,
     /// By publisher session, then track name (so a frame looks its name up without a copy).
     by_publication: HashMap<SessionKey, HashMap<String, Arc<[Subscriber]>>>,
 }
@@ -29,7 +29,7 @@ pub(crate) struct Fanout {
 impl Fanout {
     /// Subscriptions may have changed: rebuild before the next lookup.
     pub(crate) fn changed(&mut self) {
-        self.stale = true;
+        self.fresh = false;
     }
 
     /// The subscribers of `publisher`'s track `name`.
@@ -40,7 +40,7 @@ impl Fanout {
         publisher: SessionKey,
         name: &str,
     ) -> Arc<[Subscriber]> {
-        if self.stale || !self.built {
+        if !self.fresh {
             self.rebuild(sessions, by_id);
         }
         self.by_publication.get(&publisher).and_then(|names| names.get(name)).cloned().unwrap_or_else(|| Arc::from([]))
@@ -57,8 +57,7 @@ impl Fanout {
         }
         self.by_publication =
             lists.into_iter().map(|(publisher, names)| (publisher, names.into_iter().map(|(n, v)| (n, Arc::from(v))).collect())).collect();
-        self.stale = false;
-        self.built = true;
+        self.fresh = true;
     }
 }
 
