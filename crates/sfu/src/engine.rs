@@ -19,7 +19,7 @@ use crate::flush::Flush;
 use crate::pollers::{Job, Pollers};
 use crate::polling::{self, Polled, Received, TransmitSink, Turn};
 use crate::routing::Routes;
-use crate::session::{Session, SessionKey, TrackRole};
+use crate::session::{KeyQueue, Session, SessionKey, TrackRole};
 use crate::stats::Stats;
 use crate::timers::Timers;
 
@@ -44,8 +44,8 @@ pub struct Sfu {
     routes: Routes,
     timers: Timers,
     transmits: VecDeque<Transmit>,
-    dirty: Vec<SessionKey>,
-    dirty_set: HashSet<SessionKey>,
+    /// Sessions to poll in the next round.
+    dirty: KeyQueue,
     /// Sessions whose timer is due: fed `Input::Timeout` when next polled.
     pub(crate) timed_out: HashSet<SessionKey>,
     /// Subscribers written to, polled together at the next flush.
@@ -74,8 +74,7 @@ impl Sfu {
             routes: Routes::default(),
             timers: Timers::default(),
             transmits: VecDeque::new(),
-            dirty: Vec::new(),
-            dirty_set: HashSet::new(),
+            dirty: KeyQueue::default(),
             timed_out: HashSet::new(),
             flush,
             next_housekeeping: now,
@@ -180,9 +179,7 @@ impl Sfu {
 
     /// Marks a session for polling after its `Rtc` changed.
     pub(crate) fn touch(&mut self, key: SessionKey) {
-        if self.dirty_set.insert(key) {
-            self.dirty.push(key);
-        }
+        self.dirty.add(key);
     }
 
     /// Feeds one received datagram. `destination` is the advertised media address.
@@ -273,8 +270,7 @@ impl Sfu {
     /// timers are rebuilt from what the sessions want.
     pub fn recover(&mut self, now: Instant) {
         self.stats.panics += 1;
-        self.dirty.clear();
-        self.dirty_set.clear();
+        self.dirty.take();
         self.timers.rebuild(self.sessions.iter().map(|(k, s)| (*k, s.next_timeout)));
         let keys: Vec<SessionKey> = self.sessions.keys().copied().collect();
         for key in keys {
@@ -310,8 +306,7 @@ impl Sfu {
     /// produced in the batch's order, on this thread.
     fn drive_receiving(&mut self, now: Instant, destination: SocketAddr, mut received: Received<'_>) {
         while !self.dirty.is_empty() {
-            let batch = std::mem::take(&mut self.dirty);
-            self.dirty_set.clear();
+            let batch = self.dirty.take();
             // Sessions with datagrams are polled on this thread (their datagrams borrow the
             // receive buffers); the rest of a large batch is handed to the pollers by value.
             let parallel = self.pollers.is_some() && batch.len() >= PARALLEL_FROM;

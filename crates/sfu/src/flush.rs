@@ -5,10 +5,9 @@
 //! at 1 024 streams a 1 ms interval makes forwarding about a quarter cheaper per
 //! datagram, for 1–2 ms more latency (see the README's SFU table).
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use crate::session::SessionKey;
+use crate::session::{KeyQueue, SessionKey};
 
 /// The subscribers with frames written since the last flush, and when they are flushed.
 #[derive(Debug)]
@@ -16,14 +15,13 @@ pub(crate) struct Flush {
     interval: Duration,
     /// Set by the first write after a flush.
     at: Option<Instant>,
-    pending: Vec<SessionKey>,
-    pending_set: HashSet<SessionKey>,
+    pending: KeyQueue,
 }
 
 impl Flush {
     /// Flushes `interval` after the first write; `Duration::ZERO` flushes every write at once.
     pub(crate) fn new(interval: Duration) -> Self {
-        Self { interval, at: None, pending: Vec::new(), pending_set: HashSet::new() }
+        Self { interval, at: None, pending: KeyQueue::default() }
     }
 
     /// Frames were written to `key` at `now`; true when it should be polled right away (a
@@ -33,9 +31,7 @@ impl Flush {
             return true;
         }
         self.at.get_or_insert(now + self.interval);
-        if self.pending_set.insert(key) {
-            self.pending.push(key);
-        }
+        self.pending.add(key);
         false
     }
 
@@ -46,8 +42,7 @@ impl Flush {
             return Vec::new();
         }
         self.at = None;
-        self.pending_set.clear();
-        std::mem::take(&mut self.pending)
+        self.pending.take()
     }
 
     /// When the pending subscribers are due, if any are.

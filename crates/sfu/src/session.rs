@@ -1,5 +1,6 @@
 //! One client session: its str0m `Rtc`, its tracks and DataChannels, its negotiation state.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use satsuma_protocol::calls::Simulcast;
@@ -12,6 +13,34 @@ use crate::layers::{Layer, Selector};
 
 /// Internal numeric key of a session (the API id is a hex string).
 pub type SessionKey = u64;
+
+/// Session keys in the order they were first added, each once: the sessions to poll next
+/// round, or to flush next.
+#[derive(Debug, Default)]
+pub(crate) struct KeyQueue {
+    keys: Vec<SessionKey>,
+    set: HashSet<SessionKey>,
+}
+
+impl KeyQueue {
+    /// Adds `key` unless it is queued already.
+    pub(crate) fn add(&mut self, key: SessionKey) {
+        if self.set.insert(key) {
+            self.keys.push(key);
+        }
+    }
+
+    /// Whether nothing is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Everything queued, in order, leaving the queue empty.
+    pub(crate) fn take(&mut self) -> Vec<SessionKey> {
+        self.set.clear();
+        std::mem::take(&mut self.keys)
+    }
+}
 
 /// A published track (`location: local`).
 #[derive(Debug, Clone)]
