@@ -311,24 +311,28 @@ impl Sfu {
             // receive buffers); the rest of a large batch is handed to the pollers by value.
             let parallel = self.pollers.is_some() && batch.len() >= PARALLEL_FROM;
             let mut jobs = Vec::new();
-            let mut local: HashMap<SessionKey, usize> = HashMap::new();
-            for (index, &key) in batch.iter().enumerate() {
-                let has_datagrams = received.iter().any(|(k, d)| *k == key && !d.is_empty());
-                if parallel && !has_datagrams {
+            let mut local: Vec<(SessionKey, usize)> = Vec::new();
+            for (index, key) in batch.into_iter().enumerate() {
+                if parallel && !received.iter().any(|(k, d)| *k == key && !d.is_empty()) {
                     if let Some(session) = self.sessions.remove(&key) {
                         jobs.push(Job { index, key, session, timed_out: self.timed_out.remove(&key) });
                     }
                 } else {
-                    local.insert(key, index);
+                    local.push((key, index));
                 }
             }
             let timed_out = &mut self.timed_out;
-            let mut turns: Vec<(usize, Turn<'_, '_>)> = Vec::with_capacity(local.len());
-            for (key, session) in self.sessions.iter_mut() {
-                let Some(&index) = local.get(key) else { continue };
-                let datagrams = received.iter_mut().find(|(k, _)| k == key).map(|(_, d)| std::mem::take(d)).unwrap_or_default();
-                turns.push((index, Turn { key: *key, session, timed_out: timed_out.remove(key), received: datagrams }));
-            }
+            let mut turn = |index: usize, key: SessionKey, session| {
+                let datagrams = received.iter_mut().find(|(k, _)| *k == key).map(|(_, d)| std::mem::take(d)).unwrap_or_default();
+                (index, Turn { key, session, timed_out: timed_out.remove(&key), received: datagrams })
+            };
+            // One session (a datagram's round, the common case) needs no walk over the map.
+            let turns: Vec<(usize, Turn<'_, '_>)> = if let [(key, index)] = local[..] {
+                self.sessions.get_mut(&key).map(|s| turn(index, key, s)).into_iter().collect()
+            } else {
+                let wanted: HashMap<SessionKey, usize> = local.into_iter().collect();
+                self.sessions.iter_mut().filter_map(|(k, s)| Some(turn(*wanted.get(k)?, *k, s))).collect()
+            };
             let sink = self.sink.as_ref();
             let poll_local = |turns: Vec<(usize, Turn<'_, '_>)>| -> Vec<(usize, Polled)> {
                 turns.into_iter().map(|(i, turn)| (i, polling::poll_one(turn, now, destination, sink))).collect()
