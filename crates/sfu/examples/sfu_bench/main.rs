@@ -66,12 +66,18 @@ fn threads_cpu(prefix: &str) -> (Duration, Duration) {
         if !comm.starts_with(prefix) {
             continue;
         }
-        let sched = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        let mut fields = sched.split_whitespace().map(|v| v.parse::<u64>().unwrap_or(0));
-        total += Duration::from_nanos(fields.next().unwrap_or(0));
-        waited += Duration::from_nanos(fields.next().unwrap_or(0));
+        let (ran, wait) = schedstat(&task.path().join("schedstat"));
+        total += ran;
+        waited += wait;
     }
     (total, waited)
+}
+
+/// A thread's `schedstat`: its time on a core, and its time ready to run but waiting.
+fn schedstat(path: &std::path::Path) -> (Duration, Duration) {
+    let sched = std::fs::read_to_string(path).unwrap_or_default();
+    let mut fields = sched.split_whitespace().map(|v| Duration::from_nanos(v.parse().unwrap_or(0)));
+    (fields.next().unwrap_or_default(), fields.next().unwrap_or_default())
 }
 
 /// The kernel's count of UDP datagrams dropped for a full receive buffer (all sockets).
@@ -97,8 +103,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 /// CPU time of the calling thread.
 fn own_cpu() -> Duration {
-    let sched = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    Duration::from_nanos(sched.split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0))
+    schedstat(std::path::Path::new("/proc/thread-self/schedstat")).0
 }
 
 /// Pumps `work` on its own thread until `until`, measuring from `from`; returns it and the
